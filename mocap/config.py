@@ -1,0 +1,121 @@
+"""PipelineConfig: every knob of one run, documented field by field.
+
+The CLI maps its options one to one onto this dataclass; Python users build it directly.
+Model files are resolved by :func:`resolve_model_dir` (``CLIFFMOCAP_HOME``, else the user cache dir).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Literal
+
+from mocap.errors import UsageError
+
+SmoothPreset = Literal["off", "light", "medium", "heavy"]
+Precision = Literal["auto", "fp32", "bf16", "fp16"]
+Decoder = Literal["auto", "decord", "pyav"]
+
+#: Environment variable naming the folder that holds model files (checkpoints, SMPL, YOLO weights).
+MODEL_DIR_ENV = "CLIFFMOCAP_HOME"
+
+#: File names looked up in the model dir when no explicit path is given.
+DEFAULT_CHECKPOINT_NAME = "hr48-PA43.0_MJE69.0_MVE81.2_3dpw.pt"
+DEFAULT_SMPL_NAME = "SMPL_NEUTRAL.pkl"
+DEFAULT_DETECTOR_NAME = "yolo11x.pt"
+
+
+def resolve_model_dir(env: dict[str, str] | None = None) -> Path:
+    """Folder holding the model files: ``$CLIFFMOCAP_HOME``, else the user cache dir.
+
+    Args:
+        env: environment to read (defaults to ``os.environ``); injectable for tests.
+    """
+    env = os.environ if env is None else env
+    if env.get(MODEL_DIR_ENV):
+        return Path(env[MODEL_DIR_ENV]).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("cliffmocap"))
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    """Settings of one pipeline run. Defaults are what ``cliffmocap video.mp4 --out x.glb`` uses."""
+
+    # --- model files (None = look up the default name in the model dir) --------------------------
+    checkpoint: Path | None = None
+    """CLIFF checkpoint (.pt, official container or plain state dict); variant read from its keys."""
+    smpl_model: Path | None = None
+    """SMPL model (.pkl as downloaded, or .npz); needed for rest poses, meshes and exports."""
+    detector: str | None = None
+    """YOLO weights: an absolute path or a file name in the model dir. Ignored when ``boxes`` is set."""
+    boxes: Path | None = None
+    """Box file (JSON or MOTChallenge txt) that replaces the detector."""
+    model_dir: Path | None = None
+    """Where default-named model files are found (None = :func:`resolve_model_dir`)."""
+
+    # --- decoding -------------------------------------------------------------------------------
+    decoder: Decoder = "auto"
+    """``auto`` (decord, PyAV where decord cannot), ``decord`` or ``pyav``."""
+    chunk_frames: int = 32
+    """Frames decoded per chunk; bounds decode memory (chunk x H x W x 3 bytes)."""
+
+    # --- detection ------------------------------------------------------------------------------
+    det_conf: float = 0.5
+    """Minimum detector confidence for a person box."""
+    det_imgsz: int = 640
+    """Detector input size (long side, pixels)."""
+    det_batch: int = 8
+    """Frames per detector call."""
+
+    # --- tracking -------------------------------------------------------------------------------
+    track_memory_s: float = 1.5
+    """Seconds a track survives without detections (a person hidden this long keeps the id)."""
+    min_track_s: float = 0.5
+    """Tracks shorter than this (seconds) are dropped as false positives."""
+    max_gap_s: float = 1.0
+    """Gaps up to this long (seconds) are filled by interpolation (rows marked not observed)."""
+    max_people: int | None = None
+    """Keep only the N most prominent people (None = everyone)."""
+
+    # --- regression -----------------------------------------------------------------------------
+    device: str = "auto"
+    """``auto`` (CUDA when present), ``cpu``, ``cuda`` or ``cuda:N``."""
+    batch_size: int = 32
+    """Person crops per CLIFF forward pass."""
+    precision: Precision = "auto"
+    """``auto`` (bf16 autocast on CUDA, fp32 on CPU), ``fp32``, ``bf16`` or ``fp16`` (CUDA only)."""
+    focal: float | None = None
+    """Focal length in pixels; None = CLIFF's estimate sqrt(w^2 + h^2). Excludes ``fov``."""
+    fov: float | None = None
+    """Vertical field of view in degrees, converted to a focal length. Excludes ``focal``."""
+
+    # --- post-processing ------------------------------------------------------------------------
+    smooth: SmoothPreset = "medium"
+    """Temporal smoothing preset (``off`` keeps CLIFF's per-frame output exactly)."""
+
+    def __post_init__(self) -> None:
+        if self.focal is not None and self.fov is not None:
+            raise UsageError("--focal and --fov both given: pass only one of them.")
+        if self.focal is not None and not self.focal > 0:
+            raise UsageError(f"--focal must be > 0 pixels, got {self.focal}.")
+        if self.fov is not None and not 0 < self.fov < 180:
+            raise UsageError(f"--fov must be between 0 and 180 degrees, got {self.fov}.")
+        for name in ("chunk_frames", "det_batch", "batch_size", "det_imgsz"):
+            if getattr(self, name) < 1:
+                raise UsageError(f"{name} must be >= 1, got {getattr(self, name)}.")
+        if not 0.0 <= self.det_conf <= 1.0:
+            raise UsageError(f"det_conf must be within [0, 1], got {self.det_conf}.")
+        if self.max_people is not None and self.max_people < 1:
+            raise UsageError(f"max_people must be >= 1, got {self.max_people}.")
+        if self.smooth not in ("off", "light", "medium", "heavy"):
+            raise UsageError(f"smooth must be off, light, medium or heavy, got {self.smooth!r}.")
+
+    def resolved_model_dir(self) -> Path:
+        return self.model_dir if self.model_dir is not None else resolve_model_dir()
+
+    def with_(self, **changes: object) -> PipelineConfig:
+        """A copy with some fields changed (validated again)."""
+        return replace(self, **changes)  # type: ignore[arg-type]
