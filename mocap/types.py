@@ -154,6 +154,8 @@ class Track:
         boxes: (T, 4) float32 xyxy pixels.
         scores: (T,) float32 detector scores (0 where filled).
         observed: (T,) bool, False where the box was interpolated, not detected.
+        detection_index: (T,) int64 index of the row's box within that frame's ``Detections``
+            (-1 where filled); links every observed row to the detection it came from.
     """
 
     track_id: int
@@ -161,6 +163,7 @@ class Track:
     boxes: FloatArray
     scores: FloatArray
     observed: BoolArray
+    detection_index: IntArray | None = None
 
     def __post_init__(self) -> None:
         _set(self, "frames", _check("Track", "frames", self.frames, (None,), np.int64))
@@ -169,6 +172,10 @@ class Track:
         _set(self, "observed", _check("Track", "observed", self.observed, (None,), np.bool_))
         n = len(self.frames)
         _same_length("Track", n, boxes=self.boxes, scores=self.scores, observed=self.observed)
+        if self.detection_index is not None:
+            di = _check("Track", "detection_index", self.detection_index, (None,), np.int64)
+            _same_length("Track", n, detection_index=di)
+            _set(self, "detection_index", di)
         if n > 1 and not np.all(np.diff(self.frames) > 0):
             raise ValueError("Track.frames: must be strictly increasing")
 
