@@ -116,7 +116,8 @@ def build_person(context, collection, person, model, num_frames: int):
     name = f"person_{person.track_id}"
     arm_obj = _make_armature(context, collection, name, joints @ A.T, model.parents)
     _make_mesh(collection, f"{name}_body", verts @ A.T, model.faces, model.weights, arm_obj)
-    rest = np.array([np.array(b.matrix_local)[:3, :3] for b in arm_obj.data.bones])
+    bones = arm_obj.data.bones  # stored in hierarchy order: look bones up by name
+    rest = np.array([np.array(bones[n].matrix_local)[:3, :3] for n in SMPL_JOINT_NAMES])
     quats, loc = pose_bone_values(person.pose, person.transl, joints, rest)
 
     action = bpy.data.actions.new(f"{name}_motion")

@@ -11,6 +11,7 @@ its own copy because Blender cannot import ``mocap``.
 """
 
 import copyreg
+import importlib
 import io
 import pickle
 from dataclasses import dataclass
@@ -53,8 +54,13 @@ class _CscMatrix(_StateOnly):
 
 
 def _numpy_attr(name: str):
-    core = getattr(np, "_core", None) or np.core
-    return getattr(core.multiarray, name)
+    """numpy's array reconstruction helpers (``numpy._core`` in numpy 2, ``numpy.core`` before)."""
+    for module in ("numpy._core.multiarray", "numpy.core.multiarray"):
+        try:
+            return getattr(importlib.import_module(module), name)
+        except (ImportError, AttributeError):
+            continue
+    raise pickle.UnpicklingError(f"numpy has no multiarray.{name}")
 
 
 _ALLOWED = {
