@@ -31,17 +31,12 @@ A = Y_UP_TO_Z_UP
 M = CV_TO_BLENDER
 
 
-def _tail(k: int, joints_b: np.ndarray, parents: np.ndarray) -> np.ndarray:
+def _bone_length(k: int, joints_b: np.ndarray, parents: np.ndarray) -> float:
+    """Display length: distance to the first child, or LEAF_BONE_LENGTH for leaves."""
     children = np.flatnonzero(parents == k)
     if len(children):
-        d = joints_b[children[0]] - joints_b[k]
-        if np.linalg.norm(d) > 1e-4:
-            return joints_b[k] + d
-    p = parents[k]
-    d = joints_b[k] - joints_b[p] if p >= 0 else np.array([0.0, 0.0, 1.0])
-    n = np.linalg.norm(d)
-    d = d / n if n > 1e-9 else np.array([0.0, 0.0, 1.0])
-    return joints_b[k] + LEAF_BONE_LENGTH * d
+        return max(float(np.linalg.norm(joints_b[children[0]] - joints_b[k])), LEAF_BONE_LENGTH)
+    return LEAF_BONE_LENGTH
 
 
 def _make_armature(context, collection, name: str, joints_b: np.ndarray, parents: np.ndarray):
@@ -56,7 +51,10 @@ def _make_armature(context, collection, name: str, joints_b: np.ndarray, parents
     for k, bone_name in enumerate(SMPL_JOINT_NAMES):
         eb = arm.edit_bones.new(bone_name)
         eb.head = joints_b[k].tolist()
-        eb.tail = _tail(k, joints_b, parents).tolist()
+        # Every bone points up (+Z) with roll 0, so its rest rotation is exactly A (entries
+        # 0/±1, no float32 rounding) and pose quaternions equal SMPL's local rotations, as in
+        # a glTF import with bone_heuristic='BLENDER'.
+        eb.tail = (joints_b[k] + [0.0, 0.0, _bone_length(k, joints_b, parents)]).tolist()
         eb.roll = 0.0
         if parents[k] >= 0:
             eb.parent = bones[parents[k]]

@@ -62,17 +62,20 @@ def import_glb(context, path: Path, track_ids) -> tuple[dict, list, object]:
     finally:
         set_playback_fps(scene, fps)
     new = [o for o in bpy.data.objects if o not in before]
-    armatures = []
+    new_armatures = [o for o in new if o.type == "ARMATURE"]
+    cameras = [o for o in new if o.type == "CAMERA"]
+    armatures, unwanted = [], []
     for person in people:
-        obj = _named([o for o in new if o.type == "ARMATURE"], str(person["node"]))
+        obj = _named(new_armatures, str(person["node"]))
         if obj is None:
             continue
         if track_ids is not None and int(person["track_id"]) not in track_ids:
-            _remove_tree(obj)
+            unwanted.append(obj)
             continue
         obj["cliffmocap_track_id"] = int(person["track_id"])
         obj["cliffmocap_frame_start"] = int(person["frame_start"])
         obj["cliffmocap_frame_end"] = int(person["frame_end"])
         armatures.append(obj)
-    cameras = [o for o in bpy.data.objects if o not in before and o.type == "CAMERA"]
+    for obj in unwanted:  # after the name matching: removed objects must not be touched again
+        _remove_tree(obj)
     return extras, armatures, (cameras[0] if cameras else None)
