@@ -1,8 +1,7 @@
 """Comparisons between what Blender shows and the independent numpy expectations."""
 
-import numpy as np
-
 import addon_synthetic as syn
+import numpy as np
 
 POSITION_TOL_M = 1e-5  # docs/exporters_spec.md §7.1
 PIXEL_TOL = 1e-3
@@ -26,7 +25,9 @@ def person_errors(job: dict, index: int, case, model, person) -> dict:
     }
     verts = arrays[f"verts_{index}"]
     if verts.size:
-        out["vertices"] = float(np.abs(verts[person.frames] - expected_vertices(model, person)).max())
+        out["vertices"] = float(
+            np.abs(verts[person.frames] - expected_vertices(model, person)).max()
+        )
     return out
 
 

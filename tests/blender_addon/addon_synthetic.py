@@ -110,16 +110,19 @@ def write_model_pkl(model: dict, path) -> None:
 
 
 class _Evil:
+    def __init__(self, marker):
+        self.marker = str(marker)
+
     def __reduce__(self):
         import os
 
-        return (os.system, ("echo pwned",))
+        return (os.system, (f"touch '{self.marker}'",))
 
 
-def write_evil_pkl(path) -> None:
-    """A pickle that would run a shell command if unpickled without restrictions."""
+def write_evil_pkl(path, marker) -> None:
+    """A pickle that would create ``marker`` through os.system if unpickled unrestricted."""
     with open(path, "wb") as f:
-        pickle.dump({"v_template": _Evil()}, f, protocol=2)
+        pickle.dump({"v_template": _Evil(marker)}, f, protocol=2)
 
 
 @dataclass

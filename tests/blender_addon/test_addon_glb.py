@@ -2,11 +2,10 @@
 
 import math
 
+import addon_synthetic as syn
 import pytest
 from addon_checks import PIXEL_TOL, POSITION_TOL_M, person_errors
-from conftest import requires_bpy, run_probe, write_tiny_video
-
-import addon_synthetic as syn
+from addon_harness import requires_bpy, run_probe, write_tiny_video
 
 pytestmark = [pytest.mark.blender, requires_bpy]
 
@@ -39,7 +38,7 @@ def test_extension_installs_and_registers_the_operator(glb_run):
 
 
 def test_one_armature_per_person_with_smpl_bones(glb_run):
-    jobs, case, _, _, _ = glb_run
+    jobs, *_ = glb_run
     job = jobs["all"]
     assert job["result"] == ["FINISHED"], job["error"]
     assert job["armatures"] == ["person_1", "person_4", "person_7"]
@@ -77,7 +76,7 @@ def test_ntsc_frame_rate_and_frame_range(glb_run):
 
 
 def test_camera_intrinsics_and_video_background(glb_run):
-    jobs, case, _, _, work = glb_run
+    jobs, case, *_ = glb_run
     job = jobs["all"]
     assert job["camera"].startswith("video_camera")
     assert job["sensor_fit"] == "VERTICAL"

@@ -1,10 +1,9 @@
 """Install the built extension and import a cliffmocap .npz with a user-supplied SMPL model."""
 
+import addon_synthetic as syn
 import pytest
 from addon_checks import PIXEL_TOL, POSITION_TOL_M, person_errors
-from conftest import requires_bpy, run_probe, write_tiny_video
-
-import addon_synthetic as syn
+from addon_harness import requires_bpy, run_probe, write_tiny_video
 
 pytestmark = [pytest.mark.blender, requires_bpy]
 
