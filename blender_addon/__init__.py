@@ -7,19 +7,23 @@ intrinsics (the video itself as the camera background when it is found).
 
 import bpy
 
+from .operator_capture import IMPORT_SCENE_OT_cliffmocap_video, menu_capture
 from .operator_import import IMPORT_SCENE_OT_cliffmocap, menu_import
 from .preferences import CliffmocapPreferences
 
-_CLASSES = (CliffmocapPreferences, IMPORT_SCENE_OT_cliffmocap)
+_CLASSES = (CliffmocapPreferences, IMPORT_SCENE_OT_cliffmocap, IMPORT_SCENE_OT_cliffmocap_video)
+_MENUS = (menu_import, menu_capture)
 
 
 def register():
     for cls in _CLASSES:
         bpy.utils.register_class(cls)
-    bpy.types.TOPBAR_MT_file_import.append(menu_import)
+    for menu in _MENUS:
+        bpy.types.TOPBAR_MT_file_import.append(menu)
 
 
 def unregister():
-    bpy.types.TOPBAR_MT_file_import.remove(menu_import)
+    for menu in reversed(_MENUS):
+        bpy.types.TOPBAR_MT_file_import.remove(menu)
     for cls in reversed(_CLASSES):
         bpy.utils.unregister_class(cls)

@@ -17,11 +17,31 @@ class CliffmocapPreferences(bpy.types.AddonPreferences):
         default="",
     )
 
+    cliffmocap_command: StringProperty(
+        name="cliffmocap Command",
+        description=(
+            "How to start the cliffmocap command for 'cliffmocap from Video' (a path or a command "
+            "line, e.g. /opt/cliffmocap/.venv/bin/cliffmocap); runs outside Blender's Python"
+        ),
+        default="cliffmocap",
+    )
+
     def draw(self, context):
         self.layout.prop(self, "smpl_model_path")
+        self.layout.prop(self, "cliffmocap_command")
         self.layout.label(text="Register at smpl.is.tue.mpg.de to download the SMPL model.")
 
 
-def smpl_model_path(context) -> str:
+def _prefs(context):
     addon = context.preferences.addons.get(__package__)
-    return addon.preferences.smpl_model_path if addon else ""
+    return addon.preferences if addon else None
+
+
+def smpl_model_path(context) -> str:
+    prefs = _prefs(context)
+    return prefs.smpl_model_path if prefs else ""
+
+
+def cliffmocap_command(context) -> str:
+    prefs = _prefs(context)
+    return prefs.cliffmocap_command if prefs else "cliffmocap"

@@ -114,12 +114,13 @@ def run_job(module: str, job: dict) -> dict:
     reset_scene()
     prefs = bpy.context.preferences.addons[module].preferences
     prefs.smpl_model_path = job.get("smpl_pref", "")
+    for key, value in job.get("prefs", {}).items():
+        setattr(prefs, key, value)
     before = len(bpy.data.objects)
     out = {"name": job["name"], "objects_before": before}
     try:
-        out["result"] = sorted(
-            bpy.ops.import_scene.cliffmocap(filepath=job["filepath"], **job.get("options", {}))
-        )
+        operator = getattr(bpy.ops.import_scene, job.get("operator", "cliffmocap"))
+        out["result"] = sorted(operator(filepath=job["filepath"], **job.get("options", {})))
         out["error"] = None
     except RuntimeError as exc:  # Blender turns an ERROR report into RuntimeError for scripts
         out["result"], out["error"] = None, str(exc)
