@@ -19,14 +19,20 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from exporters.amass import write_amass
 from exporters.gltf import write_glb
+from exporters.npz import read_npz, write_npz
 from mocap.errors import UnsupportedFormatError
 from mocap.types import MotionSet
+
+__all__ = ["WRITERS", "read_npz", "write", "writer_for"]
 
 Writer = Callable[..., Any]
 
 WRITERS: dict[str, Writer] = {
     ".glb": write_glb,
+    ".npz": write_npz,
+    ".amass.npz": write_amass,
 }
 """Writer function by file suffix (``.amass.npz`` is matched before ``.npz``)."""
 

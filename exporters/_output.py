@@ -62,3 +62,19 @@ def atomic_path(path: Path, overwrite: bool = False) -> Iterator[Path]:
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+
+
+def per_person_paths(path: Path, track_ids: list[int], suffix: str) -> list[Path]:
+    """Output file per person: ``path`` itself for one person, else ``<stem>_person<id><suffix>``.
+
+    Args:
+        path: the file name the user asked for (ending in ``suffix``, case-insensitive).
+        track_ids: the people to write, in order.
+        suffix: the format's full suffix, e.g. ``".bvh"`` or ``".amass.npz"``.
+    """
+    path = Path(path)
+    if len(track_ids) == 1:
+        return [path]
+    name = path.name
+    stem = name[: -len(suffix)] if name.lower().endswith(suffix) else path.stem
+    return [path.with_name(f"{stem}_person{tid}{suffix}") for tid in track_ids]
