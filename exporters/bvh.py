@@ -7,7 +7,9 @@ Conventions (``docs/exporters_spec.md`` §3):
 * root OFFSET 0 with absolute position channels ``C (J_0 + transl)``, joint OFFSETs
   ``J_k - J_parent`` of the person's shaped rest skeleton (betas baked), no rest rotations;
 * rotation channels in degrees, ``ZXY`` by default (``order=`` any of the six Tait-Bryan orders);
-  channels "Z X Y" mean ``R = Rz Rx Ry``; angles are made continuous over time (no 360 degree jumps);
+  channels "Z X Y" mean ``R = Rz Rx Ry``; angles are continuous over time (no 360 degree jumps).
+  Keep the vertical axis (Y) out of the middle slot: with ZYX/XYZ a person turning sideways puts
+  the root at gimbal lock (exact in the file, but float32 importers lose precision there);
 * ``Frame Time`` = 1 / fps written with 12 significant digits (Blender derives the scene rate
   from it).
 
