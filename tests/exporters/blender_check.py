@@ -37,9 +37,16 @@ def set_import_fps(fps: float) -> int:
 
 
 def measure(
-    armatures: dict, expected: np.lib.npyio.NpzFile, names: list[str], frame_offset: int
+    armatures: dict,
+    expected: np.lib.npyio.NpzFile,
+    names: list[str],
+    frame_offset: int,
+    frame_scale: float = 1.0,
 ) -> dict:
-    """Max joint error on visible frames, max joint spread on hidden ones."""
+    """Max joint error on visible frames, max joint spread on hidden ones.
+
+    Expected frame f is sampled at Blender frame ``f * frame_scale + frame_offset``.
+    """
     scene = bpy.context.scene
     worst, spread, where = 0.0, 0.0, None
     num = None
@@ -51,7 +58,8 @@ def measure(
         exp = expected[f"pos_{tid}"]
         per_person[tid] = (arm, exp, [arm.pose.bones[n] for n in names])
     for f in range(num):
-        scene.frame_set(f + frame_offset)
+        at = f * frame_scale + frame_offset
+        scene.frame_set(int(np.floor(at)), subframe=float(at - np.floor(at)))
         for arm, exp, bones in per_person.values():
             mw = np.array(arm.matrix_world)
             heads = np.array([list(b.head) for b in bones])
@@ -140,7 +148,10 @@ def check_fbx(job: dict, expected) -> dict:
     arms, out = armature_info(tids)
     out["scene_fps"] = scene.render.fps / scene.render.fps_base
     out["meshes"] = sorted(o.name for o in bpy.data.objects if o.type == "MESH")
-    out.update(measure(arms, expected, list(expected["names"]), 0))
+    # Blender 5.0.1's FBX importer converts key times with the integer scene.render.fps (it
+    # ignores fps_base), so an NTSC file's frame i lands on Blender frame i * 30 / 29.97.
+    frame_scale = scene.render.fps / job["fps"]
+    out.update(measure(arms, expected, list(expected["names"]), 0, frame_scale))
     return out
 
 
