@@ -24,7 +24,6 @@ from typing import Any
 
 import numpy as np
 import pygltflib as gl
-from scipy.spatial.transform import Rotation
 
 import mocap
 from exporters._output import atomic_path
@@ -32,12 +31,12 @@ from exporters.skeleton import (
     CAMERA_TO_YUP,
     SMPL_JOINT_NAMES,
     SMPL_PARENTS,
-    continuous_quaternions,
     local_rotations,
     require_body,
     root_in_world,
     top_weights,
 )
+from mocap.rotations import continuous_quaternions, matrix_to_quaternion
 from mocap.types import MotionSet, SmplModelData, SmplSequence
 
 SCHEMA = "cliffmocap-gltf/1"
@@ -207,7 +206,7 @@ def _add_person(
     rot = local_rotations(seq)  # (T, 24, 3, 3)
     root_rot, root_pos = root_in_world(seq, rest[0], CAMERA_TO_YUP)
     rot[:, 0] = root_rot
-    quats = Rotation.from_matrix(rot.reshape(-1, 3, 3)).as_quat().reshape(len(seq), len(rest), 4)
+    quats = matrix_to_quaternion(rot)  # (T, 24, 4) x, y, z, w
     quats = continuous_quaternions(quats).astype(np.float32)
 
     def channel(node: int, path: str, input_acc: int, output_acc: int, interp: str) -> None:
