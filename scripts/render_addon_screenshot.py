@@ -2,7 +2,7 @@
 
 Usage: python scripts/render_addon_screenshot.py [--out docs/images/blender_addon_import.png]
 
-Builds a synthetic stick-figure body in the SMPL model format (not the licensed SMPL mesh) and a
+Uses the project's synthetic SMPL-format humanoid (not the licensed SMPL mesh) and a
 three-person walking motion as a cliffmocap .npz, imports it with the add-on exactly as a user
 would (File > Import > cliffmocap), and renders one frame through the imported video camera.
 """
@@ -16,58 +16,23 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests" / "blender_addon"))
 import addon_synthetic as syn  # noqa: E402  (test data helpers: motion + .npz writer)
 
 log = logging.getLogger("render_addon_screenshot")
 
-LIMB_RADIUS_M = 0.045
-TORSO_RADIUS_M = 0.09
-SIDES = 10
 RENDER_FRAME = 30
 PERSON_COLOURS = [(0.85, 0.45, 0.25, 1.0), (0.25, 0.55, 0.85, 1.0), (0.45, 0.75, 0.35, 1.0)]
 
 
-def mannequin_model() -> dict:
-    """SMPL-format model whose mesh is one cylinder per bone (each skinned to the parent bone)."""
-    joints = syn.TEMPLATE_JOINTS
-    verts, faces, weights = [], [], []
-    # 4 tiny vertices per joint whose mean is the joint: the J_regressor reads them.
-    for k in range(24):
-        for corner in syn.TETRA * 0.01:
-            verts.append(joints[k] + corner)
-            weights.append(np.eye(24)[k])
-    torso = {3, 6, 9, 12}
-    for k in range(1, 24):
-        p = syn.PARENTS[k]
-        a, b = joints[p], joints[k]
-        axis = (b - a) / np.linalg.norm(b - a)
-        u = np.cross(axis, [0.0, 0.0, 1.0] if abs(axis[2]) < 0.9 else [1.0, 0.0, 0.0])
-        u /= np.linalg.norm(u)
-        v = np.cross(axis, u)
-        r = TORSO_RADIUS_M if k in torso else LIMB_RADIUS_M
-        base = len(verts)
-        for end in (a, b):
-            for s in range(SIDES):
-                ang = 2 * np.pi * s / SIDES
-                verts.append(end + r * (np.cos(ang) * u + np.sin(ang) * v))
-                weights.append(np.eye(24)[p])
-        for s in range(SIDES):
-            i0, i1 = base + s, base + (s + 1) % SIDES
-            faces += [[i0, i1, i1 + SIDES], [i0, i1 + SIDES, i0 + SIDES]]
-    verts = np.array(verts)
-    jreg = np.zeros((24, len(verts)))
-    for k in range(24):
-        jreg[k, 4 * k : 4 * k + 4] = 0.25
-    kintree = np.stack([syn.PARENTS, np.arange(24)]).astype(np.int64)
-    return {
-        "v_template": verts,
-        "shapedirs": np.zeros((len(verts), 3, 10)),
-        "J_regressor": jreg,
-        "weights": np.array(weights),
-        "f": np.array(faces, dtype=np.uint32),
-        "kintree_table": kintree,
-    }
+def body_model() -> dict:
+    """The project's synthetic SMPL-format humanoid (``mocap.synthetic``; not the SMPL mesh)."""
+    from mocap.synthetic import make_synthetic_smpl
+
+    raw = make_synthetic_smpl()
+    keys = ("v_template", "shapedirs", "J_regressor", "weights", "f", "kintree_table")
+    return {k: np.asarray(raw[k]) for k in keys}
 
 
 def walking_case() -> "syn.Case":
@@ -97,12 +62,11 @@ def walking_case() -> "syn.Case":
 def render(out: Path) -> None:
     import bpy
 
-    sys.path.insert(0, str(REPO))
     import blender_addon
 
     with tempfile.TemporaryDirectory() as tmp:
-        model_path, motion_path = Path(tmp, "mannequin.npz"), Path(tmp, "walk.npz")
-        syn.write_model_npz(mannequin_model(), model_path)
+        model_path, motion_path = Path(tmp, "body.npz"), Path(tmp, "walk.npz")
+        syn.write_model_npz(body_model(), model_path)
         syn.write_motion_npz(walking_case(), motion_path)
         bpy.ops.wm.read_factory_settings(use_empty=True)
         blender_addon.register()
