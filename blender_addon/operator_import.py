@@ -30,16 +30,35 @@ _DATA_COLLECTIONS = (
 )
 
 
-def _snapshot() -> dict:
-    return {name: set(getattr(bpy.data, name)) for name in _DATA_COLLECTIONS}
+# Scene settings the import changes; restored when it fails.
+_SCENE_SETTINGS = (
+    ("render", "fps"), ("render", "fps_base"), ("render", "resolution_x"),
+    ("render", "resolution_y"), ("render", "pixel_aspect_x"), ("render", "pixel_aspect_y"),
+    (None, "frame_start"), (None, "frame_end"), (None, "frame_current"),
+)  # fmt: skip
 
 
-def _remove_new(before: dict) -> None:
-    """Undo a half-finished import: delete every datablock created since ``before``."""
+def _owner(scene, part):
+    return scene.render if part == "render" else scene
+
+
+def _snapshot(scene) -> dict:
+    before = {name: set(getattr(bpy.data, name)) for name in _DATA_COLLECTIONS}
+    before["scene"] = {(p, a): getattr(_owner(scene, p), a) for p, a in _SCENE_SETTINGS}
+    before["camera"] = scene.camera
+    return before
+
+
+def _restore(scene, before: dict) -> None:
+    """Undo a half-finished import: delete every datablock created since ``before`` and put
+    the scene settings back."""
     for name in _DATA_COLLECTIONS:
         coll = getattr(bpy.data, name)
         for block in [b for b in coll if b not in before[name]]:
             coll.remove(block)
+    for (part, attr), value in before["scene"].items():
+        setattr(_owner(scene, part), attr, value)
+    scene.camera = before["camera"]
 
 
 class IMPORT_SCENE_OT_cliffmocap(bpy.types.Operator, ImportHelper):
@@ -75,16 +94,16 @@ class IMPORT_SCENE_OT_cliffmocap(bpy.types.Operator, ImportHelper):
     )
 
     def execute(self, context):
-        before = _snapshot()
+        before = _snapshot(context.scene)
         try:
             message = self._import(context, Path(bpy.path.abspath(self.filepath)))
         except ImportFailed as exc:
-            _remove_new(before)
+            _restore(context.scene, before)
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
         except Exception as exc:  # a bug: keep Blender usable, keep the traceback in the log
             log.exception("cliffmocap import failed")
-            _remove_new(before)
+            _restore(context.scene, before)
             self.report(
                 {"ERROR"}, f"cliffmocap import failed unexpectedly ({exc!r}); see the console"
             )

@@ -35,6 +35,14 @@ def error_run(addon_zip, tmp_path_factory):
     with open(work / "damaged.glb", "wb") as f:
         f.write(struct.pack("<4sIIII", b"glTF", 2, 40, 20, 0x4E4F534A) + b"{not json" + b" " * 11)
     _glb_with_json(work / "plain.glb", {"asset": {"version": "2.0"}, "scenes": [{"nodes": []}]})
+    extras = {
+        "schema": "cliffmocap-gltf/1", "fps": 25.0, "num_frames": 10, "image_width": 64,
+        "image_height": 48, "fx": 50.0, "fy": 50.0, "cx": 32.0, "cy": 24.0, "people": [],
+    }  # fmt: skip
+    _glb_with_json(
+        work / "gltf_version_1.glb",
+        {"asset": {"version": "1.0"}, "scenes": [{"nodes": [], "extras": extras}]},
+    )  # fmt: skip
     np.savez(work / "other_schema.npz", schema=np.array("someone-else/3"), fps=np.array(30.0))
     np.savez(work / "object_array.npz", schema=np.array(["cliffmocap/1", None], dtype=object))
     np.savez(work / "not_smpl.npz", v_template=np.zeros((5, 3)))
@@ -46,6 +54,7 @@ def error_run(addon_zip, tmp_path_factory):
         ("garbage_glb", str(work / "garbage.glb"), {}, "", "not a binary glTF"),
         ("damaged_glb", str(work / "damaged.glb"), {}, "", "damaged glTF JSON"),
         ("plain_glb", str(work / "plain.glb"), {}, "", "no cliffmocap scene extras"),
+        ("gltf_version_1", str(work / "gltf_version_1.glb"), {}, "", "glTF importer failed"),
         ("unknown_track", good_glb, {"track_ids": "1, 99"}, "", "track ids [99] are not in"),
         ("bad_track_text", good_glb, {"track_ids": "one"}, "", "expected integers"),
         ("garbage_npz", str(work / "garbage.npz"), {}, "", "cannot read"),
@@ -77,6 +86,9 @@ def test_every_bad_input_is_an_error_report(error_run):
 def test_failed_imports_leave_the_scene_empty(error_run):
     result, _, _ = error_run
     for job in result["jobs"]:
+        # The probe starts every job at 24 fps, frames 1..250; a failed import restores them.
+        assert (job["fps"], job["fps_base"]) == (24, 1.0), job["name"]
+        assert (job["frame_start"], job["frame_end"]) == (1, 250), job["name"]
         assert job["objects_before"] == 0
         assert job["objects"] == 0, job["name"]
         assert job["armatures"] == [] and job["camera"] is None, job["name"]
