@@ -2,6 +2,7 @@
 
 import logging
 from pathlib import Path
+from typing import NamedTuple
 
 import bpy
 from bpy.props import BoolProperty, StringProperty
@@ -116,42 +117,78 @@ class IMPORT_SCENE_OT_cliffmocap(bpy.types.Operator, ImportHelper):
             raise ImportFailed(f"file not found: '{path}'")
         wanted = parse_track_ids(self.track_ids)
         suffix = path.suffix.lower()
-        scene = context.scene
         if suffix == ".glb":
-            extras, armatures, camera = import_glb(context, path, wanted)
-            size = (int(extras["image_width"]), int(extras["image_height"]))
-            intr = tuple(float(extras[k]) for k in ("fx", "fy", "cx", "cy"))
-            num_frames, fps = int(extras["num_frames"]), float(extras["fps"])
-            video_path = str(extras.get("video_path") or "")
+            loaded = self._import_glb(context, path, wanted)
         elif suffix == ".npz":
-            motion = load_motion_npz(path)
-            people = motion.people
-            if wanted is not None:
-                check_track_ids(wanted, {p.track_id for p in people}, path.name)
-                people = [p for p in people if p.track_id in wanted]
-            model = load_smpl_model(bpy.path.abspath(self.smpl_model or smpl_model_path(context)))
-            num_frames, fps = motion.num_frames, motion.fps
-            scene_setup.set_playback_fps(scene, fps)
-            armatures = [
-                build_person(context, scene.collection, p, model, num_frames) for p in people
-            ]
-            size = (motion.width, motion.height)
-            intr = (motion.fx, motion.fy, motion.cx, motion.cy)
-            video_path, camera = motion.video_path, None
+            loaded = self._import_npz(context, path, wanted)
         else:
             raise ImportFailed(f"unsupported file '{path.name}': choose a cliffmocap .glb or .npz")
 
-        scene_setup.set_frame_range(scene, num_frames)
-        note = ""
+        scene = context.scene
+        scene_setup.set_frame_range(scene, loaded.num_frames)
+        camera, note = loaded.camera, ""
         if self.import_camera:
-            camera = scene_setup.setup_camera(scene, *size, *intr, camera_object=camera)
-            video = scene_setup.find_video(video_path, path) if self.video_background else None
+            camera = scene_setup.setup_camera(
+                scene, *loaded.size, *loaded.intrinsics, camera_object=camera,
+                collection=context.collection,
+            )  # fmt: skip
+            video = (
+                scene_setup.find_video(loaded.video_path, path) if self.video_background else None
+            )
             if video is not None:
                 clip = scene_setup.attach_video_background(camera, video)
                 note = f", video '{video.name}'" if clip else f", video '{video.name}' unreadable"
         elif camera is not None:
             bpy.data.objects.remove(camera)
-        return f"cliffmocap: {len(armatures)} people, {num_frames} frames at {fps:.6g} fps{note}"
+        return (
+            f"cliffmocap: {loaded.people} people, {loaded.num_frames} frames at "
+            f"{loaded.fps:.6g} fps{note}"
+        )
+
+    def _import_glb(self, context, path: Path, wanted) -> "_Loaded":
+        extras, armatures, camera = import_glb(context, path, wanted)
+        return _Loaded(
+            people=len(armatures),
+            num_frames=int(extras["num_frames"]),
+            fps=float(extras["fps"]),
+            size=(int(extras["image_width"]), int(extras["image_height"])),
+            intrinsics=tuple(float(extras[k]) for k in ("fx", "fy", "cx", "cy")),
+            video_path=str(extras.get("video_path") or ""),
+            camera=camera,
+        )
+
+    def _import_npz(self, context, path: Path, wanted) -> "_Loaded":
+        motion = load_motion_npz(path)
+        people = motion.people
+        if wanted is not None:
+            check_track_ids(wanted, {p.track_id for p in people}, path.name)
+            people = [p for p in people if p.track_id in wanted]
+        # Everything is read and checked before the first object is created.
+        model = load_smpl_model(bpy.path.abspath(self.smpl_model or smpl_model_path(context)))
+        scene_setup.set_playback_fps(context.scene, motion.fps)
+        for person in people:
+            build_person(context, context.collection, person, model, motion.num_frames)
+        return _Loaded(
+            people=len(people),
+            num_frames=motion.num_frames,
+            fps=motion.fps,
+            size=(motion.width, motion.height),
+            intrinsics=(motion.fx, motion.fy, motion.cx, motion.cy),
+            video_path=motion.video_path,
+            camera=None,
+        )
+
+
+class _Loaded(NamedTuple):
+    """What either file type gives the common scene setup."""
+
+    people: int
+    num_frames: int
+    fps: float
+    size: tuple
+    intrinsics: tuple
+    video_path: str
+    camera: object
 
 
 def menu_import(self, context):

@@ -45,7 +45,7 @@ def set_frame_range(scene, num_frames: int) -> None:
     scene.frame_set(0)
 
 
-def setup_camera(scene, width, height, fx, fy, cx, cy, camera_object=None):
+def setup_camera(scene, width, height, fx, fy, cx, cy, camera_object=None, collection=None):
     """Make (or adjust) the video camera and the render size so Blender's view equals K.
 
     Args:
@@ -53,6 +53,7 @@ def setup_camera(scene, width, height, fx, fy, cx, cy, camera_object=None):
         width, height: image size in pixels.
         fx, fy, cx, cy: intrinsics in pixels.
         camera_object: an existing camera object to adjust (the glTF importer's), or None.
+        collection: where a new camera goes (default: the scene's master collection).
 
     Returns:
         The camera object.
@@ -60,7 +61,7 @@ def setup_camera(scene, width, height, fx, fy, cx, cy, camera_object=None):
     if camera_object is None:
         data = bpy.data.cameras.new(CAMERA_NAME)
         camera_object = bpy.data.objects.new(CAMERA_NAME, data)
-        scene.collection.objects.link(camera_object)
+        (collection or scene.collection).objects.link(camera_object)
     camera_object.parent = None
     camera_object.location = (0.0, 0.0, 0.0)
     camera_object.rotation_mode = "XYZ"
