@@ -67,3 +67,23 @@ def write_tiny_video(path: Path, frames: int, width: int = 64, height: int = 36)
                 container.mux(packet)
         for packet in stream.encode():
             container.mux(packet)
+
+
+ADDON_DIR = REPO / "blender_addon"
+_STANDALONE_PACKAGE = "cliffmocap_addon_standalone"
+
+
+def load_addon_module(name: str):
+    """Import one bpy-free add-on module (e.g. ``smpl_model``) without the package ``__init__``.
+
+    The add-on's ``__init__`` imports bpy; its numpy-only modules use relative imports, so they
+    are loaded under a stand-in package whose ``__path__`` is ``blender_addon/``.
+    """
+    import importlib
+    import types
+
+    if _STANDALONE_PACKAGE not in sys.modules:
+        package = types.ModuleType(_STANDALONE_PACKAGE)
+        package.__path__ = [str(ADDON_DIR)]
+        sys.modules[_STANDALONE_PACKAGE] = package
+    return importlib.import_module(f"{_STANDALONE_PACKAGE}.{name}")
