@@ -102,5 +102,5 @@ def write_amass(
     for seq, target in zip(people, paths, strict=True):
         arrays = amass_arrays(motion, seq, gender)
         with atomic_path(target, overwrite) as tmp, open(tmp, "wb") as f:
-            np.savez(f, **arrays)
+            np.savez_compressed(f, **arrays)
     return paths

@@ -73,6 +73,32 @@ def measure(
     return {"max_joint_error_m": worst, "worst_at": where, "hidden_spread_m": spread}
 
 
+def measure_mesh(tids: list[str], expected, frame_scale: float = 1.0) -> float:
+    """Max vertex error of the evaluated ``person_<id>_body`` meshes on visible frames."""
+    scene = bpy.context.scene
+    worst = 0.0
+    for tid in tids:
+        obj = bpy.data.objects[f"person_{tid}_body"]
+        exp = expected[f"verts_{tid}"]
+        for f in range(exp.shape[0]):
+            if np.isnan(exp[f]).any():
+                continue
+            at = f * frame_scale
+            scene.frame_set(int(np.floor(at)), subframe=float(at - np.floor(at)))
+            depsgraph = bpy.context.evaluated_depsgraph_get()
+            ev = obj.evaluated_get(depsgraph)
+            mesh = ev.to_mesh()
+            co = np.empty(len(mesh.vertices) * 3)
+            mesh.vertices.foreach_get("co", co)
+            mw = np.array(ev.matrix_world)
+            world = co.reshape(-1, 3) @ mw[:3, :3].T + mw[:3, 3]
+            ev.to_mesh_clear()
+            if world.shape != exp[f].shape:
+                return float("inf")
+            worst = max(worst, float(np.abs(world - exp[f]).max()))
+    return worst
+
+
 def armature_info(tids: list[str]) -> tuple[dict, dict]:
     arms = {o.name: o for o in bpy.data.objects if o.type == "ARMATURE"}
     info = {
@@ -98,6 +124,8 @@ def check_glb(job: dict, expected) -> dict:
     names = list(expected["names"])
     out.update(measure(arms, expected, names, 0))
     out["scene_fps"] = scene.render.fps / scene.render.fps_base
+    if any(k.startswith("verts_") for k in expected.files):
+        out["max_vertex_error_m"] = measure_mesh(tids, expected)
     cam = bpy.data.objects.get("video_camera")
     out["has_camera"] = cam is not None and cam.type == "CAMERA"
     if cam is not None and "cam_points" in expected.files:
@@ -152,6 +180,8 @@ def check_fbx(job: dict, expected) -> dict:
     # ignores fps_base), so an NTSC file's frame i lands on Blender frame i * 30 / 29.97.
     frame_scale = scene.render.fps / job["fps"]
     out.update(measure(arms, expected, list(expected["names"]), 0, frame_scale))
+    if any(k.startswith("verts_") for k in expected.files):
+        out["max_vertex_error_m"] = measure_mesh(tids, expected, frame_scale)
     return out
 
 

@@ -43,7 +43,7 @@ def results(motion, body, tmp_path_factory):
     jobs = []
     for name, m in motions.items():
         glb = exporters.write(m, work / f"{name}.glb")
-        expected = scene_expectations(m, work / f"{name}_glb.npz")
+        expected = scene_expectations(m, work / f"{name}_glb.npz", with_vertices=name == "small")
         jobs.append({"kind": "glb", "name": name, "path": str(glb), "expected": str(expected)})
     for case, (name, tid, order) in BVH_CASES.items():
         m = motions[name]
@@ -72,6 +72,8 @@ def test_glb_joints_match_fk(results, name):
     assert r["max_joint_error_m"] < JOINT_TOL_M, r
     assert r["hidden_spread_m"] < JOINT_TOL_M
     assert r["scene_fps"] == pytest.approx(NTSC_FPS, rel=FPS_REL_TOL)
+    if name == "small":  # skinned mesh = LBS with the top-4 weights, vertex by vertex
+        assert r["max_vertex_error_m"] < JOINT_TOL_M, r
 
 
 @pytest.mark.parametrize("name", ["small", "long"])
@@ -101,3 +103,5 @@ def test_fbx_round_trip_matches_fk(results, name):
     assert r["max_joint_error_m"] < JOINT_TOL_M, r
     assert r["hidden_spread_m"] < JOINT_TOL_M
     assert r["scene_fps"] == pytest.approx(NTSC_FPS, rel=FPS_REL_TOL)
+    if name == "small":
+        assert r["max_vertex_error_m"] < JOINT_TOL_M, r
