@@ -60,7 +60,7 @@ def posed_vertices(scene, arm, frames) -> np.ndarray:
     return np.array(out)
 
 
-def measure(scene, dump: str) -> dict:
+def measure(scene, dump: str, vertices: bool = True) -> dict:
     arms = sorted((o for o in scene.objects if o.type == "ARMATURE"), key=lambda o: o.name)
     cam = scene.camera
     frames = range(scene.frame_start, scene.frame_end + 1)
@@ -105,7 +105,8 @@ def measure(scene, dump: str) -> dict:
                     )
         arrays[f"heads_{i}"] = heads
         arrays[f"pixels_{i}"] = pixels
-        arrays[f"verts_{i}"] = posed_vertices(scene, arm, frames)
+        if vertices:
+            arrays[f"verts_{i}"] = posed_vertices(scene, arm, frames)
     np.savez(dump, **arrays)
     return info
 
@@ -124,7 +125,7 @@ def run_job(module: str, job: dict) -> dict:
         out["error"] = None
     except RuntimeError as exc:  # Blender turns an ERROR report into RuntimeError for scripts
         out["result"], out["error"] = None, str(exc)
-    out.update(measure(bpy.context.scene, job["dump"]))
+    out.update(measure(bpy.context.scene, job["dump"], job.get("vertices", True)))
     return out
 
 

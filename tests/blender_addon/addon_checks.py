@@ -23,8 +23,8 @@ def person_errors(job: dict, index: int, case, model, person) -> dict:
         "hidden_spread": float(np.ptp(heads[hidden], axis=1).max()) if len(hidden) else 0.0,
         "hidden_frames": len(hidden),
     }
-    verts = arrays[f"verts_{index}"]
-    if verts.size:
+    verts = arrays.get(f"verts_{index}")
+    if verts is not None and verts.size:
         out["vertices"] = float(
             np.abs(verts[person.frames] - expected_vertices(model, person)).max()
         )

@@ -27,7 +27,9 @@ requires_bpy = pytest.mark.skipif(
 def run_probe(zip_path: Path, jobs: list, workdir: Path) -> dict:
     """Install the zip in a fresh bpy process, run the import jobs, return the parsed result.
 
-    Each job: name, filepath, options (operator keywords), smpl_pref (preference value).
+    Each job: name, filepath, options (operator keywords), smpl_pref (preference value),
+    prefs (more preference values), operator (default "cliffmocap"), vertices (dump the
+    skinned mesh per frame, default True).
     Adds ``dump`` (an .npz of measured arrays) to every job and loads it back as ``arrays``.
     """
     home = workdir / "home"

@@ -11,7 +11,7 @@ import addon_synthetic as syn
 import numpy as np
 import pytest
 from addon_checks import PIXEL_TOL, POSITION_TOL_M, person_errors
-from addon_harness import requires_bpy, run_probe, write_tiny_video
+from addon_harness import REPO, requires_bpy, run_probe, write_tiny_video
 
 pytestmark = [pytest.mark.blender, requires_bpy]
 
@@ -44,6 +44,18 @@ def _motion_set(case, model_data, video: Path):
     )  # fmt: skip
 
 
+def _case_from_motion(motion) -> syn.Case:
+    """This suite's view of a MotionSet (what person_errors compares against)."""
+    cam = motion.camera
+    people = [
+        syn.Person(p.track_id, p.frames, np.concatenate([p.global_orient[:, None], p.body_pose], 1),
+                   p.transl, p.betas)
+        for p in motion.people
+    ]  # fmt: skip
+    return syn.Case(motion.fps, motion.num_frames, cam.width, cam.height, cam.fx, cam.fy,
+                    cam.cx, cam.cy, people)  # fmt: skip
+
+
 @pytest.fixture(scope="module")
 def exporters_run(addon_zip, tmp_path_factory):
     exporters = pytest.importorskip("exporters")
@@ -62,6 +74,14 @@ def exporters_run(addon_zip, tmp_path_factory):
         {"name": "npz", "filepath": str(work / "result.npz"),
          "smpl_pref": str(work / "SMPL_NEUTRAL.pkl")},
     ]  # fmt: skip
+    samples = REPO / "samples"
+    if (samples / "demo.glb").is_file():  # the shipped sample files
+        # Joints only (120 frames of 6890-vertex meshes would dominate the run time).
+        jobs.append(
+            {"name": "sample_glb", "filepath": str(samples / "demo.glb"), "vertices": False}
+        )
+        jobs.append({"name": "sample_npz", "filepath": str(samples / "demo.npz"),
+                     "smpl_pref": str(work / "SMPL_NEUTRAL.pkl"), "vertices": False})  # fmt: skip
     result = run_probe(addon_zip, jobs, work)
     model = {k: np.asarray(raw[k], dtype=np.float64) for k in ("v_template", "shapedirs")}
     model["J_regressor"] = np.asarray(raw["J_regressor"], dtype=np.float64)
@@ -83,5 +103,25 @@ def test_exported_file_imports_exactly(exporters_run, fmt):
         err = person_errors(job, i, case, model, person)
         assert err["joints"] < POSITION_TOL_M, (fmt, person.track_id, err)
         assert err["vertices"] < POSITION_TOL_M, (fmt, person.track_id, err)
+        assert err["pixels"] < PIXEL_TOL, (fmt, person.track_id, err)
+        assert err["hidden_spread"] < 1e-6, (fmt, person.track_id, err)
+
+
+@pytest.mark.parametrize("fmt", ["glb", "npz"])
+def test_shipped_samples_import_exactly(exporters_run, fmt):
+    jobs, _, model, _ = exporters_run
+    if f"sample_{fmt}" not in jobs:
+        pytest.skip("samples/demo.glb is not in this checkout")
+    from exporters.samples import demo_motion
+
+    case = _case_from_motion(demo_motion())
+    job = jobs[f"sample_{fmt}"]
+    assert job["result"] == ["FINISHED"], job["error"]
+    assert job["armatures"] == ["person_1", "person_2", "person_3"]
+    assert job["fps"] / job["fps_base"] == pytest.approx(30.0)
+    assert (job["frame_start"], job["frame_end"]) == (0, case.num_frames - 1)
+    for i, person in enumerate(case.people):
+        err = person_errors(job, i, case, model, person)
+        assert err["joints"] < POSITION_TOL_M, (fmt, person.track_id, err)
         assert err["pixels"] < PIXEL_TOL, (fmt, person.track_id, err)
         assert err["hidden_spread"] < 1e-6, (fmt, person.track_id, err)
