@@ -138,6 +138,8 @@ class IMPORT_SCENE_OT_cliffmocap(bpy.types.Operator, ImportHelper):
             if video is not None:
                 clip = scene_setup.attach_video_background(camera, video)
                 note = f", video '{video.name}'" if clip else f", video '{video.name}' unreadable"
+            elif self.video_background:
+                note = ", video not found (put it next to the file for a camera background)"
         elif camera is not None:
             bpy.data.objects.remove(camera)
         return (
