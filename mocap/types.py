@@ -5,9 +5,11 @@ Conventions, stated once for every field below:
 * frame indices are 0-based in decode order; times are seconds from the first decoded frame;
 * pixels have their origin at the top-left corner; boxes are ``(x1, y1, x2, y2)``;
 * rotations are axis-angle vectors in radians, in SMPL joint order
-  (``exporters.skeleton.SMPL_JOINT_NAMES``): joint 0 is ``global_orient``, joints 1..23 ``body_pose``;
+  (``exporters.skeleton.SMPL_JOINT_NAMES``): joint 0 is ``global_orient``, joints 1..23
+  ``body_pose``;
 * translations are metres in the OpenCV camera frame of the video (+x right, +y down, +z forward);
-* field names of SMPL parameters are smplx's (``global_orient``, ``body_pose``, ``betas``, ``transl``).
+* field names of SMPL parameters are smplx's (``global_orient``, ``body_pose``, ``betas``,
+  ``transl``).
 
 Every dataclass is frozen and checks its array shapes on construction, raising ``ValueError`` that
 names the field, the shape it got and the shape it expects. Arrays are converted to the documented
@@ -32,7 +34,9 @@ NUM_BODY_JOINTS = 23
 NUM_BETAS = 10
 
 
-def _check(owner: str, name: str, value: Any, shape: tuple[int | None, ...], dtype: Any) -> np.ndarray:
+def _check(
+    owner: str, name: str, value: Any, shape: tuple[int | None, ...], dtype: Any
+) -> np.ndarray:
     """Return ``value`` as an array of ``dtype`` whose shape matches ``shape`` (None = any size).
 
     Raises:
@@ -41,7 +45,9 @@ def _check(owner: str, name: str, value: Any, shape: tuple[int | None, ...], dty
     arr = np.asarray(value)
     if arr.dtype != dtype:
         arr = arr.astype(dtype)
-    ok = arr.ndim == len(shape) and all(s is None or s == a for s, a in zip(shape, arr.shape))
+    ok = arr.ndim == len(shape) and all(
+        s is None or s == a for s, a in zip(shape, arr.shape, strict=False)
+    )
     if not ok:
         want = "(" + ", ".join("N" if s is None else str(s) for s in shape) + ")"
         raise ValueError(f"{owner}.{name}: expected shape {want}, got {tuple(arr.shape)}")
@@ -84,7 +90,9 @@ class VideoInfo:
     def __post_init__(self) -> None:
         _set(self, "path", Path(self.path))
         if self.width <= 0 or self.height <= 0:
-            raise ValueError(f"VideoInfo: frame size must be positive, got {self.width}x{self.height}")
+            raise ValueError(
+                f"VideoInfo: frame size must be positive, got {self.width}x{self.height}"
+            )
         if not self.fps > 0:
             raise ValueError(f"VideoInfo.fps: must be > 0, got {self.fps}")
         if self.rotation % 90 != 0:
@@ -108,7 +116,11 @@ class FrameBatch:
     def __post_init__(self) -> None:
         _set(self, "indices", _check("FrameBatch", "indices", self.indices, (None,), np.int64))
         _set(self, "times", _check("FrameBatch", "times", self.times, (None,), np.float64))
-        _set(self, "images", _check("FrameBatch", "images", self.images, (None, None, None, 3), np.uint8))
+        _set(
+            self,
+            "images",
+            _check("FrameBatch", "images", self.images, (None, None, None, 3), np.uint8),
+        )
         _same_length("FrameBatch", len(self.indices), times=self.times, images=self.images)
 
     def __len__(self) -> int:
@@ -219,15 +231,30 @@ class SmplSequence:
         o = "SmplSequence"
         _set(self, "frames", _check(o, "frames", self.frames, (None,), np.int64))
         _set(self, "times", _check(o, "times", self.times, (None,), np.float64))
-        _set(self, "global_orient", _check(o, "global_orient", self.global_orient, (None, 3), np.float64))
-        _set(self, "body_pose", _check(o, "body_pose", self.body_pose, (None, NUM_BODY_JOINTS, 3), np.float64))
+        _set(
+            self,
+            "global_orient",
+            _check(o, "global_orient", self.global_orient, (None, 3), np.float64),
+        )
+        _set(
+            self,
+            "body_pose",
+            _check(o, "body_pose", self.body_pose, (None, NUM_BODY_JOINTS, 3), np.float64),
+        )
         _set(self, "betas", _check(o, "betas", self.betas, (NUM_BETAS,), np.float64))
         _set(self, "transl", _check(o, "transl", self.transl, (None, 3), np.float64))
         _set(self, "observed", _check(o, "observed", self.observed, (None,), np.bool_))
         _set(self, "boxes", _check(o, "boxes", self.boxes, (None, 4), np.float32))
         _set(self, "scores", _check(o, "scores", self.scores, (None,), np.float32))
-        rows = dict(times=self.times, global_orient=self.global_orient, body_pose=self.body_pose,
-                    transl=self.transl, observed=self.observed, boxes=self.boxes, scores=self.scores)
+        rows = dict(
+            times=self.times,
+            global_orient=self.global_orient,
+            body_pose=self.body_pose,
+            transl=self.transl,
+            observed=self.observed,
+            boxes=self.boxes,
+            scores=self.scores,
+        )
         if self.frame_betas is not None:
             fb = _check(o, "frame_betas", self.frame_betas, (None, NUM_BETAS), np.float64)
             _set(self, "frame_betas", fb)
@@ -270,7 +297,9 @@ class CameraIntrinsics:
 
     def __post_init__(self) -> None:
         if not (self.fx > 0 and self.fy > 0):
-            raise ValueError(f"CameraIntrinsics: focal lengths must be > 0, got {self.fx}, {self.fy}")
+            raise ValueError(
+                f"CameraIntrinsics: focal lengths must be > 0, got {self.fx}, {self.fy}"
+            )
 
     @property
     def matrix(self) -> FloatArray:
@@ -308,14 +337,20 @@ class SmplModelData:
         nv = v.shape[0]
         _set(self, "v_template", v)
         _set(self, "shapedirs", _check(o, "shapedirs", self.shapedirs, (nv, 3, None), np.float64))
-        _set(self, "j_regressor", _check(o, "j_regressor", self.j_regressor, (NUM_SMPL_JOINTS, nv), np.float64))
+        _set(
+            self,
+            "j_regressor",
+            _check(o, "j_regressor", self.j_regressor, (NUM_SMPL_JOINTS, nv), np.float64),
+        )
         _set(self, "weights", _check(o, "weights", self.weights, (nv, NUM_SMPL_JOINTS), np.float64))
         _set(self, "faces", _check(o, "faces", self.faces, (None, 3), np.int64))
         _set(self, "parents", _check(o, "parents", self.parents, (NUM_SMPL_JOINTS,), np.int64))
         if self.posedirs is not None:
             _set(self, "posedirs", _check(o, "posedirs", self.posedirs, (nv, 3, None), np.float64))
         if self.shapedirs.shape[2] < NUM_BETAS:
-            raise ValueError(f"{o}.shapedirs: needs >= {NUM_BETAS} components, got {self.shapedirs.shape[2]}")
+            raise ValueError(
+                f"{o}.shapedirs: needs >= {NUM_BETAS} components, got {self.shapedirs.shape[2]}"
+            )
 
     @property
     def num_vertices(self) -> int:
@@ -370,7 +405,11 @@ class MotionSet:
 
     def __post_init__(self) -> None:
         _set(self, "people", tuple(self.people))
-        _set(self, "frame_times", _check("MotionSet", "frame_times", self.frame_times, (None,), np.float64))
+        _set(
+            self,
+            "frame_times",
+            _check("MotionSet", "frame_times", self.frame_times, (None,), np.float64),
+        )
         ids = [p.track_id for p in self.people]
         if len(set(ids)) != len(ids):
             raise ValueError(f"MotionSet.people: track ids must be unique, got {ids}")
@@ -378,13 +417,14 @@ class MotionSet:
         for p in self.people:
             if len(p) and (p.frames[0] < 0 or p.frames[-1] >= n):
                 raise ValueError(
-                    f"MotionSet.people: track {p.track_id} has frames {p.frames[0]}..{p.frames[-1]} "
+                    f"MotionSet.people: track {p.track_id} has frames "
+                    f"{p.frames[0]}..{p.frames[-1]} "
                     f"outside the {n} decoded frames"
                 )
 
     @property
     def num_frames(self) -> int:
-        return int(len(self.frame_times))
+        return len(self.frame_times)
 
     @property
     def fps(self) -> float:
