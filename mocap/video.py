@@ -1,4 +1,4 @@
-"""Video in, frames out: ``open_video(path)`` -> :class:`VideoSource` of RGB :class:`FrameBatch` chunks.
+"""Video in, frames out: ``open_video(path)`` -> :class:`VideoSource` of RGB ``FrameBatch`` chunks.
 
 Decoding is sequential, chunked and bounded in memory whatever the consumer's pace. A PyAV probe
 reads the file's facts first (codec, rotation, frame count, frame rate) and rejects unusable inputs

@@ -121,7 +121,6 @@ def iter_decord(probe: Probe, chunk: int) -> Iterator[FrameBatch]:
             probe (size); frames already yielded are valid.
     """
     import cv2  # noqa: F401  -- must be imported before decord or cv2's PNG reader breaks
-
     import decord
 
     info = probe.info

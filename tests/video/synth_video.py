@@ -92,7 +92,7 @@ def write_video(
 
 
 def cut_with_edit_list(src: Path, dst: Path, start_frame: int, fps: int = 30) -> Path:
-    """Remux ``src`` from the keyframe before ``start_frame``, hiding the pre-roll with an edit list.
+    """Remux ``src`` from the keyframe before ``start_frame``; an edit list hides the pre-roll.
 
     This is what ``ffmpeg -ss T -i src -c copy`` produces: the packets between the keyframe and
     ``start_frame`` are kept (needed to decode) but get negative timestamps, which the MP4 muxer
