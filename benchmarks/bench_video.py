@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    python -m benchmarks.bench_video            # ~1-2 minutes on 2 CPU cores
+    python -m benchmarks.bench_video            # ~4 minutes on 2 shared CPU cores
 
 Every measurement runs in a fresh child process so peak RSS (``ru_maxrss``) belongs to that
 decode alone: the peak (VmHWM) is reset after the imports and reported above the RSS then. Prints:
