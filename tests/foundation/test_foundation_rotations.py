@@ -31,13 +31,13 @@ nonzero_vectors = arrays(np.float64, (3,), elements=st.floats(-1, 1)).filter(
 )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(axis_angles)
 def test_axis_angle_to_matrix_matches_scipy(aa):
     assert np.abs(rot.axis_angle_to_matrix(aa) - Rotation.from_rotvec(aa).as_matrix()).max() < 1e-12
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(axis_angles)
 def test_matrix_to_axis_angle_matches_scipy_numpy_and_torch(aa):
     m = Rotation.from_rotvec(aa).as_matrix()
@@ -51,7 +51,7 @@ def test_matrix_to_axis_angle_matches_scipy_numpy_and_torch(aa):
     assert np.all(np.linalg.norm(got_np, axis=-1) <= np.pi + 1e-12)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(nonzero_vectors, st.floats(-12, -1))
 def test_near_pi_angles_are_recovered_exactly(axis, log_gap):
     aa = _unit(axis) * (np.pi - 10.0**log_gap)

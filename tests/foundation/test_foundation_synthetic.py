@@ -146,16 +146,21 @@ def test_pose_blend_shapes_are_small_and_local(smpl_dict):
     assert np.all(left_elbow_block[w[:, 18] == 0] == 0)
 
 
-def test_seed_changes_only_the_random_fields():
-    a, b = make_synthetic_smpl(seed=0), make_synthetic_smpl(seed=1)
+def test_seed_changes_only_the_random_fields(smpl_dict):
+    a, b = smpl_dict, make_synthetic_smpl(seed=1)
     assert np.array_equal(a["v_template"], b["v_template"])
     assert np.array_equal(a["shapedirs"][:, :, :2], b["shapedirs"][:, :, :2])
     assert not np.array_equal(a["shapedirs"][:, :, 2:], b["shapedirs"][:, :, 2:])
     assert not np.array_equal(a["posedirs"], b["posedirs"])
 
 
-def test_model_data_view():
-    data = synthetic_smpl_model_data()
+@pytest.fixture(scope="module")
+def model_data() -> SmplModelData:
+    return synthetic_smpl_model_data()
+
+
+def test_model_data_view(model_data):
+    data = model_data
     assert isinstance(data, SmplModelData)
     assert data.source == "synthetic" and data.parents[0] == -1
     assert data.faces.dtype == np.int64 and data.num_vertices == NUM_VERTICES
@@ -163,8 +168,8 @@ def test_model_data_view():
 
 
 @pytest.mark.parametrize("beta0", [-2.0, 2.0])
-def test_rest_joints_follow_height(beta0):
-    data = synthetic_smpl_model_data()
+def test_rest_joints_follow_height(model_data, beta0):
+    data = model_data
     j0, j = data.rest_joints(np.zeros(10)), data.rest_joints(np.r_[beta0, np.zeros(9)])
     head_to_ankle = lambda jj: jj[HEAD, 1] - jj[L_ANKLE, 1]  # noqa: E731
     assert np.sign(head_to_ankle(j) - head_to_ankle(j0)) == np.sign(beta0)
