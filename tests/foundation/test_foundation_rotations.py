@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -208,3 +210,21 @@ def test_continuous_quaternions_removes_sign_flips():
     assert np.all(np.einsum("pti,pti->pt", c2[:, 1:], c2[:, :-1]) >= 0)
     with pytest.raises(ValueError, match="time axis"):
         rot.continuous_quaternions(q, axis=-1)
+
+
+GOLDEN_DIR = Path(__file__).resolve().parents[1] / "data"  # CLIFF goldens (docs/cliff_spec.md §9.2)
+
+
+@pytest.mark.parametrize("variant", ["hr48", "res50"])
+def test_official_cliff_golden_rotations(variant):
+    """The official CLIFF run: its 6D -> rotmat and the demo's axis-angle export."""
+    path = GOLDEN_DIR / f"cliff_golden_{variant}.npz"
+    if not path.is_file():
+        pytest.skip(f"{path.name} is added to tests/data by the cliff area")
+    with np.load(path, allow_pickle=False) as z:
+        pose_6d, rotmat, aa_demo = z["pred_pose_6d"], z["pred_rotmat"], z["pose_aa_demo"]
+    got = rot.rot6d_to_matrix(torch.from_numpy(pose_6d))
+    assert torch.equal(got, torch.from_numpy(rotmat))  # bit-identical op order
+    assert np.abs(rot.rot6d_to_matrix(pose_6d) - rotmat).max() < 1e-14
+    aa = rot.matrix_to_axis_angle(torch.from_numpy(rotmat)).reshape(len(rotmat), 72)
+    assert np.abs(aa.numpy() - aa_demo).max() < 1e-12
