@@ -253,7 +253,8 @@ def write_smpl_pkl(path: str | os.PathLike[str], data: dict[str, Any]) -> Path:
     wrapped: dict[str, Any] = {}
     for key, value in data.items():
         if key in ("J_regressor", "J_regressor_prior"):
-            wrapped[key] = _CscProxy(np.asarray(value))
+            dense = value.toarray() if hasattr(value, "toarray") else value  # scipy sparse given
+            wrapped[key] = _CscProxy(np.asarray(dense, dtype=np.float64))
         elif isinstance(value, np.ndarray) and value.dtype.kind == "f":
             wrapped[key] = _ChProxy(value)
         else:

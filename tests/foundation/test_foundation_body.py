@@ -337,3 +337,21 @@ def test_forward_rejects_bad_shapes(body_npz):
         body_npz.forward(torch.zeros(1, 11), torch.zeros(1, 3), torch.zeros(1, 69))
     with pytest.raises(ValueError, match="24 joint rotations"):
         body_npz.forward(torch.zeros(1, 10), torch.zeros(1, 3), torch.zeros(1, 66))
+
+
+def test_forward_is_differentiable_after_an_inference_mode_call(smpl_files):
+    body = load_body_model(smpl_files["npz"])  # fresh: the tensor cache is filled below
+    args = _random_params(1, seed=5)
+    with torch.inference_mode():
+        body.forward(*args)
+    betas = args[0].clone().requires_grad_(True)
+    out = body.forward(betas, *args[1:])
+    out.vertices[..., 1].max().backward()
+    assert betas.grad is not None and betas.grad[0, 0] > 0  # beta0 = height
+
+
+def test_pkl_writer_accepts_a_sparse_regressor(tmp_path, smpl_dict):
+    d = dict(smpl_dict)
+    d["J_regressor"] = scipy.sparse.csc_matrix(d["J_regressor"])
+    body = load_body_model(write_smpl_pkl(tmp_path / "s.pkl", d))
+    assert np.array_equal(body.data.j_regressor, smpl_dict["J_regressor"])
