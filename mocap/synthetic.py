@@ -253,7 +253,8 @@ def write_smpl_pkl(path: str | os.PathLike[str], data: dict[str, Any]) -> Path:
     wrapped: dict[str, Any] = {}
     for key, value in data.items():
         if key in ("J_regressor", "J_regressor_prior"):
-            wrapped[key] = _CscProxy(np.asarray(value))
+            dense = value.toarray() if hasattr(value, "toarray") else value  # scipy sparse given
+            wrapped[key] = _CscProxy(np.asarray(dense, dtype=np.float64))
         elif isinstance(value, np.ndarray) and value.dtype.kind == "f":
             wrapped[key] = _ChProxy(value)
         else:
@@ -699,10 +700,14 @@ def _skinning_weights(verts: np.ndarray, joints: np.ndarray) -> tuple[np.ndarray
     dist, closest = _segment_distances(verts, joints)
     logits = -(dist**2 - (dist**2).min(1, keepdims=True)) / (2 * _SKIN_SIGMA**2)
     w = np.exp(logits)
-    keep = np.argsort(-w, axis=1)[:, :_MAX_INFLUENCES]
-    mask = np.zeros_like(w, dtype=bool)
-    np.put_along_axis(mask, keep, True, axis=1)
-    w = np.where(mask & (w > 1e-6), w, 0.0)
+    # keep the 4 largest; ties at the cut (midline vertices equally near a left and a right bone)
+    # are kept or dropped together so the weights stay exactly left/right symmetric
+    cut = -np.sort(-w, axis=1)[:, _MAX_INFLUENCES - 1 : _MAX_INFLUENCES]
+    tie = np.abs(w - cut) <= 1e-9 * cut
+    above = (w > cut) & ~tie
+    room = _MAX_INFLUENCES - above.sum(1, keepdims=True)
+    keep = above | (tie & (tie.sum(1, keepdims=True) <= room))
+    w = np.where(keep & (w > 1e-6), w, 0.0)
     w /= w.sum(1, keepdims=True)
     return w, closest[np.arange(len(verts)), dist.argmin(1)]
 
