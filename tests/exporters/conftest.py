@@ -173,8 +173,10 @@ def fk_camera(body: SmplModelData, seq: SmplSequence) -> np.ndarray:
     return fk_camera_full(body, seq)[0]
 
 
-def lbs_camera(body: SmplModelData, seq: SmplSequence) -> np.ndarray:
-    """(T, V, 3) skinned vertices (camera frame) with the 4 largest weights renormalised.
+def lbs_camera(body: SmplModelData, seq: SmplSequence, rows: np.ndarray) -> np.ndarray:
+    """(K, V, 3) skinned vertices (camera frame) on ``rows`` (K,) of ``seq``.
+
+    The 4 largest weights per vertex are kept and renormalised.
 
     Linear blend skinning without pose correctives, which is what glTF can carry.
     """
@@ -185,11 +187,11 @@ def lbs_camera(body: SmplModelData, seq: SmplSequence) -> np.ndarray:
     np.put_along_axis(w, drop, 0.0, axis=1)
     w /= w.sum(axis=1, keepdims=True)
     pos, rot = fk_camera_full(body, seq)
-    out = np.zeros((len(seq), len(shaped), 3))
-    for t in range(len(seq)):  # per frame: a (T, J, V, 3) intermediate would not fit for long clips
+    out = np.zeros((len(rows), len(shaped), 3))
+    for i, t in enumerate(rows):  # per frame: a (T, J, V, 3) intermediate would not fit in memory
         # joint k moves rest point v to rot_k (v - J_k) + pos_k
         moved = np.einsum("kij,vkj->vki", rot[t], shaped[:, None, :] - rest[None]) + pos[t][None]
-        out[t] = np.einsum("vk,vki->vi", w, moved)
+        out[i] = np.einsum("vk,vki->vi", w, moved)
     return out
 
 
@@ -292,11 +294,12 @@ JOINT_NAMES = [
 ]  # fmt: skip
 
 
-def scene_expectations(motion: MotionSet, out: Path, with_vertices: bool = False) -> Path:
+def scene_expectations(motion: MotionSet, out: Path, vertex_frames: int = 0) -> Path:
     """Expected Blender world joints for a whole-scene file (glb/fbx), NaN where a person is hidden.
 
     Also stores camera-check points: visible joints (Blender world) and their OpenCV pixels, and
-    with ``with_vertices`` the skinned mesh ``verts_<track_id>`` (F, V, 3) per person.
+    the skinned mesh ``verts_<track_id>`` (K, V, 3) on about ``vertex_frames`` of each person's
+    frames (video frames ``vframes_<track_id>`` (K,)).
     """
     arrays: dict[str, np.ndarray] = {"names": np.array(JOINT_NAMES)}
     cam_pts, pixels = [], []
@@ -306,10 +309,10 @@ def scene_expectations(motion: MotionSet, out: Path, with_vertices: bool = False
         full = np.full((motion.num_frames, 24, 3), np.nan)
         full[seq.frames] = cv @ CV_TO_BLENDER.T
         arrays[f"pos_{seq.track_id}"] = full
-        if with_vertices:
-            verts = np.full((motion.num_frames, motion.body.num_vertices, 3), np.nan)
-            verts[seq.frames] = lbs_camera(motion.body, seq) @ CV_TO_BLENDER.T
-            arrays[f"verts_{seq.track_id}"] = verts
+        if vertex_frames:
+            keep = np.arange(0, len(seq), max(1, len(seq) // vertex_frames))
+            arrays[f"vframes_{seq.track_id}"] = seq.frames[keep]
+            arrays[f"verts_{seq.track_id}"] = lbs_camera(motion.body, seq, keep) @ CV_TO_BLENDER.T
         sample = cv[:: max(1, len(seq) // 5)].reshape(-1, 3)
         cam_pts.append(sample @ CV_TO_BLENDER.T)
         proj = sample @ k.T
