@@ -36,8 +36,11 @@ def test_committed_npz_is_what_the_script_makes(regenerated):
     ):
         assert old.files == new.files
         for key in old.files:
-            nan_ok = old[key].dtype.kind == "f"
-            same = np.array_equal(old[key], new[key], equal_nan=nan_ok)
+            a, b = old[key], new[key]
+            if a.dtype.kind == "f":  # SIMD sin/cos may differ in the last bit between runs
+                same = a.shape == b.shape and np.allclose(a, b, rtol=0, atol=1e-12, equal_nan=True)
+            else:
+                same = np.array_equal(a, b)
             assert same, f"{key} differs: run `python -m exporters.samples samples`"
 
 
