@@ -249,7 +249,7 @@ def _add_channels(
     times = frame_times[seq.frames].astype(np.float32)
     time_acc = buf.add(times, bounds=True)
     rot = local_rotations(seq)  # (T, 24, 3, 3)
-    root_rot, root_pos = root_in_world(seq, rest[0], CAMERA_TO_YUP)
+    root_rot, root_pos = root_in_world(seq.global_orient, seq.transl, rest[0], CAMERA_TO_YUP)
     rot[:, 0] = root_rot
     quats = matrix_to_quaternion(rot)  # (T, 24, 4) x, y, z, w
     quats = continuous_quaternions(quats).astype(np.float32)
