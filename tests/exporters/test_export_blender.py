@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import make_motion, run_blender_check, scene_expectations, track_expectations
+from export_helpers import make_motion, run_blender_check, scene_expectations, track_expectations
 
 import exporters
 from mocap.synthetic import synthetic_smpl_model_data

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from bvh import Bvh
-from conftest import CV_TO_YUP, JOINT_NAMES, fk_camera, make_motion
+from export_helpers import CV_TO_YUP, JOINT_NAMES, fk_camera, make_motion
 from scipy.spatial.transform import Rotation
 
 import exporters

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pygltflib
 import pytest
-from conftest import JOINT_NAMES, make_motion, validate_glb
+from export_helpers import JOINT_NAMES, make_motion, validate_glb
 
 import exporters
 from mocap.errors import OutputError, OutputExistsError

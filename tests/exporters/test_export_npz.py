@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import CV_TO_BLENDER, fk_camera, make_motion
+from export_helpers import CV_TO_BLENDER, fk_camera, make_motion
 from scipy.spatial.transform import Rotation
 
 import exporters

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import REPO_ROOT, validate_glb
+from export_helpers import REPO_ROOT, validate_glb
 
 from exporters.npz import read_npz
 from exporters.samples import make_samples
