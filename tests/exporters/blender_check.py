@@ -11,20 +11,13 @@ Prints one line ``RESULT <json list>`` with one measurement dict per job.
 from __future__ import annotations
 
 import json
-import struct
 import sys
 
 import bpy
 import numpy as np
 from bpy_extras.object_utils import world_to_camera_view
 
-
-def glb_extras(path: str) -> dict:
-    with open(path, "rb") as f:
-        header = f.read(20)
-        json_len = struct.unpack("<I", header[12:16])[0]
-        doc = json.loads(f.read(json_len))
-    return doc["scenes"][0].get("extras", {})
+from exporters._fbx_blender import glb_scene_extras
 
 
 def set_import_fps(fps: float) -> int:
@@ -111,7 +104,7 @@ def armature_info(tids: list[str]) -> tuple[dict, dict]:
 
 def check_glb(job: dict, expected) -> dict:
     bpy.ops.wm.read_factory_settings(use_empty=True)
-    extras = glb_extras(job["path"])
+    extras = glb_scene_extras(job["path"])
     fps = extras["fps"]
     fps_int = set_import_fps(fps)
     bpy.ops.import_scene.gltf(filepath=job["path"], **job.get("options", {}))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -199,6 +200,13 @@ def lbs_camera(body: SmplModelData, seq: SmplSequence, rows: np.ndarray) -> np.n
 
 
 # --- external clients ---------------------------------------------------------------------------
+
+
+def read_glb_json(path: Path) -> dict:
+    """The JSON chunk of a .glb file (12-byte header, then the chunk length, type and JSON)."""
+    data = Path(path).read_bytes()
+    (json_len,) = struct.unpack("<I", data[12:16])
+    return json.loads(data[20 : 20 + json_len])
 
 
 def node_validator() -> tuple[str, Path] | None:

@@ -72,18 +72,21 @@ def results(motion, body, tmp_path_factory):
     return {(job["kind"], job["name"]): r for job, r in zip(jobs, out, strict=True)}, motions
 
 
-@pytest.mark.parametrize("name", ["small", "long"])
-def test_glb_joints_match_fk(results, name):
-    measured, motions = results
-    r = measured[("glb", name)]
-    tids = [f"person_{p.track_id}" for p in motions[name].people]
+def check_scene(r: dict, motion) -> None:
+    """A whole-scene import (glb or fbx): one armature per person, every frame matches FK."""
+    tids = [f"person_{p.track_id}" for p in motion.people]
     assert r["armatures"] == sorted(tids)
-    assert all(r["bones"][t] == 24 for t in tids)
-    assert all(r["has_action"][t] for t in tids)
+    assert all(r["bones"][t] == 24 and r["has_action"][t] for t in tids)
     assert r["max_joint_error_m"] < JOINT_TOL_M, r
     assert r["hidden_spread_m"] < JOINT_TOL_M
     assert r["scene_fps"] == pytest.approx(NTSC_FPS, rel=FPS_REL_TOL)
     assert r["max_vertex_error_m"] < JOINT_TOL_M, r  # mesh = LBS with the top-4 weights
+
+
+@pytest.mark.parametrize("name", ["small", "long"])
+def test_glb_joints_match_fk(results, name):
+    measured, motions = results
+    check_scene(measured[("glb", name)], motions[name])
 
 
 @pytest.mark.parametrize("name", ["small", "long"])
@@ -106,11 +109,5 @@ def test_bvh_joints_match_fk(results, case):
 def test_fbx_round_trip_matches_fk(results, name):
     measured, motions = results
     r = measured[("fbx", name)]
-    tids = [f"person_{p.track_id}" for p in motions[name].people]
-    assert r["armatures"] == sorted(tids)
-    assert all(r["bones"][t] == 24 and r["has_action"][t] for t in tids)
-    assert r["meshes"] == sorted(f"{t}_body" for t in tids)  # no bone-shape spheres
-    assert r["max_joint_error_m"] < JOINT_TOL_M, r
-    assert r["hidden_spread_m"] < JOINT_TOL_M
-    assert r["scene_fps"] == pytest.approx(NTSC_FPS, rel=FPS_REL_TOL)
-    assert r["max_vertex_error_m"] < JOINT_TOL_M, r
+    check_scene(r, motions[name])
+    assert r["meshes"] == sorted(f"person_{p.track_id}_body" for p in motions[name].people)
