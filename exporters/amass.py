@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from exporters._output import atomic_path, check_target, per_person_paths
+from exporters._output import atomic_paths, per_person_paths
 from exporters.skeleton import (
     CAMERA_TO_ZUP,
     dense_track,
@@ -103,10 +103,8 @@ def write_amass(
     require_body(motion, "AMASS (.amass.npz)")
     people = select_people(motion, person, str(path))
     paths = per_person_paths(Path(path), [p.track_id for p in people], SUFFIX)
-    for target in paths:
-        check_target(target, overwrite)
-    for seq, target in zip(people, paths, strict=True):
-        arrays = amass_arrays(motion, seq, gender)
-        with atomic_path(target, overwrite) as tmp, open(tmp, "wb") as f:
-            np.savez_compressed(f, **arrays)
+    with atomic_paths(paths, overwrite) as temps:
+        for seq, tmp in zip(people, temps, strict=True):
+            with open(tmp, "wb") as f:
+                np.savez_compressed(f, **amass_arrays(motion, seq, gender))
     return paths

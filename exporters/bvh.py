@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from exporters._output import atomic_path, check_target, per_person_paths
+from exporters._output import atomic_paths, per_person_paths
 from exporters.skeleton import (
     CAMERA_TO_YUP,
     METRES_TO_CENTIMETRES,
@@ -202,14 +202,9 @@ def write_bvh(
     require_body(motion, "BVH (.bvh)")
     people = select_people(motion, person, str(path))
     paths = per_person_paths(Path(path), [p.track_id for p in people], ".bvh")
-    for target in paths:
-        check_target(target, overwrite)
-    for seq, target in zip(people, paths, strict=True):
-        text = bvh_text(motion, seq, order, span)
-        with atomic_path(target, overwrite) as tmp:
-            tmp.write_text(text, encoding="ascii")
-        first = 0 if span == "video" else int(seq.frames[0])
-        logger.info(
-            "wrote %s: person %d, BVH frame 0 = video frame %d", target, seq.track_id, first
-        )
+    with atomic_paths(paths, overwrite) as temps:
+        for seq, tmp, target in zip(people, temps, paths, strict=True):
+            tmp.write_text(bvh_text(motion, seq, order, span), encoding="ascii")
+            first = 0 if span == "video" else int(seq.frames[0])
+            logger.info("%s: person %d, BVH frame 0 = video frame %d", target, seq.track_id, first)
     return paths
