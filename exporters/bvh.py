@@ -6,7 +6,8 @@ Conventions (``docs/exporters_spec.md`` §3):
   baked into the root), lengths in **centimetres** (import into Blender with scale 0.01);
 * root OFFSET 0 with absolute position channels ``C (J_0 + transl)``, joint OFFSETs
   ``J_k - J_parent`` of the person's shaped rest skeleton (betas baked), no rest rotations;
-* rotation channels in degrees, ``ZXY`` by default (``order=`` any of the six Tait-Bryan orders);
+* rotation channels in degrees, ``ZXY`` by default (``order=`` any of the six Tait-Bryan orders,
+  or ``"auto"``: per joint, the bone's twist axis in the middle slot, see ``AUTO_ORDERS``);
   channels "Z X Y" mean ``R = Rz Rx Ry``; angles are continuous over time (no 360 degree jumps).
   Keep the vertical axis (Y) out of the middle slot: with ZYX/XYZ a person turning sideways puts
   the root at gimbal lock (exact in the file, but float32 importers lose precision there);
@@ -30,7 +31,7 @@ from pathlib import Path
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from exporters._output import atomic_path, check_target, per_person_paths
+from exporters._output import atomic_paths, per_person_paths
 from exporters.skeleton import (
     CAMERA_TO_YUP,
     METRES_TO_CENTIMETRES,
@@ -38,6 +39,7 @@ from exporters.skeleton import (
     SMPL_PARENTS,
     dense_track,
     require_body,
+    root_in_world,
     select_people,
 )
 from mocap.errors import UsageError
@@ -47,6 +49,14 @@ from mocap.types import MotionSet, SmplSequence
 logger = logging.getLogger(__name__)
 
 ORDERS = tuple("".join(p) for p in permutations("XYZ"))
+AUTO = "AUTO"
+# order="auto": the middle (gimbal-lock) slot gets the axis a joint rarely turns 90 degrees about.
+# Root: yaw (Y) is free, so Y goes last. Spine, legs, neck, head: their bones run along Y, twist
+# about Y is small -> Y in the middle. Collars, arms, hands run along X -> X in the middle.
+_ARM_JOINTS = frozenset(range(13, 24)) - {15}  # collars, shoulders, elbows, wrists, hands
+AUTO_ORDERS: tuple[str, ...] = tuple(
+    "ZXY" if j == 0 or j in _ARM_JOINTS else "XYZ" for j in range(24)
+)
 SPANS = ("track", "video")
 END_SITE_LENGTH_M = 0.05  # leaf bone length; only used to draw the last bone of a chain
 FRAME_TIME_DIGITS = 12  # >= 10 significant digits, else Blender's fps comes out 30.0000036
@@ -92,9 +102,13 @@ def continuous_euler(angles: np.ndarray) -> np.ndarray:
     return out
 
 
-def _hierarchy(rest_cm: np.ndarray, channels: str) -> str:
-    """The HIERARCHY section for rest joints ``rest_cm`` (24, 3) in centimetres."""
-    rot = " ".join(f"{axis}rotation" for axis in channels)
+def joint_orders(order: str) -> tuple[str, ...]:
+    """Rotation channel order of each of the 24 joints for the writer option ``order``."""
+    return AUTO_ORDERS if order == AUTO else (order,) * len(SMPL_JOINT_NAMES)
+
+
+def _hierarchy(rest_cm: np.ndarray, orders: tuple[str, ...]) -> str:
+    """The HIERARCHY section for rest joints ``rest_cm`` (24, 3) in cm, channel ``orders`` (24)."""
     lines = ["HIERARCHY"]
 
     def joint(j: int, depth: int) -> None:
@@ -102,6 +116,7 @@ def _hierarchy(rest_cm: np.ndarray, channels: str) -> str:
         parent = SMPL_PARENTS[j]
         offset = np.zeros(3) if parent < 0 else rest_cm[j] - rest_cm[parent]
         kind = "ROOT" if parent < 0 else "JOINT"
+        rot = " ".join(f"{axis}rotation" for axis in orders[j])
         lines.append(f"{pad}{kind} {SMPL_JOINT_NAMES[j]}")
         lines.append(f"{pad}{{")
         lines.append(f"{pad}  OFFSET {offset[0]:.6f} {offset[1]:.6f} {offset[2]:.6f}")
@@ -129,13 +144,11 @@ def _hierarchy(rest_cm: np.ndarray, channels: str) -> str:
 
 def bvh_channels(
     motion: MotionSet, seq: SmplSequence, order: str = "ZXY", span: str = "track"
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per-frame BVH channel values of one person.
+) -> np.ndarray:
+    """(N, 6 + 3 * 23) BVH channel values of one person, one row per BVH frame.
 
-    Returns:
-        frames: (N,) video frame index of every BVH frame.
-        values: (N, 6 + 3 * 23) root position (cm, y-up) and every joint's Euler angles (degrees,
-            ``order``), joints in ``depth_first()`` order.
+    Columns: root position (cm, y-up), then every joint's Euler angles (degrees, in the joint's
+    ``joint_orders(order)`` order), joints in ``depth_first()`` order.
     """
     body = require_body(motion, "BVH (.bvh)")
     rest = body.rest_joints(seq.betas)
@@ -147,22 +160,25 @@ def bvh_channels(
         frames = np.arange(motion.num_frames)
     n = len(frames)
     mats = axis_angle_to_matrix(rotvecs)  # (N, 24, 3, 3)
-    mats[:, 0] = CAMERA_TO_YUP @ mats[:, 0]
-    position = (transl + rest[0]) @ CAMERA_TO_YUP.T * METRES_TO_CENTIMETRES
+    mats[:, 0], pelvis = root_in_world(rotvecs[:, 0], transl, rest[0], CAMERA_TO_YUP)
+    position = pelvis * METRES_TO_CENTIMETRES
     dfs = depth_first()
     # Euler angles are BVH-only; mocap.rotations has no Euler conversion, scipy's is exact.
-    euler = Rotation.from_matrix(mats[:, dfs].reshape(-1, 3, 3)).as_euler(order, degrees=True)
-    euler = continuous_euler(euler.reshape(n, len(dfs), 3))
-    return frames, np.concatenate([position, euler.reshape(n, -1)], axis=1)
+    orders = joint_orders(order)
+    euler = np.empty((n, len(dfs), 3))
+    for col, j in enumerate(dfs):
+        euler[:, col] = Rotation.from_matrix(mats[:, j]).as_euler(orders[j], degrees=True)
+    euler = continuous_euler(euler)
+    return np.concatenate([position, euler.reshape(n, -1)], axis=1)
 
 
 def bvh_text(motion: MotionSet, seq: SmplSequence, order: str = "ZXY", span: str = "track") -> str:
     """The complete BVH file of one person (see the module docstring)."""
     body = require_body(motion, "BVH (.bvh)")
     rest_cm = body.rest_joints(seq.betas) * METRES_TO_CENTIMETRES
-    _, values = bvh_channels(motion, seq, order, span)
+    values = bvh_channels(motion, seq, order, span)
     out = io.StringIO()
-    out.write(_hierarchy(rest_cm, order))
+    out.write(_hierarchy(rest_cm, joint_orders(order)))
     out.write(f"MOTION\nFrames: {len(values)}\n")
     out.write(f"Frame Time: {1.0 / motion.fps:.{FRAME_TIME_DIGITS}g}\n")
     np.savetxt(out, values, fmt=f"%.{VALUE_DECIMALS}f", delimiter=" ")
@@ -183,7 +199,8 @@ def write_bvh(
         motion: the result; ``motion.body`` must hold the SMPL model (rest skeleton).
         path: ``<stem>.bvh``; with several people the files are ``<stem>_person<id>.bvh``.
         person: write only this track id (to ``path`` itself).
-        order: rotation channel order, one of XYZ, XZY, YXZ, YZX, ZXY, ZYX.
+        order: rotation channel order, one of XYZ, XZY, YXZ, YZX, ZXY, ZYX, or ``"auto"``
+            (per joint, see ``AUTO_ORDERS``).
         span: ``"track"`` (the person's frames) or ``"video"`` (every video frame).
         overwrite: replace existing files.
 
@@ -196,21 +213,16 @@ def write_bvh(
         OutputExistsError: a target exists (checked for every file before any is written).
     """
     order = order.upper()
-    if order not in ORDERS:
-        raise UsageError(f"BVH rotation order {order!r} is not one of {', '.join(ORDERS)}")
+    if order not in (*ORDERS, AUTO):
+        raise UsageError(f"BVH rotation order {order!r} is not one of {', '.join(ORDERS)} or auto")
     if span not in SPANS:
         raise UsageError(f"BVH span {span!r} is not one of {', '.join(SPANS)}")
     require_body(motion, "BVH (.bvh)")
     people = select_people(motion, person, str(path))
     paths = per_person_paths(Path(path), [p.track_id for p in people], ".bvh")
-    for target in paths:
-        check_target(target, overwrite)
-    for seq, target in zip(people, paths, strict=True):
-        text = bvh_text(motion, seq, order, span)
-        with atomic_path(target, overwrite) as tmp:
-            tmp.write_text(text, encoding="ascii")
-        first = 0 if span == "video" else int(seq.frames[0])
-        logger.info(
-            "wrote %s: person %d, BVH frame 0 = video frame %d", target, seq.track_id, first
-        )
+    with atomic_paths(paths, overwrite) as temps:
+        for seq, tmp, target in zip(people, temps, paths, strict=True):
+            tmp.write_text(bvh_text(motion, seq, order, span), encoding="ascii")
+            first = 0 if span == "video" else int(seq.frames[0])
+            logger.info("%s: person %d, BVH frame 0 = video frame %d", target, seq.track_id, first)
     return paths
