@@ -8,6 +8,8 @@ round the same way (branch-order fusion sums, ``incre + downsamp`` in the head).
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -57,7 +59,7 @@ class HighResolutionModule(nn.Module):
         self.relu = nn.ReLU(inplace=True)
 
     def forward(self, xs: list[torch.Tensor]) -> list[torch.Tensor]:
-        xs = [branch(x) for branch, x in zip(self.branches, xs)]
+        xs = [branch(x) for branch, x in zip(self.branches, xs, strict=True)]
         out = []
         for i, fuse in enumerate(self.fuse_layers):
             # left-to-right sum in branch order, as the official loop does
@@ -103,11 +105,11 @@ class HRNetW48(nn.Module):
             pre = channels
 
         self.incre_modules = nn.ModuleList(
-            make_layer(Bottleneck, c, p, 1) for c, p in zip(pre, HEAD_PLANES)
+            make_layer(Bottleneck, c, p, 1) for c, p in zip(pre, HEAD_PLANES, strict=True)
         )
         head_ch = [p * Bottleneck.expansion for p in HEAD_PLANES]
         self.downsamp_modules = nn.ModuleList(
-            conv_bn(a, b, 3, stride=2, bias=True) for a, b in zip(head_ch[:-1], head_ch[1:])
+            conv_bn(a, b, 3, stride=2, bias=True) for a, b in pairwise(head_ch)
         )
         self.final_layer = conv_bn(head_ch[-1], FEATURE_CHANNELS, 1, bias=True)
 

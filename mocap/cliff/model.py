@@ -22,7 +22,7 @@ from mocap.rotations import rot6d_to_matrix
 #: Backbone constructors by variant name; both emit a (B, 2048) feature.
 BACKBONES: dict[str, Callable[[], nn.Module]] = {"hr48": HRNetW48, "res50": ResNet50}
 
-#: Crop size (H, W) the released checkpoints were trained on (CLIFF constants.CROP_IMG_HEIGHT/WIDTH).
+#: Crop (H, W) of the released checkpoints (CLIFF constants.CROP_IMG_HEIGHT / CROP_IMG_WIDTH).
 CROP_HW = (256, 192)
 NUM_JOINTS = 24
 NPOSE = NUM_JOINTS * 6  # 6D rotation per SMPL joint
@@ -140,7 +140,8 @@ class Cliff(nn.Module):
             )
         if bbox_info.shape != (images.shape[0], NBBOX):
             raise CliffInputError(
-                f"bbox_info must have shape ({images.shape[0]}, {NBBOX}), got {tuple(bbox_info.shape)}"
+                f"bbox_info must have shape ({images.shape[0]}, {NBBOX}), "
+                f"got {tuple(bbox_info.shape)}"
             )
         xf = self.encoder(images)
         pose, shape, cam = self.regress(xf, bbox_info)

@@ -29,7 +29,7 @@ class ResNet50(nn.Module):
         self.relu = nn.ReLU(inplace=True)
         self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
         in_ch = STEM_CHANNELS
-        for k, (blocks, planes) in enumerate(zip(LAYERS, PLANES), start=1):
+        for k, (blocks, planes) in enumerate(zip(LAYERS, PLANES, strict=True), start=1):
             setattr(self, f"layer{k}", make_layer(Bottleneck, in_ch, planes, blocks,
                                                   stride=1 if k == 1 else 2))
             in_ch = planes * Bottleneck.expansion

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+
 from mocap.cliff import BACKBONES, CliffInputError, build_model
 
 
