@@ -9,6 +9,7 @@ of the official forward is kept (concatenation order, decoder output + running v
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import NamedTuple
 
 import torch
@@ -87,6 +88,9 @@ class Cliff(nn.Module):
                 f"unknown CLIFF variant {variant!r}; choose one of {', '.join(sorted(BACKBONES))}"
             )
         self.variant = variant
+        # provenance, set by mocap.weights.load_cliff
+        self.checkpoint_path: Path | None = None
+        self.checkpoint_sha256 = ""
         self.encoder = BACKBONES[variant]()
         self.fc1 = nn.Linear(FEATURE_CHANNELS + NBBOX + NPOSE + NSHAPE + NCAM, HIDDEN)
         self.drop1 = nn.Dropout(p=0.5)

@@ -111,9 +111,24 @@ def filled_models() -> dict[str, FilledModel]:
     return {}
 
 
+def _filled(cache: dict[str, FilledModel], variant: str) -> FilledModel:
+    if variant not in cache:
+        cache[variant] = FilledModel(variant)
+    return cache[variant]
+
+
 @pytest.fixture(scope="session", params=["hr48", "res50"])
 def filled(request: pytest.FixtureRequest, filled_models: dict[str, FilledModel]) -> FilledModel:
-    variant = request.param
-    if variant not in filled_models:
-        filled_models[variant] = FilledModel(variant)
-    return filled_models[variant]
+    """Each variant in turn, rule-filled (built once per session)."""
+    return _filled(filled_models, request.param)
+
+
+@pytest.fixture(scope="session")
+def filled_res50(filled_models: dict[str, FilledModel]) -> FilledModel:
+    """The rule-filled res50 (the small variant, for tests that need just one)."""
+    return _filled(filled_models, "res50")
+
+
+@pytest.fixture(scope="session")
+def filled_hr48(filled_models: dict[str, FilledModel]) -> FilledModel:
+    return _filled(filled_models, "hr48")
