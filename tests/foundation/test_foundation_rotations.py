@@ -27,7 +27,8 @@ def _same_rotation_aa(a: np.ndarray, b: np.ndarray) -> float:
 
 axis_angles = arrays(np.float64, st.tuples(st.integers(1, 5), st.just(3)), elements=FINITE)
 nonzero_vectors = arrays(np.float64, (3,), elements=st.floats(-1, 1)).filter(
-    lambda v: np.linalg.norm(v) > 1e-3)
+    lambda v: np.linalg.norm(v) > 1e-3
+)
 
 
 @settings(max_examples=60, deadline=None)
@@ -88,8 +89,9 @@ def test_identity_and_zero_vectors():
 
 
 @settings(max_examples=40, deadline=None)
-@given(arrays(np.float64, (4,), elements=st.floats(-1, 1)).filter(
-    lambda q: np.linalg.norm(q) > 1e-3))
+@given(
+    arrays(np.float64, (4,), elements=st.floats(-1, 1)).filter(lambda q: np.linalg.norm(q) > 1e-3)
+)
 def test_quaternion_round_trips(q):
     q = _unit(q)
     q = q if q[3] >= 0 else -q
@@ -176,8 +178,10 @@ def test_torch_results_equal_numpy_and_keep_dtype():
     aa = rng.normal(size=(7, 3))
     q = rng.normal(size=(7, 4))
     pairs = [
-        (rot.axis_angle_to_matrix, aa), (rot.axis_angle_to_quaternion, aa),
-        (rot.quaternion_to_axis_angle, q), (rot.quaternion_to_matrix, q),
+        (rot.axis_angle_to_matrix, aa),
+        (rot.axis_angle_to_quaternion, aa),
+        (rot.quaternion_to_axis_angle, q),
+        (rot.quaternion_to_matrix, q),
         (rot.matrix_to_quaternion, Rotation.from_rotvec(aa).as_matrix()),
     ]
     for fn, x in pairs:
