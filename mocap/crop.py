@@ -198,6 +198,35 @@ def prepare_crops(image: Any, boxes: Any, focal: float | None = None) -> Crops:
                  center, scale, focal_px, hw, windows)
 
 
+def prepare_crops_many(frames: Any, frame_index: Any, boxes: Any,
+                       focal: float | None = None) -> Crops:
+    """CPU path over many frames: :func:`prepare_crops` per frame, rows in box order.
+
+    Args:
+        frames: (F, H, W, 3) uint8 RGB (e.g. ``FrameBatch.images``).
+        frame_index: (N,) index into ``frames`` of each box.
+        boxes: (N, 4) x1, y1, x2, y2 in pixels.
+        focal: focal length in pixels (default: image diagonal).
+    """
+    frames = np.asarray(frames)
+    idx = np.asarray(frame_index, dtype=np.int64).reshape(-1)
+    b = _check_boxes(boxes)
+    if frames.ndim != 4 or len(idx) != len(b) or (
+            idx.size and (idx.min() < 0 or idx.max() >= len(frames))):
+        raise CropInputError(
+            f"need (F, H, W, 3) frames and one frame index in 0..{len(frames) - 1} per box "
+            f"(got frames {frames.shape}, {len(b)} boxes, {len(idx)} indices)"
+        )
+    if not len(b):
+        return prepare_crops(frames[0] if len(frames) else np.zeros((1, 1, 3), np.uint8), b)
+    used = np.unique(idx)
+    parts = [prepare_crops(frames[f], b[idx == f], focal) for f in used]
+    # rows were grouped by frame; put them back in box order
+    order = np.argsort(np.concatenate([np.flatnonzero(idx == f) for f in used]), kind="stable")
+    fields = ("images", "bbox_info", "center", "scale", "focal", "image_hw", "window")
+    return Crops(*(np.concatenate([getattr(p, k) for p in parts])[order] for k in fields))
+
+
 def _check_positive(scale: npt.NDArray[np.float64]) -> None:
     bad = np.flatnonzero(~(scale > 0))
     if bad.size:

@@ -17,6 +17,7 @@ from mocap.crop import (
     compute_bbox_info,
     crop_windows,
     prepare_crops,
+    prepare_crops_many,
     prepare_crops_torch,
 )
 
@@ -183,14 +184,25 @@ def _device_agreement(device: str) -> float:
     frames = np.stack([_scene(4, smooth=True), _scene(5, smooth=False)])
     frame_index = np.array([0, 1, 0, 1, 0, 1])
     dev = prepare_crops_torch(torch.from_numpy(frames).to(device), frame_index, BOXES)
-    worst = 0.0
-    for i, (f, box) in enumerate(zip(frame_index, BOXES, strict=True)):
-        cpu = prepare_crops(frames[f], box[None])
-        np.testing.assert_array_equal(dev.window[i], cpu.window[0])
-        np.testing.assert_array_equal(dev.bbox_info[i].cpu().numpy(), cpu.bbox_info[0])
-        worst = max(worst, float(np.abs(dev.images[i].cpu().numpy() - cpu.images[0]).max()))
+    cpu = prepare_crops_many(frames, frame_index, BOXES)
+    for field in ("window", "center", "scale", "focal", "image_hw"):
+        np.testing.assert_array_equal(getattr(dev, field), getattr(cpu, field))
+    np.testing.assert_array_equal(dev.bbox_info.cpu().numpy(), cpu.bbox_info)
     assert dev.images.shape == (6, 3, 256, 192) and dev.images.dtype == torch.float32
-    return worst
+    return float(np.abs(dev.images.cpu().numpy() - cpu.images).max())
+
+
+def test_many_frames_keep_box_order():
+    frames = np.stack([_scene(6, smooth=True), _scene(7, smooth=True)])
+    frame_index = [1, 0, 1]
+    many = prepare_crops_many(frames, frame_index, BOXES[:3])
+    for i, f in enumerate(frame_index):
+        one = prepare_crops(frames[f], BOXES[i:i + 1])
+        np.testing.assert_array_equal(many.images[i], one.images[0])
+        np.testing.assert_array_equal(many.window[i], one.window[0])
+    assert len(prepare_crops_many(frames, [], np.zeros((0, 4)))) == 0
+    with pytest.raises(CropInputError, match="frame index"):
+        prepare_crops_many(frames, [0, 2, 0], BOXES[:3])
 
 
 def test_device_path_agrees_with_cv2_path_on_cpu():
