@@ -1,0 +1,581 @@
+"""One video in, one MotionSet out: decode, detect, track, crop, regress, assemble, smooth.
+
+``run`` streams the video once. A prefetch thread decodes chunks of frames into a small bounded
+queue while the main thread detects people on the previous chunk, feeds the online tracker, and cuts
+the person crops while the frames are still in memory. Crops from many frames and people are
+collected into batches of ``config.batch_size`` for CLIFF. Only small per-detection arrays are kept
+(pose, shape, camera: a few hundred bytes each), never frames or crops, so memory does not grow
+with the length of the video beyond those rows.
+
+After the last frame the tracker's post-processing (short tracks dropped, gaps filled, ids
+stitched) decides who is a person; every observed row of a track is joined to the CLIFF result of
+the detection it came from (``Track.detection_index``), filled rows get interpolated pose (slerp),
+translation and shape, and each person's shape is consolidated over the observed rows.
+
+This module never prints and never writes files; progress goes to the optional callback.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from mocap.config import (
+    DEFAULT_CHECKPOINT_NAME,
+    DEFAULT_DETECTOR_NAME,
+    DEFAULT_SMPL_NAME,
+    PipelineConfig,
+)
+from mocap.errors import BoxFileError, ModelFileNotFoundError, NoPeopleFoundError
+from mocap.progress import ProgressCallback, StageClock
+from mocap.types import (
+    NUM_BETAS,
+    CameraIntrinsics,
+    Detections,
+    FrameBatch,
+    MotionSet,
+    Provenance,
+    SmplModelData,
+    SmplSequence,
+    Track,
+    VideoInfo,
+)
+
+log = logging.getLogger(__name__)
+
+#: Decoded chunks waiting for the compute thread; bounds decode memory to (depth + 2) chunks.
+PREFETCH_DEPTH = 2
+#: Share of the highest and of the lowest per-frame betas ignored when consolidating a person's shape.
+BETAS_TRIM = 0.2
+
+
+# --- stage seams -------------------------------------------------------------------------------
+
+
+class VideoSource(Protocol):
+    info: VideoInfo
+
+    def __iter__(self) -> Iterator[FrameBatch]: ...
+
+
+class PersonDetector(Protocol):
+    def detect(self, batch: FrameBatch) -> list[Detections]: ...
+
+
+class OnlineTracker(Protocol):
+    def update(self, detections: Detections, embeddings: Any = None) -> Any: ...
+
+    def finish(self) -> list[Track]: ...
+
+
+@dataclass(frozen=True, eq=False)
+class CropPrediction:
+    """CLIFF results for N crops (numpy, float64).
+
+    Attributes:
+        global_orient: (N, 3) axis-angle, camera frame.
+        body_pose: (N, 23, 3) axis-angle.
+        betas: (N, 10).
+        cam_crop: (N, 3) weak-perspective crop camera (s, tx, ty).
+        transl: (N, 3) metres, full-frame camera translation (``cam_crop2full``).
+    """
+
+    global_orient: np.ndarray
+    body_pose: np.ndarray
+    betas: np.ndarray
+    cam_crop: np.ndarray
+    transl: np.ndarray
+
+
+class Regressor(Protocol):
+    def __call__(self, crops: Crops, image_hw: tuple[int, int]) -> CropPrediction: ...
+
+
+@dataclass(frozen=True, eq=False)
+class Crops:
+    """Network inputs for N person boxes (what ``mocap.crop.prepare_crops`` returns).
+
+    Attributes:
+        images: (N, 3, 256, 192) float32 normalised crops.
+        bbox_info: (N, 3) float32 CLIFF box conditioning.
+        center: (N, 2) box centres in pixels.
+        scale: (N,) box scales.
+        focal: (N,) focal length in pixels.
+    """
+
+    images: np.ndarray
+    bbox_info: np.ndarray
+    center: np.ndarray
+    scale: np.ndarray
+    focal: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    @staticmethod
+    def concat(parts: list[Crops]) -> Crops:
+        return Crops(*(np.concatenate([getattr(p, f) for p in parts]) for f in
+                       ("images", "bbox_info", "center", "scale", "focal")))
+
+    def take(self, sl: slice) -> Crops:
+        return Crops(self.images[sl], self.bbox_info[sl], self.center[sl], self.scale[sl], self.focal[sl])
+
+
+Cropper = Callable[[np.ndarray, np.ndarray, float], Crops]
+
+
+@dataclass(frozen=True)
+class Stages:
+    """Everything ``run`` calls; build the real ones with :func:`load_stages`, or pass fakes.
+
+    Attributes:
+        open_video: path -> context manager yielding a ``VideoSource``.
+        detector: finds people on a chunk of frames.
+        make_tracker: a fresh online tracker for a video (its ``finish`` post-processes).
+        cropper: (image (H,W,3) uint8, boxes (N,4), focal) -> ``Crops``.
+        regressor: ``Crops`` -> ``CropPrediction`` (batched CLIFF; device and precision inside).
+        body: SMPL model data for the exporters (None = none).
+        provenance: model variant, checkpoint hash, version.
+    """
+
+    open_video: Callable[[Path], AbstractContextManager[VideoSource]]
+    detector: PersonDetector
+    make_tracker: Callable[[VideoInfo], OnlineTracker]
+    cropper: Cropper
+    regressor: Regressor
+    body: SmplModelData | None
+    provenance: Provenance
+
+
+# --- model files -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModelFiles:
+    """Model files of a run, all checked to exist. ``detector`` is None with a box file."""
+
+    checkpoint: Path
+    smpl: Path
+    detector: str | None
+
+
+_WHERE = {
+    "checkpoint": "download it from the official CLIFF release (huawei-noah/noah-research, "
+    "CLIFF/README.md)",
+    "smpl": "register at https://smpl.is.tue.mpg.de and download 'SMPL for Python' "
+    "(basicmodel_neutral_lbs_10_207_0_v1.1.0.pkl)",
+    "detector": "get YOLO detection weights from the Ultralytics releases, or use --boxes FILE",
+}
+
+
+def _missing(kind: str, label: str, path: Path, flag: str, model_dir: Path) -> ModelFileNotFoundError:
+    return ModelFileNotFoundError(
+        f"{label} not found: {path}. {_WHERE[kind][0].upper()}{_WHERE[kind][1:]}, then put it in "
+        f"{model_dir} (or set CLIFFMOCAP_HOME) or pass {flag} PATH.",
+        path=path,
+    )
+
+
+def check_model_files(config: PipelineConfig) -> ModelFiles:
+    """Resolve every model file of ``config`` and check that it exists (no loading, no decoding).
+
+    Explicit paths are used as given; otherwise the default names are looked up in the model
+    folder (``config.model_dir``, else ``CLIFFMOCAP_HOME``, else the user cache dir). A detector
+    given as a ``.yaml`` model definition needs no file (random weights; tests and benchmarks).
+
+    Raises:
+        ModelFileNotFoundError: naming the file, where to get it and where to put it.
+        BoxFileError: the ``--boxes`` file does not exist.
+    """
+    model_dir = config.resolved_model_dir()
+    ckpt = Path(config.checkpoint) if config.checkpoint else model_dir / DEFAULT_CHECKPOINT_NAME
+    if not ckpt.is_file():
+        raise _missing("checkpoint", "CLIFF checkpoint", ckpt, "--checkpoint", model_dir)
+    smpl = Path(config.smpl_model) if config.smpl_model else model_dir / DEFAULT_SMPL_NAME
+    if not smpl.is_file():
+        raise _missing("smpl", "SMPL model", smpl, "--smpl", model_dir)
+    if config.boxes is not None:
+        if not Path(config.boxes).is_file():
+            raise BoxFileError(f"box file not found: {config.boxes}; check the --boxes path.")
+        return ModelFiles(ckpt, smpl, None)
+    name = config.detector or DEFAULT_DETECTOR_NAME
+    if name.endswith((".yaml", ".yml")):
+        return ModelFiles(ckpt, smpl, name)
+    det = Path(name).expanduser()
+    if not det.is_file():
+        det = model_dir / name
+    if not det.is_file():
+        raise _missing("detector", "person detector weights", det, "--detector", model_dir)
+    return ModelFiles(ckpt, smpl, str(det))
+
+
+# --- the run -----------------------------------------------------------------------------------
+
+
+def run(
+    video: str | Path,
+    config: PipelineConfig | None = None,
+    progress: ProgressCallback | None = None,
+    *,
+    stages: Stages | None = None,
+) -> MotionSet:
+    """Capture the SMPL motion of every person in ``video``.
+
+    Args:
+        video: the video file.
+        config: settings (default: ``PipelineConfig()``).
+        progress: called with a ``ProgressEvent`` whenever a stage advances.
+        stages: the stages to use (default: :func:`load_stages`, which checks the model files
+            before anything is decoded); pass fakes in tests, or reuse loaded stages across videos.
+
+    Returns:
+        One ``SmplSequence`` per person (ordered by track id) with the video, camera and body.
+
+    Raises:
+        ModelFileNotFoundError: a model file is missing (raised before decoding).
+        VideoError: the video cannot be opened or decoded.
+        NoPeopleFoundError: nobody was detected and tracked long enough.
+    """
+    config = config or PipelineConfig()
+    clock = StageClock(progress)
+    if stages is None:
+        t0 = time.perf_counter()
+        stages = load_stages(config)
+        clock.add("load", time.perf_counter() - t0, 1, 1)
+    path = Path(video)
+    with stages.open_video(path) as source:
+        info = source.info
+        camera = intrinsics_for(info, config)
+        streamed = _stream(source, info, config, stages, camera, clock)
+    t0 = time.perf_counter()
+    people = assemble_people(streamed.tracks, streamed.table, streamed.frame_times)
+    clock.add("assemble", time.perf_counter() - t0, len(people), len(people))
+    if not people:
+        raise NoPeopleFoundError(
+            f"no people found in {path} ({streamed.num_detections} detections on "
+            f"{streamed.frames_with_people} of {len(streamed.frame_times)} frames, none tracked for "
+            f"{config.min_track_s} s or more). Try a lower --det-conf, or give boxes with --boxes FILE."
+        )
+    from mocap.smoothing import smooth_sequence
+
+    t0 = time.perf_counter()
+    people = [smooth_sequence(p, config.smooth) for p in people]
+    clock.add("smooth", time.perf_counter() - t0, len(people), len(people))
+    return MotionSet(
+        video=info,
+        camera=camera,
+        people=tuple(people),
+        frame_times=streamed.frame_times,
+        body=stages.body,
+        provenance=stages.provenance,
+    )
+
+
+def intrinsics_for(info: VideoInfo, config: PipelineConfig) -> CameraIntrinsics:
+    """Camera of the video: ``--focal``, else ``--fov`` (vertical), else CLIFF's sqrt(w^2 + h^2)."""
+    w, h = info.width, info.height
+    if config.focal is not None:
+        f = float(config.focal)
+    elif config.fov is not None:
+        f = 0.5 * h / np.tan(np.radians(config.fov) / 2.0)
+    else:
+        f = float(np.hypot(w, h))
+    return CameraIntrinsics(fx=f, fy=f, cx=w / 2.0, cy=h / 2.0, width=w, height=h)
+
+
+@dataclass
+class _Streamed:
+    tracks: list[Track]
+    table: DetectionTable
+    frame_times: np.ndarray
+    num_detections: int
+    frames_with_people: int
+
+
+def _stream(
+    source: VideoSource, info: VideoInfo, config: PipelineConfig, stages: Stages,
+    camera: CameraIntrinsics, clock: StageClock,
+) -> _Streamed:
+    tracker = stages.make_tracker(info)
+    table = DetectionTable()
+    pending: list[tuple[np.ndarray, np.ndarray, Crops]] = []  # (frames, det indices, crops)
+    n_pending = 0
+    times: list[np.ndarray] = []
+    total = info.num_frames or None
+    n_frames = n_dets = with_people = 0
+    image_hw = (info.height, info.width)
+
+    def flush(limit: int) -> int:
+        nonlocal pending, n_pending
+        while n_pending >= limit and n_pending > 0:
+            t0 = time.perf_counter()
+            frames = np.concatenate([p[0] for p in pending])
+            dets = np.concatenate([p[1] for p in pending])
+            crops = Crops.concat([p[2] for p in pending])
+            take = min(config.batch_size, len(crops))
+            pred = stages.regressor(crops.take(slice(0, take)), image_hw)
+            table.add(frames[:take], dets[:take], pred)
+            rest = slice(take, None)
+            pending = [(frames[rest], dets[rest], crops.take(rest))] if take < len(crops) else []
+            n_pending = len(crops) - take
+            clock.add("regress", time.perf_counter() - t0, len(table), None)
+        return n_pending
+
+    with _Prefetcher(source, PREFETCH_DEPTH) as batches:
+        for batch, decode_s in batches:
+            n_frames += len(batch)
+            times.append(batch.times)
+            clock.add("decode", decode_s, n_frames, total)
+            t0 = time.perf_counter()
+            detections = stages.detector.detect(batch)
+            for image, det in zip(batch.images, detections):
+                tracker.update(det)
+                if len(det) == 0:
+                    continue
+                n_dets += len(det)
+                with_people += 1
+                crops = stages.cropper(image, det.boxes, camera.fx)
+                pending.append((np.full(len(det), det.frame, np.int64), np.arange(len(det)), crops))
+                n_pending += len(det)
+            clock.add("detect", time.perf_counter() - t0, n_frames, total)
+            flush(config.batch_size)
+    flush(1)
+    t0 = time.perf_counter()
+    tracks = tracker.finish()
+    clock.add("track", time.perf_counter() - t0, len(tracks), len(tracks))
+    frame_times = np.concatenate(times) if times else np.zeros(0)
+    return _Streamed(tracks, table, frame_times, n_dets, with_people)
+
+
+class _Prefetcher:
+    """Iterate a VideoSource in a background thread through a bounded queue.
+
+    Yields ``(FrameBatch, decode seconds)``; an exception raised by the decoder is re-raised in
+    the consuming thread. Leaving the ``with`` block stops the thread before the source closes.
+    """
+
+    _END = object()
+
+    def __init__(self, source: VideoSource, depth: int) -> None:
+        self._source = source
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._work, name="cliffmocap-decode", daemon=True)
+
+    def __enter__(self) -> Iterator[tuple[FrameBatch, float]]:
+        self._thread.start()
+        return self._iterate()
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        while self._thread.is_alive():
+            try:
+                self._queue.get(timeout=0.05)
+            except queue.Empty:
+                pass
+        self._thread.join(timeout=1.0)
+
+    def _put(self, item: Any) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _work(self) -> None:
+        try:
+            it = iter(self._source)
+            while not self._stop.is_set():
+                t0 = time.perf_counter()
+                try:
+                    batch = next(it)
+                except StopIteration:
+                    break
+                if not self._put((batch, time.perf_counter() - t0)):
+                    return
+        except BaseException as e:  # handed to the consumer, which re-raises it
+            self._put(e)
+            return
+        self._put(self._END)
+
+    def _iterate(self) -> Iterator[tuple[FrameBatch, float]]:
+        while True:
+            item = self._queue.get()
+            if item is self._END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+
+# --- joining results to tracks -----------------------------------------------------------------
+
+
+class DetectionTable:
+    """CLIFF results of every detection, keyed by (frame, index within the frame's Detections)."""
+
+    def __init__(self) -> None:
+        self._keys: list[np.ndarray] = []
+        self._parts: list[CropPrediction] = []
+        self._n = 0
+        self._index: dict[tuple[int, int], int] | None = None
+        self._rows: CropPrediction | None = None
+
+    def __len__(self) -> int:
+        return self._n
+
+    def add(self, frames: np.ndarray, det_index: np.ndarray, pred: CropPrediction) -> None:
+        self._keys.append(np.stack([frames, det_index], axis=1))
+        self._parts.append(pred)
+        self._n += len(frames)
+        self._index = None
+
+    def _build(self) -> None:
+        keys = np.concatenate(self._keys) if self._keys else np.zeros((0, 2), np.int64)
+        self._index = {(int(f), int(d)): i for i, (f, d) in enumerate(keys)}
+        fields = ("global_orient", "body_pose", "betas", "cam_crop", "transl")
+        if self._parts:
+            self._rows = CropPrediction(*(np.concatenate(
+                [np.asarray(getattr(p, f), np.float64) for p in self._parts]) for f in fields))
+        else:
+            self._rows = CropPrediction(np.zeros((0, 3)), np.zeros((0, 23, 3)), np.zeros((0, 10)),
+                                        np.zeros((0, 3)), np.zeros((0, 3)))
+        self._keys, self._parts = [np.asarray(keys)], [self._rows]
+
+    def lookup(self, frames: np.ndarray, det_index: np.ndarray) -> tuple[np.ndarray, CropPrediction]:
+        """Rows for (frame, det index) pairs: (found (T,) bool, predictions for the found rows)."""
+        if self._index is None:
+            self._build()
+        assert self._index is not None and self._rows is not None  # for type checkers
+        rows = np.array([self._index.get((int(f), int(d)), -1) for f, d in zip(frames, det_index)],
+                        dtype=np.int64)
+        found = rows >= 0
+        r = rows[found]
+        p = self._rows
+        return found, CropPrediction(p.global_orient[r], p.body_pose[r], p.betas[r], p.cam_crop[r],
+                                     p.transl[r])
+
+
+def assemble_people(tracks: list[Track], table: DetectionTable, frame_times: np.ndarray) -> list[SmplSequence]:
+    """One ``SmplSequence`` per track: observed rows from ``table``, filled rows interpolated.
+
+    Rows are observed where the track observed a detection that has a CLIFF result; every other
+    row (gap filled by the tracker) gets slerped pose and linearly interpolated translation, crop
+    camera and per-frame betas from its observed neighbours in time, and ``observed=False``.
+    Tracks without any observed row are dropped.
+    """
+    people = []
+    for track in sorted(tracks, key=lambda t: t.track_id):
+        det_index = (track.detection_index if track.detection_index is not None
+                     else np.full(len(track), -1, np.int64))
+        candidate = track.observed & (det_index >= 0)
+        found, pred = table.lookup(track.frames[candidate], det_index[candidate])
+        observed = np.zeros(len(track), bool)
+        observed[np.flatnonzero(candidate)[found]] = True
+        if not observed.any():
+            continue
+        times = frame_times[track.frames]
+        poses_obs = np.concatenate([pred.global_orient[:, None], pred.body_pose], axis=1)
+        poses = _interp_rotations(times, observed, poses_obs)
+        transl = _interp_linear(times, observed, pred.transl)
+        frame_betas = _interp_linear(times, observed, pred.betas)
+        cam_crop = _interp_linear(times, observed, pred.cam_crop)
+        people.append(SmplSequence(
+            track_id=int(track.track_id), frames=track.frames, times=times,
+            global_orient=poses[:, 0], body_pose=poses[:, 1:], betas=consolidate_betas(pred.betas),
+            transl=transl, observed=observed, boxes=track.boxes,
+            scores=np.where(observed, track.scores, 0.0), frame_betas=frame_betas, cam_crop=cam_crop,
+        ))
+    return people
+
+
+def consolidate_betas(frame_betas: np.ndarray) -> np.ndarray:
+    """(10,) one shape for a person: trimmed mean of the per-frame betas (robust to outliers).
+
+    Args:
+        frame_betas: (T, 10) betas predicted on the observed frames (T >= 1).
+    """
+    from scipy.stats import trim_mean
+
+    fb = np.asarray(frame_betas, np.float64).reshape(-1, NUM_BETAS)
+    return np.asarray(trim_mean(fb, BETAS_TRIM, axis=0), np.float64)
+
+
+def _neighbours(times: np.ndarray, observed: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For every row: index (into observed rows) of the previous and next observed row, and the
+    interpolation weight of the next one (0 on observed rows and beyond the ends)."""
+    t_obs = times[observed]
+    nxt = np.searchsorted(t_obs, times, side="left").clip(0, len(t_obs) - 1)
+    prv = (np.searchsorted(t_obs, times, side="right") - 1).clip(0, len(t_obs) - 1)
+    span = t_obs[nxt] - t_obs[prv]
+    alpha = np.where(span > 0, (times - t_obs[prv]) / np.where(span > 0, span, 1.0), 0.0)
+    return prv, nxt, alpha.clip(0.0, 1.0)
+
+
+def _interp_linear(times: np.ndarray, observed: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """(T, ...) rows of ``values`` (one per observed row) with the other rows interpolated."""
+    prv, nxt, a = _neighbours(times, observed)
+    a = a.reshape((-1,) + (1,) * (values.ndim - 1))
+    out = (1.0 - a) * values[prv] + a * values[nxt]
+    out[observed] = values  # exact copies, not (1 - 0) * x + 0 * y
+    return out
+
+
+def _interp_rotations(times: np.ndarray, observed: np.ndarray, rotvecs: np.ndarray) -> np.ndarray:
+    """(T, J, 3) axis-angle: observed rows copied, the others slerped between observed neighbours."""
+    out = np.empty((len(times),) + rotvecs.shape[1:], np.float64)
+    out[observed] = rotvecs
+    if observed.all():
+        return out
+    from mocap import rotations
+
+    prv, nxt, a = _neighbours(times, observed)
+    fill = ~observed
+    q0 = rotations.axis_angle_to_quaternion(rotvecs[prv[fill]])
+    q1 = rotations.axis_angle_to_quaternion(rotvecs[nxt[fill]])
+    out[fill] = rotations.quaternion_to_axis_angle(_slerp(q0, q1, a[fill]))
+    return out
+
+
+def _slerp(q0: np.ndarray, q1: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """Spherical interpolation of unit quaternions (..., 4) with weights ``a`` (N,) on axis 0."""
+    dot = np.sum(q0 * q1, axis=-1, keepdims=True)
+    q1 = np.where(dot < 0, -q1, q1)  # shortest arc
+    dot = np.abs(dot).clip(0.0, 1.0)
+    theta = np.arccos(dot)
+    a = a.reshape((-1,) + (1,) * (q0.ndim - 1))
+    sin = np.sin(theta)
+    small = sin < 1e-6
+    w0 = np.where(small, 1.0 - a, np.sin((1.0 - a) * theta) / np.where(small, 1.0, sin))
+    w1 = np.where(small, a, np.sin(a * theta) / np.where(small, 1.0, sin))
+    q = w0 * q0 + w1 * q1
+    return q / np.linalg.norm(q, axis=-1, keepdims=True)
+
+
+# --- the real stages ---------------------------------------------------------------------------
+
+
+def load_stages(config: PipelineConfig) -> Stages:
+    """Check the model files, then load the detector, CLIFF and the SMPL body once.
+
+    The returned stages can process many videos (the batch workers reuse them); a ``--boxes``
+    detector belongs to one video.
+
+    Raises:
+        ModelFileNotFoundError: before anything is loaded or decoded.
+    """
+    from mocap.stages import load_stages as _load
+
+    files = check_model_files(config)
+    return _load(config, files)
