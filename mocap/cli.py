@@ -44,6 +44,7 @@ app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
     help="Video in, animation out: SMPL motion of every person in a video (CLIFF).",
 )
@@ -289,25 +290,12 @@ def _print_batch_summary(result: BatchResult) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point: run the command and exit with its code."""
-    command = typer.main.get_command(app)
+    """Console-script entry point: run the command and exit with its code.
+
+    Usage errors exit with 2 (Click's convention), a Ctrl-C that escapes the command with 130.
+    """
     try:
-        code = command.main(args=argv, prog_name="cliffmocap", standalone_mode=False)
+        app(args=argv, prog_name="cliffmocap")
     except KeyboardInterrupt:
         sys.stderr.write("error: interrupted.\n")
-        code = EXIT_INTERRUPTED
-    except typer.Exit as e:  # click.exceptions.Exit
-        code = e.exit_code
-    except Exception as e:
-        import click
-
-        if isinstance(e, click.exceptions.ClickException):
-            e.show()
-            code = e.exit_code
-        elif isinstance(e, click.exceptions.Abort):
-            sys.stderr.write("error: interrupted.\n")
-            code = EXIT_INTERRUPTED
-        else:
-            raise
-    sys.exit(code if isinstance(code, int) else EXIT_OK)
-
+        sys.exit(EXIT_INTERRUPTED)

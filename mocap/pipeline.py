@@ -575,7 +575,7 @@ def load_stages(config: PipelineConfig) -> Stages:
     Raises:
         ModelFileNotFoundError: before anything is loaded or decoded.
     """
+    files = check_model_files(config)
     from mocap.stages import load_stages as _load
 
-    files = check_model_files(config)
     return _load(config, files)
