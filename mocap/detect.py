@@ -1,0 +1,219 @@
+"""Person detection: the :class:`PersonDetector` protocol, YOLO (ultralytics) and box files.
+
+Every detector maps a :class:`FrameBatch` to one :class:`Detections` per frame, in order::
+
+    detector = make_detector(config)           # YoloDetector, or BoxFileDetector with --boxes
+    for batch in video:
+        for dets in detector.detect(batch):    # dets.boxes (N, 4) xyxy pixels, dets.scores (N,)
+            ...
+
+ultralytics is imported only when a :class:`YoloDetector` is built. Runs are offline: weights are
+resolved to a file before ultralytics sees the name (it would otherwise try to download into the
+working directory), ``YOLO_OFFLINE``/``YOLO_AUTOINSTALL`` forbid downloads and pip installs, and
+analytics are switched off.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from mocap.boxfile import BoxTable, load_boxes
+from mocap.config import DEFAULT_DETECTOR_NAME, PipelineConfig, resolve_model_dir
+from mocap.errors import DetectorError, ModelFileNotFoundError
+from mocap.types import Detections, FrameBatch
+
+log = logging.getLogger(__name__)
+
+#: COCO class index of "person" in every ultralytics detection model.
+COCO_PERSON_CLASS = 0
+#: Where the official YOLO weights are published.
+YOLO_RELEASES_URL = "https://github.com/ultralytics/assets/releases"
+#: Suffixes ultralytics builds a randomly initialised model from (used by tests; no download).
+MODEL_CONFIG_SUFFIXES = (".yaml", ".yml")
+
+
+@runtime_checkable
+class PersonDetector(Protocol):
+    """Finds people on frames."""
+
+    def detect(self, batch: FrameBatch) -> list[Detections]:
+        """One :class:`Detections` per frame of ``batch`` (same order; ``frame`` = batch index)."""
+        ...
+
+
+# --- YOLO ---------------------------------------------------------------------------------------
+
+
+def resolve_detector_weights(name: str | Path | None, model_dir: Path | None = None) -> str:
+    """Turn ``--detector`` into a file ultralytics can load without downloading anything.
+
+    Args:
+        name: an absolute or relative path to a ``.pt`` file, a bare file name looked up in the
+            model dir (then the working directory), a ``.yaml`` model config (random weights),
+            or None for :data:`~mocap.config.DEFAULT_DETECTOR_NAME`.
+        model_dir: folder of model files (None = :func:`~mocap.config.resolve_model_dir`).
+
+    Returns:
+        an absolute path, or the ``.yaml`` name unchanged.
+
+    Raises:
+        ModelFileNotFoundError: the weights file does not exist (message says where to get it).
+    """
+    raw = str(name) if name is not None else DEFAULT_DETECTOR_NAME
+    if raw.lower().endswith(MODEL_CONFIG_SUFFIXES):
+        return raw
+    given = Path(raw).expanduser()
+    folder = model_dir if model_dir is not None else resolve_model_dir()
+    if given.is_absolute() or len(given.parts) > 1:
+        candidates = [given]
+    else:
+        candidates = [folder / given, Path.cwd() / given]
+    for candidate in candidates:
+        if candidate.is_file():
+            return str(candidate.resolve())
+    looked = ", ".join(str(c) for c in candidates)
+    raise ModelFileNotFoundError(
+        f"Detector weights '{raw}' not found (looked at: {looked}). Download {given.name} from "
+        f"{YOLO_RELEASES_URL}, put it in $CLIFFMOCAP_HOME ({folder}) or pass "
+        "--detector /path/to/weights.pt.",
+        path=candidates[0],
+    )
+
+
+def _import_yolo() -> Any:
+    """Import ultralytics' YOLO class with downloads, pip installs and analytics switched off."""
+    # ultralytics reads these when it is first imported; setdefault keeps a user's explicit choice.
+    os.environ.setdefault("YOLO_OFFLINE", "1")
+    os.environ.setdefault("YOLO_AUTOINSTALL", "false")
+    try:
+        from ultralytics import YOLO, settings
+    except ImportError as e:
+        raise DetectorError(f"ultralytics cannot be imported ({e}); reinstall.") from None
+    if settings.get("sync", False):
+        settings.update({"sync": False})
+    return YOLO
+
+
+def _half_precision_args() -> dict[str, Any]:
+    """predict() arguments for fp16: ``quantize=16`` (ultralytics >= 8.4), else ``half=True``."""
+    from ultralytics.cfg import DEFAULT_CFG_DICT
+
+    return {"quantize": 16} if "quantize" in DEFAULT_CFG_DICT else {"half": True}
+
+
+def resolve_device(device: str) -> str:
+    """``auto`` -> ``cuda:0`` when CUDA is present, else ``cpu``; other values unchanged."""
+    if device != "auto":
+        return device
+    import torch
+
+    return "cuda:0" if torch.cuda.is_available() else "cpu"
+
+
+class YoloDetector:
+    """ultralytics YOLO restricted to the person class, run on batched lists of frames.
+
+    Args:
+        weights: see :func:`resolve_detector_weights` (``"yolo11n.yaml"`` builds random weights).
+        conf: minimum person confidence in [0, 1].
+        imgsz: network input size in pixels (long side; frames are letterboxed, boxes come back
+            in frame pixels).
+        batch_size: frames per forward pass.
+        device: ``auto``, ``cpu``, ``cuda`` or ``cuda:N``; half precision is used on CUDA.
+        model_dir: where bare weight names are looked up.
+
+    Raises:
+        ModelFileNotFoundError: the weights file is missing.
+        DetectorError: the file exists but is not a YOLO model ultralytics can load.
+    """
+
+    def __init__(
+        self,
+        weights: str | Path | None = None,
+        conf: float = 0.5,
+        imgsz: int = 640,
+        batch_size: int = 8,
+        device: str = "auto",
+        model_dir: Path | None = None,
+    ) -> None:
+        self.weights = resolve_detector_weights(weights, model_dir)
+        self.conf = conf
+        self.imgsz = imgsz
+        self.batch_size = max(1, batch_size)
+        self.device = resolve_device(device)
+        self.half = self.device.startswith("cuda")
+        yolo = _import_yolo()
+        self._precision = _half_precision_args() if self.half else {}
+        try:
+            self.model = yolo(self.weights, task="detect")
+        except Exception as e:  # ultralytics raises many types for a bad file
+            reason = (str(e).strip().splitlines() or [type(e).__name__])[0]
+            raise DetectorError(
+                f"Cannot load detector weights '{self.weights}' ({reason}). "
+                f"Download a YOLO detection model from {YOLO_RELEASES_URL} or pass --detector."
+            ) from None
+
+    def detect(self, batch: FrameBatch) -> list[Detections]:
+        """Detect people on every frame of ``batch``.
+
+        Args:
+            batch: frames, images (B, H, W, 3) uint8 RGB.
+
+        Returns:
+            B :class:`Detections`, boxes (N, 4) float32 xyxy in frame pixels, scores (N,).
+        """
+        # ultralytics treats numpy frames as BGR (OpenCV order); ours are RGB.
+        frames = [np.ascontiguousarray(img[..., ::-1]) for img in batch.images]
+        out: list[Detections] = []
+        for start in range(0, len(frames), self.batch_size):
+            chunk = frames[start : start + self.batch_size]
+            results = self.model.predict(
+                source=chunk, stream=True, verbose=False, classes=[COCO_PERSON_CLASS],
+                conf=self.conf, imgsz=self.imgsz, device=self.device, **self._precision,
+            )
+            for offset, result in enumerate(results):
+                boxes = result.boxes
+                out.append(Detections(
+                    int(batch.indices[start + offset]),
+                    boxes.xyxy.float().cpu().numpy().reshape(-1, 4),
+                    boxes.conf.float().cpu().numpy().reshape(-1),
+                ))
+        return out
+
+
+# --- box files ----------------------------------------------------------------------------------
+
+
+class BoxFileDetector:
+    """Serves boxes read from a JSON or MOTChallenge file (see :mod:`mocap.boxfile`).
+
+    Attributes:
+        table: the parsed :class:`~mocap.boxfile.BoxTable` (``has_track_ids``, ``last_frame``).
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.table: BoxTable = load_boxes(path)
+
+    def detect(self, batch: FrameBatch) -> list[Detections]:
+        """The file's :class:`Detections` for each frame of ``batch`` (empty where none)."""
+        return [self.table.get(int(i)) for i in batch.indices]
+
+
+def make_detector(config: PipelineConfig) -> PersonDetector:
+    """The detector a run uses: a :class:`BoxFileDetector` when ``config.boxes`` is set, else YOLO.
+
+    Raises:
+        BoxFileError, ModelFileNotFoundError, DetectorError: see the classes.
+    """
+    if config.boxes is not None:
+        return BoxFileDetector(config.boxes)
+    return YoloDetector(
+        config.detector, conf=config.det_conf, imgsz=config.det_imgsz,
+        batch_size=config.det_batch, device=config.device,
+        model_dir=config.resolved_model_dir(),
+    )

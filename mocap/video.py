@@ -1,0 +1,260 @@
+"""Video in, frames out: ``open_video(path)`` -> :class:`VideoSource` of RGB ``FrameBatch`` chunks.
+
+Decoding is sequential, chunked and bounded in memory whatever the consumer's pace. A PyAV probe
+reads the file's facts first (codec, rotation, frame count, frame rate) and rejects unusable inputs
+with one clear :class:`~mocap.errors.VideoError`. decord is the primary decoder; PyAV takes over
+where decord cannot (AV1, files decord refuses, files that fail part-way). Both paths give the same
+frames: rotation metadata applied, MP4 edit lists honoured, true per-frame timestamps (VFR safe).
+
+Usage::
+
+    with open_video("clip.mp4") as video:
+        print(video.info.width, video.info.height, video.info.fps)
+        for batch in video:            # FrameBatch: images (B, H, W, 3) uint8 RGB
+            ...
+    print(video.report)                # frames decoded, partial or not, backend used
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+from mocap.errors import UsageError, VideoError
+from mocap.types import FrameBatch, VideoInfo
+from mocap.videodecode import DecodeFailure, Probe, iter_decord, iter_pyav
+
+log = logging.getLogger(__name__)
+
+DECODERS = ("auto", "decord", "pyav")
+
+#: Codecs decord 0.6.0 cannot decode: it bundles FFmpeg 4.1, which has no AV1 (or VVC) decoder
+#: (measured: "cannot find video stream with wanted index: -1"). These go to PyAV in ``auto``.
+DECORD_UNSUPPORTED_CODECS = frozenset({"av1", "vvc"})
+
+
+# --- errors -------------------------------------------------------------------------------------
+
+
+class VideoNotFoundError(VideoError):
+    """The video path does not exist or is not a file."""
+
+
+class VideoEmptyError(VideoError):
+    """The video file has 0 bytes."""
+
+
+class VideoUnreadableError(VideoError):
+    """FFmpeg cannot read the file as a media container (not a video, or damaged)."""
+
+
+class NoVideoStreamError(VideoError):
+    """The file is a media file without a video stream (audio only, or no streams at all)."""
+
+
+class NoFramesError(VideoError):
+    """The video stream holds no decodable frame."""
+
+
+class DecoderError(VideoError):
+    """The decoder that was asked for (``decoder="decord"``) cannot decode this file."""
+
+
+# --- report -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DecodeReport:
+    """What one pass over a video produced.
+
+    Attributes:
+        backend: decoder that produced the frames: ``"decord"``, ``"pyav"``, or
+            ``"decord+pyav"`` when PyAV took over part-way.
+        frames_decoded: frames yielded.
+        expected_frames: frames the container lists as displayable (0 = unknown).
+        partial: True when decoding stopped early (a damaged or truncated file): the frames
+            yielded are good, the rest of the video is missing.
+        note: why a fallback happened or why the result is partial ("" when neither).
+    """
+
+    backend: str
+    frames_decoded: int
+    expected_frames: int
+    partial: bool
+    note: str = ""
+
+
+# --- the source ---------------------------------------------------------------------------------
+
+
+class VideoSource:
+    """A probed video that yields :class:`FrameBatch` chunks in decode order.
+
+    Attributes:
+        info: the probed :class:`VideoInfo` (width/height after rotation, average fps,
+            container frame count, clockwise rotation, codec).
+        backend: decoder planned for this file (``"decord"`` or ``"pyav"``).
+        report: :class:`DecodeReport` of the last complete pass (None before one finished).
+
+    Iterating decodes the file from the start; each batch holds at most ``chunk_frames`` frames,
+    so memory stays near ``chunk_frames * H * W * 3`` bytes. Not thread-safe.
+    """
+
+    def __init__(self, probe: Probe, decoder: str, chunk_frames: int) -> None:
+        self._probe = probe
+        self.info: VideoInfo = probe.info
+        self._decoder = decoder
+        self._chunk = chunk_frames
+        self.backend = _plan_backend(probe, decoder)
+        self.report: DecodeReport | None = None
+        self._active: Iterator[FrameBatch] | None = None
+
+    def __iter__(self) -> Iterator[FrameBatch]:
+        self.close()
+        self._active = self._decode()
+        return self._active
+
+    def _decode(self) -> Iterator[FrameBatch]:
+        probe, path = self._probe, self.info.path
+        self.report = None
+        done = 0
+        note = ""
+        backend = self.backend
+        if backend == "decord":
+            try:
+                for batch in iter_decord(probe, self._chunk):
+                    done += len(batch)
+                    yield batch
+            except DecodeFailure as failure:
+                if self._decoder == "decord":
+                    raise DecoderError(
+                        f"decord cannot decode '{path}' ({failure}). "
+                        "Use --decoder auto or --decoder pyav."
+                    ) from None
+                note = f"decord failed ({failure}); PyAV took over"
+                log.warning("%s: %s", path, note)
+                backend = "decord+pyav" if done else "pyav"
+            else:
+                self._finish(backend, done, note)
+                return
+        partial_reason = ""
+        try:
+            for batch in iter_pyav(probe, self._chunk, skip=done):
+                done += len(batch)
+                yield batch
+        except DecodeFailure as failure:
+            partial_reason = str(failure)
+        expected = probe.expected_frames
+        if not partial_reason and expected and done < expected:
+            partial_reason = f"the stream ended after {done} of {expected} frames"
+        if partial_reason:
+            note = "; ".join(x for x in (note, f"partial: {partial_reason}") if x)
+            log.warning("%s: decoded %d frames, the rest is unreadable (%s)", path, done,
+                        partial_reason)
+        if done == 0:
+            raise NoFramesError(
+                f"No frame of video '{path}' could be decoded ({partial_reason or 'empty stream'})."
+                " Re-export or re-download the file."
+            )
+        self._finish(backend, done, note, partial=bool(partial_reason))
+
+    def _finish(self, backend: str, done: int, note: str, partial: bool = False) -> None:
+        self.report = DecodeReport(backend, done, self._probe.expected_frames, partial, note)
+
+    def close(self) -> None:
+        """Stop a pass in progress and free its decoder (safe to call twice)."""
+        if self._active is not None:
+            self._active.close()  # type: ignore[attr-defined]
+            self._active = None
+
+    def __enter__(self) -> VideoSource:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _plan_backend(probe: Probe, decoder: str) -> str:
+    if decoder == "pyav":
+        return "pyav"
+    if probe.info.codec in DECORD_UNSUPPORTED_CODECS:
+        if decoder == "decord":
+            raise DecoderError(
+                f"decord cannot decode {probe.info.codec} video '{probe.info.path}'. "
+                "Use --decoder auto or --decoder pyav."
+            )
+        return "pyav"
+    return "decord"
+
+
+def open_video(path: str | Path, decoder: str = "auto", chunk_frames: int = 32) -> VideoSource:
+    """Probe a video file and return a :class:`VideoSource` that decodes it in chunks.
+
+    Args:
+        path: the video file (anything FFmpeg reads: mp4, mov, mkv, webm, ...).
+        decoder: ``"auto"`` (decord, PyAV where decord cannot), ``"decord"`` or ``"pyav"``.
+        chunk_frames: frames per :class:`FrameBatch`; bounds memory to about
+            ``chunk_frames * H * W * 3`` bytes of frames (plus the decoder's own buffers).
+
+    Returns:
+        a :class:`VideoSource` (a context manager); ``source.info`` is ready at once.
+
+    Raises:
+        UsageError: unknown ``decoder`` or ``chunk_frames < 1``.
+        VideoError: one of its subclasses for a missing, empty, unreadable, video-less or
+            frame-less file; the message names the file and the fix.
+    """
+    if decoder not in DECODERS:
+        raise UsageError(f"Unknown decoder {decoder!r}; choose one of: {', '.join(DECODERS)}.")
+    if chunk_frames < 1:
+        raise UsageError(f"chunk_frames must be >= 1, got {chunk_frames}.")
+    return VideoSource(probe_video(path), decoder, chunk_frames)
+
+
+def probe_video(path: str | Path) -> Probe:
+    """Read a video's facts with PyAV, decoding only its first frame.
+
+    Raises:
+        VideoError: a subclass naming the file and the fix (see :func:`open_video`).
+    """
+    import av
+
+    p = Path(path).expanduser()
+    if not p.exists():
+        raise VideoNotFoundError(f"Video not found: '{p}'. Check the path and the file name.")
+    if not p.is_file():
+        raise VideoNotFoundError(f"'{p}' is not a file. Pass a video file.")
+    if p.stat().st_size == 0:
+        raise VideoEmptyError(
+            f"Video '{p}' is empty (0 bytes). Copy or export the video again."
+        )
+    try:
+        container = av.open(str(p))
+    except (av.error.FFmpegError, OSError, ValueError, UnicodeDecodeError) as e:
+        raise VideoUnreadableError(
+            f"Cannot read '{p}' as a video ({_ffmpeg_reason(e)}). It is not a video file or it "
+            "is damaged (e.g. an MP4 cut short before its index); export or download it again."
+        ) from None
+    with container:
+        if not container.streams.video:
+            kinds = sorted({s.type for s in container.streams}) or ["no streams at all"]
+            raise NoVideoStreamError(
+                f"'{p}' has no video stream ({', '.join(kinds)}). Pass a file with video in it."
+            )
+        try:
+            return Probe.read(p, container)
+        except DecodeFailure as e:
+            raise NoFramesError(
+                f"Video '{p}' has a video stream but no decodable frame ({e}). "
+                "Export or download it again."
+            ) from None
+
+
+def _ffmpeg_reason(error: BaseException) -> str:
+    return getattr(error, "strerror", None) or type(error).__name__

@@ -1,0 +1,217 @@
+"""The two decode paths behind :mod:`mocap.video` (decord and PyAV) and the PyAV probe.
+
+Both yield :class:`FrameBatch` chunks with the same conventions: RGB uint8, rotation metadata
+applied, times in seconds from the first shown frame, indices in decode order. Failures inside a
+path are raised as :class:`DecodeFailure` (internal; :mod:`mocap.video` turns them into a fallback,
+a partial-decode report or a user-facing :class:`~mocap.errors.VideoError`).
+
+Measured decord 0.6.0 hazards guarded here (docs/ecosystem.md §1):
+
+* decode-ahead: its reader thread decodes the whole file into RAM when the consumer is slow;
+  ``vr.seek(0)`` after every chunk stops it (costs throughput on long-GOP files);
+* MP4 edit lists: hidden pre-roll samples are counted as frames (phantom copies of the last frame
+  at the end) and timestamps are shifted negative; we drop the tail and re-base the times;
+* AV1 and truncated files cannot be opened at all (PyAV takes over).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mocap.types import FrameBatch, VideoInfo
+
+log = logging.getLogger(__name__)
+
+#: Container formats whose index lists every sample (with edit-list discard flags), so the count of
+#: displayable frames is exact. Other containers (mkv/webm) index keyframes only.
+_SAMPLE_INDEXED_FORMATS = ("mov", "mp4")
+
+#: Frame rate assumed when a stream states none (only used for timestamps of frames without pts).
+FALLBACK_FPS = 30.0
+
+
+class DecodeFailure(Exception):
+    """A decode path cannot go on; ``str()`` is a one-line reason (internal to the video stage)."""
+
+
+@dataclass(frozen=True)
+class Probe:
+    """Facts read from the container and its first frame before decoding.
+
+    Attributes:
+        info: the :class:`VideoInfo` (size after rotation; rotation clockwise).
+        expected_frames: displayable frames listed by the container index (0 = unknown).
+        rotation_ccw: counter-clockwise rotation in degrees (0/90/180/270) as FFmpeg stores it;
+            the PyAV path turns frames by it, decord applies it itself.
+        coded_width, coded_height: frame size before rotation, pixels.
+    """
+
+    info: VideoInfo
+    expected_frames: int
+    rotation_ccw: int
+    coded_width: int
+    coded_height: int
+
+    @classmethod
+    def read(cls, path: Path, container: Any) -> Probe:
+        """Probe an open PyAV container that has a video stream (decodes one frame)."""
+        import av
+
+        stream = container.streams.video[0]
+        try:
+            first = next(iter(container.decode(stream)), None)
+        except (av.error.FFmpegError, ValueError, OSError) as e:
+            raise DecodeFailure(_ffmpeg_reason(e)) from None
+        if first is None:
+            raise DecodeFailure("the stream holds no frames")
+        rotation_ccw = (round(float(first.rotation or 0) / 90) * 90) % 360
+        cw, ch = first.width, first.height
+        w, h = (ch, cw) if rotation_ccw in (90, 270) else (cw, ch)
+        rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+        fps = float(rate) if rate else 0.0
+        if not fps > 0:
+            log.warning("%s states no frame rate; assuming %.0f fps", path, FALLBACK_FPS)
+            fps = FALLBACK_FPS
+        expected = _displayable_frames(container, stream)
+        num_frames = expected
+        if not num_frames and container.duration:
+            num_frames = round(container.duration / 1_000_000 * fps)  # an estimate
+        codec = getattr(stream.codec_context.codec, "canonical_name", stream.codec_context.name)
+        info = VideoInfo(path=path, width=w, height=h, fps=fps, num_frames=int(num_frames),
+                         rotation=(-rotation_ccw) % 360, codec=str(codec))
+        return cls(info, expected, rotation_ccw, cw, ch)
+
+
+def _displayable_frames(container: Any, stream: Any) -> int:
+    """Frames a player shows: sample count minus edit-list-hidden samples (0 = unknown)."""
+    fmt = container.format.name or ""
+    if any(f in fmt.split(",") for f in _SAMPLE_INDEXED_FORMATS):
+        entries = stream.index_entries
+        if entries is not None and len(entries):
+            return sum(1 for e in entries if not e.is_discard)
+    return max(int(stream.frames or 0), 0)
+
+
+def _ffmpeg_reason(error: BaseException) -> str:
+    reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
+    return reason.splitlines()[0]
+
+
+def _decord_reason(error: BaseException) -> str:
+    """First line of a decord error without its ``[time] file.cc:line:`` prefix."""
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return re.sub(r"^\[[\d:]+\]\s*\S+:\d+:\s*", "", text)
+
+
+# --- decord -------------------------------------------------------------------------------------
+
+
+def iter_decord(probe: Probe, chunk: int) -> Iterator[FrameBatch]:
+    """Decode with decord in chunks of ``chunk`` frames (bounded memory; see module docstring).
+
+    Raises:
+        DecodeFailure: decord cannot open or decode the file, or its frames disagree with the
+            probe (size); frames already yielded are valid.
+    """
+    import cv2  # noqa: F401  -- must be imported before decord or cv2's PNG reader breaks
+    import decord
+
+    info = probe.info
+    try:
+        vr = decord.VideoReader(str(info.path), ctx=decord.cpu(0), num_threads=0)
+        raw = len(vr)
+        stamps = np.asarray(vr.get_frame_timestamp(list(range(raw))), np.float64)[:, 0]
+    except (decord.DECORDError, RuntimeError, ValueError) as e:
+        raise DecodeFailure(f"decord: {_decord_reason(e)}") from None
+    # Edit lists: hidden pre-roll samples come first with negative times; decord still counts
+    # them, so its last `hidden` frames would be phantom copies. Drop them and re-base the times.
+    hidden = int(np.count_nonzero(stamps < 0))
+    n = raw - hidden
+    if probe.expected_frames:
+        n = min(n, probe.expected_frames)
+    if n <= 0:
+        raise DecodeFailure("decord found no frames")
+    times = stamps[hidden : hidden + n] - stamps[hidden]
+    try:
+        for start in range(0, n, chunk):
+            stop = min(n, start + chunk)
+            images = vr.get_batch(list(range(start, stop))).asnumpy()
+            vr.seek(0)  # stops the reader thread's unbounded decode-ahead (measured; §1.4)
+            if images.shape[1:3] != (info.height, info.width):
+                raise DecodeFailure(
+                    f"decord frames are {images.shape[2]}x{images.shape[1]}, "
+                    f"expected {info.width}x{info.height}"
+                )
+            yield FrameBatch(np.arange(start, stop), times[start:stop], images)
+    except decord.DECORDError as e:
+        raise DecodeFailure(f"decord: {_decord_reason(e)}") from None
+    finally:
+        del vr
+
+
+# --- PyAV ---------------------------------------------------------------------------------------
+
+
+def iter_pyav(probe: Probe, chunk: int, skip: int = 0) -> Iterator[FrameBatch]:
+    """Decode with PyAV in chunks, rotating frames by the display matrix like decord does.
+
+    Args:
+        probe: the probe of the file.
+        chunk: frames per batch.
+        skip: frames to decode but not yield (when taking over from decord part-way).
+
+    Raises:
+        DecodeFailure: decoding stopped on an error; every frame before it was yielded.
+    """
+    import av
+
+    info = probe.info
+    try:
+        container = av.open(str(info.path))
+    except (av.error.FFmpegError, OSError, ValueError) as e:
+        raise DecodeFailure(_ffmpeg_reason(e)) from None
+    turns = probe.rotation_ccw // 90
+    period = 1.0 / info.fps
+    with container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        frames = container.decode(stream)
+        index, t0, last_t = 0, None, -period
+        images = np.empty((chunk, info.height, info.width, 3), np.uint8)
+        indices: list[int] = []
+        times: list[float] = []
+        failure = ""
+        while True:
+            try:
+                frame = next(frames)
+            except StopIteration:
+                break
+            except (av.error.FFmpegError, ValueError, OSError) as e:
+                failure = _ffmpeg_reason(e)
+                break
+            t = frame.time
+            if t0 is None:
+                t0 = t if t is not None else 0.0
+            last_t = t - t0 if t is not None else last_t + period
+            if index >= skip:
+                rgb = frame.reformat(width=probe.coded_width, height=probe.coded_height,
+                                     format="rgb24").to_ndarray()
+                images[len(indices)] = np.rot90(rgb, turns) if turns else rgb
+                indices.append(index)
+                times.append(last_t)
+                if len(indices) == chunk:
+                    yield FrameBatch(np.array(indices), np.array(times), images)
+                    images = np.empty_like(images)
+                    indices, times = [], []
+            index += 1
+        if indices:
+            yield FrameBatch(np.array(indices), np.array(times), images[: len(indices)])
+        if failure:
+            raise DecodeFailure(f"after frame {index}: {failure}")
