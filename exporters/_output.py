@@ -1,0 +1,80 @@
+"""Safe output files: refuse to overwrite by accident, never leave a half-written file behind."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from mocap.errors import OutputError, OutputExistsError
+
+
+def check_target(path: Path, overwrite: bool) -> None:
+    """Raise before any work when ``path`` cannot be written.
+
+    Raises:
+        OutputExistsError: ``path`` exists and ``overwrite`` is False.
+        OutputError: the folder of ``path`` does not exist or ``path`` is a folder.
+    """
+    if path.is_dir():
+        raise OutputError(f"cannot write '{path}': it is a folder; give a file name with a suffix")
+    if path.exists() and not overwrite:
+        raise OutputExistsError(
+            f"output '{path}' already exists; pass overwrite=True (CLI: --overwrite) to replace it"
+        )
+    if not path.parent.is_dir():
+        raise OutputError(
+            f"cannot write '{path}': folder '{path.parent}' does not exist; create it first"
+        )
+
+
+@contextlib.contextmanager
+def atomic_path(path: Path, overwrite: bool = False) -> Iterator[Path]:
+    """Yield a temporary path in ``path``'s folder; rename it onto ``path`` when the block succeeds.
+
+    The temporary file is removed when the block raises, so a failed write leaves nothing behind.
+
+    Raises:
+        OutputExistsError, OutputError: see ``check_target``; OutputError also when the OS refuses
+            to create or rename the file (permissions, disk full).
+    """
+    path = Path(path)
+    check_target(path, overwrite)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    except OSError as exc:
+        raise OutputError(
+            f"cannot write '{path}': {exc.strerror}; check the folder's permissions"
+        ) from exc
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        if path.exists() and not overwrite:  # appeared while we were writing
+            raise OutputExistsError(
+                f"output '{path}' appeared while writing; pass overwrite=True to replace it"
+            )
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise OutputError(f"cannot write '{path}': {exc.strerror or exc}") from exc
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def per_person_paths(path: Path, track_ids: list[int], suffix: str) -> list[Path]:
+    """Output file per person: ``path`` itself for one person, else ``<stem>_person<id><suffix>``.
+
+    Args:
+        path: the file name the user asked for (ending in ``suffix``, case-insensitive).
+        track_ids: the people to write, in order.
+        suffix: the format's full suffix, e.g. ``".bvh"`` or ``".amass.npz"``.
+    """
+    path = Path(path)
+    if len(track_ids) == 1:
+        return [path]
+    name = path.name
+    stem = name[: -len(suffix)] if name.lower().endswith(suffix) else path.stem
+    return [path.with_name(f"{stem}_person{tid}{suffix}") for tid in track_ids]

@@ -1,0 +1,106 @@
+"""AMASS-style per-person .npz (SMPL+H layout, z-up world) for SMPL tools and Blender add-ons.
+
+Keys: ``poses`` (T, 156) axis-angle in the SMPL+H layout (root, 21 body joints, 2 x 15 finger
+joints left at zero: SMPL's two hand joints have no SMPL+H counterpart and are dropped),
+``trans`` (T, 3) metres, ``betas`` (16,) (our 10 + zeros), ``gender``, ``mocap_framerate`` and
+``mocap_frame_rate`` (both spellings are read by different loaders), ``dmpls`` (T, 8) zeros,
+``surface_model_type`` ``"smplh"``; extras: ``root_orient``, ``pose_body``, ``pose_hand``,
+``mocap_time_length``, ``num_betas``, ``track_id``, ``frame_start`` (video frame of row 0).
+
+The world is AMASS's z-up frame: ``M = CAMERA_TO_ZUP`` applied to the camera-frame result, root
+``M R_0`` and ``trans = M (J_0 + transl) - J_0`` (SMPL rotates the root about the rest pelvis
+``J_0``). The body is SMPL, not SMPL+H: betas and joint positions transfer only approximately to
+SMPL+H/SMPL-X bodies. Frames missing inside a track are interpolated; rows cover the person's
+first to last tracked frame.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from scipy.spatial.transform import Rotation
+
+from exporters._output import atomic_path, check_target, per_person_paths
+from exporters.skeleton import CAMERA_TO_ZUP, dense_track, require_body, select_people
+from mocap.errors import UsageError
+from mocap.types import MotionSet, SmplSequence
+
+SUFFIX = ".amass.npz"
+SMPLH_POSE_SIZE = 156  # 52 joints x 3: root + 21 body + 15 left-hand + 15 right-hand fingers
+SMPLH_BODY_JOINTS = 21  # SMPL joints 1..21 are identical in SMPL+H
+AMASS_NUM_BETAS = 16
+AMASS_NUM_DMPLS = 8
+GENDERS = ("neutral", "male", "female")
+
+
+def amass_arrays(
+    motion: MotionSet, seq: SmplSequence, gender: str = "neutral"
+) -> dict[str, np.ndarray]:
+    """The AMASS-style arrays of one person (see the module docstring)."""
+    body = require_body(motion, "AMASS (.amass.npz)")
+    frames, rotvecs, transl = dense_track(seq)
+    n = len(frames)
+    pelvis = body.rest_joints(seq.betas)[0]
+    root = CAMERA_TO_ZUP @ Rotation.from_rotvec(rotvecs[:, 0]).as_matrix()
+    poses = np.zeros((n, SMPLH_POSE_SIZE))
+    poses[:, :3] = Rotation.from_matrix(root).as_rotvec()
+    poses[:, 3 : 3 + 3 * SMPLH_BODY_JOINTS] = rotvecs[:, 1 : 1 + SMPLH_BODY_JOINTS].reshape(n, -1)
+    betas = np.zeros(AMASS_NUM_BETAS)
+    betas[: len(seq.betas)] = seq.betas
+    fps = float(motion.fps)
+    return {
+        "poses": poses,
+        "trans": (transl + pelvis) @ CAMERA_TO_ZUP.T - pelvis,
+        "betas": betas,
+        "gender": np.array(gender),
+        "mocap_framerate": np.array(fps),
+        "mocap_frame_rate": np.array(fps),
+        "mocap_time_length": np.array(n / fps),
+        "dmpls": np.zeros((n, AMASS_NUM_DMPLS)),
+        "surface_model_type": np.array("smplh"),
+        "num_betas": np.array(len(seq.betas), dtype=np.int64),
+        "root_orient": poses[:, :3].copy(),
+        "pose_body": poses[:, 3:66].copy(),
+        "pose_hand": poses[:, 66:].copy(),
+        "track_id": np.array(seq.track_id, dtype=np.int64),
+        "frame_start": np.array(frames[0], dtype=np.int64),
+    }
+
+
+def write_amass(
+    motion: MotionSet,
+    path: str | Path,
+    person: int | None = None,
+    gender: str = "neutral",
+    overwrite: bool = False,
+) -> list[Path]:
+    """Write one AMASS-style ``.amass.npz`` per person.
+
+    Args:
+        motion: the result; ``motion.body`` must hold the SMPL model (for the pelvis ``J_0``).
+        path: ``<stem>.amass.npz``; several people go to ``<stem>_person<id>.amass.npz``.
+        person: write only this track id.
+        gender: ``"neutral"``, ``"male"`` or ``"female"`` (model of the fit).
+        overwrite: replace existing files.
+
+    Returns:
+        The paths written.
+
+    Raises:
+        SmplModelRequiredError: no SMPL model in ``motion``.
+        UsageError: unknown gender.
+        OutputExistsError: a target exists (checked for every file before any is written).
+    """
+    if gender not in GENDERS:
+        raise UsageError(f"gender={gender!r} is not one of {', '.join(GENDERS)}")
+    require_body(motion, "AMASS (.amass.npz)")
+    people = select_people(motion, person, str(path))
+    paths = per_person_paths(Path(path), [p.track_id for p in people], SUFFIX)
+    for target in paths:
+        check_target(target, overwrite)
+    for seq, target in zip(people, paths, strict=True):
+        arrays = amass_arrays(motion, seq, gender)
+        with atomic_path(target, overwrite) as tmp, open(tmp, "wb") as f:
+            np.savez(f, **arrays)
+    return paths

@@ -1,0 +1,327 @@
+"""Binary glTF 2.0 (.glb): every person as a skinned, shaped SMPL body in one animated scene.
+
+Layout (``docs/exporters_spec.md`` §0/§2, each choice checked in Blender 5.0.1):
+
+* ``person_<id>`` — a non-joint parent node per person (Blender makes it the armature object);
+  below it the 24 joint nodes named after the SMPL joints, default TRS = bind pose
+  (translation ``J_k - J_parent``, root ``J_0``, identity rotation);
+* ``person_<id>_body`` — the skinned mesh at the scene root: betas baked into POSITION, NORMALs,
+  top-4 JOINTS_0/WEIGHTS_0, inverse bind matrices ``T(-J_k)``;
+* ``video_camera`` — the video camera at the origin (identity), ``yfov`` from ``fy``;
+* ONE animation holding everybody: LINEAR x,y,z,w quaternions (sign-continuous) for all joints,
+  the root translation, times from the video's real frame timestamps, and a STEP root scale that
+  is 0 on the frames where the person is not tracked (the body collapses to a point).
+
+The OpenCV-camera -> y-up conversion ``C`` is baked into the root joint's keys (rotation
+``C R_0``, translation ``C (J_0 + transl)``) so the rest pose stays an upright character.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pygltflib as gl
+from scipy.spatial.transform import Rotation
+
+import mocap
+from exporters._output import atomic_path
+from exporters.skeleton import (
+    CAMERA_TO_YUP,
+    SMPL_JOINT_NAMES,
+    SMPL_PARENTS,
+    continuous_quaternions,
+    local_rotations,
+    require_body,
+    root_in_world,
+    top_weights,
+)
+from mocap.types import MotionSet, SmplModelData, SmplSequence
+
+SCHEMA = "cliffmocap-gltf/1"
+CAMERA_ZNEAR_M = 0.01
+CAMERA_ZFAR_M = 1000.0
+_ALIGN = 4  # bufferViews start on 4-byte boundaries (glTF data alignment rule)
+_FLOAT, _UBYTE, _USHORT, _UINT = 5126, 5121, 5123, 5125
+_COMPONENT = {np.float32: _FLOAT, np.uint8: _UBYTE, np.uint16: _USHORT, np.uint32: _UINT}
+_TYPE_BY_WIDTH = {1: "SCALAR", 2: "VEC2", 3: "VEC3", 4: "VEC4", 16: "MAT4"}
+_ARRAY_BUFFER, _ELEMENT_ARRAY_BUFFER = 34962, 34963
+
+
+class _Buffers:
+    """Accumulates the BIN chunk: one 4-byte aligned bufferView per accessor."""
+
+    def __init__(self, gltf: gl.GLTF2) -> None:
+        self.gltf = gltf
+        self.chunks: list[bytes] = []
+        self.size = 0
+
+    def add(
+        self,
+        data: np.ndarray,
+        target: int | None = None,
+        bounds: bool = False,
+        type_: str | None = None,
+    ) -> int:
+        """Store ``data`` (N, k) or (N,) and return its accessor index."""
+        arr = np.ascontiguousarray(data)
+        width = 1 if arr.ndim == 1 else int(np.prod(arr.shape[1:]))
+        raw = arr.tobytes()
+        view = gl.BufferView(buffer=0, byteOffset=self.size, byteLength=len(raw), target=target)
+        self.chunks.append(raw)
+        pad = -len(raw) % _ALIGN
+        self.chunks.append(b"\0" * pad)
+        self.size += len(raw) + pad
+        self.gltf.bufferViews.append(view)
+        accessor = gl.Accessor(
+            bufferView=len(self.gltf.bufferViews) - 1,
+            componentType=_COMPONENT[arr.dtype.type],
+            count=int(arr.shape[0]),
+            type=type_ or _TYPE_BY_WIDTH[width],
+        )
+        if bounds:
+            flat = arr.reshape(arr.shape[0], -1)
+            accessor.min = [float(v) for v in flat.min(axis=0)]
+            accessor.max = [float(v) for v in flat.max(axis=0)]
+        self.gltf.accessors.append(accessor)
+        return len(self.gltf.accessors) - 1
+
+    def blob(self) -> bytes:
+        return b"".join(self.chunks)
+
+
+def vertex_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    """(V, 3) unit area-weighted vertex normals of a triangle mesh ((0, 1, 0) where undefined)."""
+    tri = vertices[faces]  # (F, 3, 3)
+    face_n = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+    normals = np.zeros_like(vertices)
+    for corner in range(3):
+        np.add.at(normals, faces[:, corner], face_n)
+    length = np.linalg.norm(normals, axis=1, keepdims=True)
+    normals = np.where(length > 1e-12, normals / np.maximum(length, 1e-12), [0.0, 1.0, 0.0])
+    return normals
+
+
+def visibility_keys(frames: np.ndarray, frame_times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """STEP keys of the root scale: 1 on tracked runs of frames, 0 before, between and after.
+
+    Args:
+        frames: (T,) strictly increasing tracked frame indices.
+        frame_times: (F,) seconds of every decoded frame.
+
+    Returns:
+        times: (K,) float64 key times, strictly increasing.
+        scales: (K,) 0.0 or 1.0.
+    """
+    times: list[float] = []
+    scales: list[float] = []
+    if frames[0] > 0:
+        times.append(float(frame_times[0]))
+        scales.append(0.0)
+    run_starts = np.concatenate([[0], np.flatnonzero(np.diff(frames) > 1) + 1])
+    run_ends = np.concatenate([run_starts[1:] - 1, [len(frames) - 1]])
+    for start, end in zip(run_starts, run_ends, strict=True):
+        times.append(float(frame_times[frames[start]]))
+        scales.append(1.0)
+        after = frames[end] + 1
+        if after < len(frame_times):
+            times.append(float(frame_times[after]))
+            scales.append(0.0)
+    return np.asarray(times), np.asarray(scales)
+
+
+def _add_person(
+    gltf: gl.GLTF2,
+    buf: _Buffers,
+    motion: MotionSet,
+    body: SmplModelData,
+    seq: SmplSequence,
+    weights: tuple[np.ndarray, np.ndarray],
+    animation: gl.Animation,
+) -> None:
+    tid = seq.track_id
+    rest = body.rest_joints(seq.betas)  # (24, 3) metres, SMPL canonical frame
+    first_joint = len(gltf.nodes)
+    for j, name in enumerate(SMPL_JOINT_NAMES):
+        parent = SMPL_PARENTS[j]
+        offset = rest[j] - (rest[parent] if parent >= 0 else 0.0)
+        children = [first_joint + c for c, p in enumerate(SMPL_PARENTS) if p == j]
+        gltf.nodes.append(
+            gl.Node(name=name, translation=[float(v) for v in offset], children=children or None)
+        )
+    root = first_joint
+    frame_start, frame_end = int(seq.frames[0]), int(seq.frames[-1])
+    betas = [float(b) for b in seq.betas]
+    gltf.nodes.append(
+        gl.Node(
+            name=f"person_{tid}",
+            children=[root],
+            extras={
+                "track_id": int(tid),
+                "frame_start": frame_start,
+                "frame_end": frame_end,
+                "betas": betas,
+            },
+        )
+    )
+    gltf.scenes[0].nodes.append(len(gltf.nodes) - 1)
+
+    # Skin: inverse bind matrices are translations by -J_k (rest rotations are identity in SMPL).
+    ibm = np.tile(np.eye(4), (len(rest), 1, 1))
+    ibm[:, :3, 3] = -rest
+    ibm_acc = buf.add(np.transpose(ibm, (0, 2, 1)).reshape(-1, 16).astype(np.float32), type_="MAT4")
+    gltf.skins.append(
+        gl.Skin(
+            name=f"person_{tid}",
+            joints=list(range(root, root + len(rest))),
+            inverseBindMatrices=ibm_acc,
+            skeleton=root,
+        )
+    )
+
+    verts = body.shaped_vertices(seq.betas)
+    joints4, weights4 = weights
+    faces = body.faces.astype(np.uint16 if body.num_vertices < 0xFFFF else np.uint32)
+    attrs = gl.Attributes(
+        POSITION=buf.add(verts.astype(np.float32), _ARRAY_BUFFER, bounds=True),
+        NORMAL=buf.add(vertex_normals(verts, body.faces).astype(np.float32), _ARRAY_BUFFER),
+        JOINTS_0=buf.add(joints4.astype(np.uint8), _ARRAY_BUFFER),
+        WEIGHTS_0=buf.add(weights4, _ARRAY_BUFFER),
+    )
+    indices = buf.add(faces.reshape(-1), _ELEMENT_ARRAY_BUFFER)
+    gltf.meshes.append(
+        gl.Mesh(
+            name=f"person_{tid}_body", primitives=[gl.Primitive(attributes=attrs, indices=indices)]
+        )
+    )
+    gltf.nodes.append(
+        gl.Node(name=f"person_{tid}_body", mesh=len(gltf.meshes) - 1, skin=len(gltf.skins) - 1)
+    )
+    gltf.scenes[0].nodes.append(len(gltf.nodes) - 1)
+
+    # Animation: local rotations for joints 1..23, the camera conversion baked into the root.
+    times = motion.frame_times[seq.frames].astype(np.float32)
+    time_acc = buf.add(times, bounds=True)
+    rot = local_rotations(seq)  # (T, 24, 3, 3)
+    root_rot, root_pos = root_in_world(seq, rest[0], CAMERA_TO_YUP)
+    rot[:, 0] = root_rot
+    quats = Rotation.from_matrix(rot.reshape(-1, 3, 3)).as_quat().reshape(len(seq), len(rest), 4)
+    quats = continuous_quaternions(quats).astype(np.float32)
+
+    def channel(node: int, path: str, input_acc: int, output_acc: int, interp: str) -> None:
+        animation.samplers.append(
+            gl.AnimationSampler(input=input_acc, output=output_acc, interpolation=interp)
+        )
+        animation.channels.append(
+            gl.AnimationChannel(
+                sampler=len(animation.samplers) - 1,
+                target=gl.AnimationChannelTarget(node=node, path=path),
+            )
+        )
+
+    channel(root, "translation", time_acc, buf.add(root_pos.astype(np.float32)), "LINEAR")
+    for j in range(len(rest)):
+        channel(root + j, "rotation", time_acc, buf.add(quats[:, j]), "LINEAR")
+    key_times, key_scales = visibility_keys(seq.frames, motion.frame_times)
+    if not np.all(key_scales == 1.0):
+        scales = np.repeat(key_scales[:, None], 3, axis=1).astype(np.float32)
+        channel(
+            root,
+            "scale",
+            buf.add(key_times.astype(np.float32), bounds=True),
+            buf.add(scales),
+            "STEP",
+        )
+
+
+def scene_extras(motion: MotionSet) -> dict[str, Any]:
+    """``scenes[0].extras`` (schema ``cliffmocap-gltf/1``); the Blender add-on reads it."""
+    cam = motion.camera
+    return {
+        "generator": "cliffmocap",
+        "cliffmocap_version": motion.provenance.version or mocap.__version__,
+        "schema": SCHEMA,
+        "fps": float(motion.fps),
+        "num_frames": motion.num_frames,
+        "image_width": int(cam.width),
+        "image_height": int(cam.height),
+        "fx": float(cam.fx),
+        "fy": float(cam.fy),
+        "cx": float(cam.cx),
+        "cy": float(cam.cy),
+        "video_path": str(motion.video.path),
+        "people": [
+            {
+                "track_id": int(p.track_id),
+                "node": f"person_{p.track_id}",
+                "frame_start": int(p.frames[0]),
+                "frame_end": int(p.frames[-1]),
+                "betas": [float(b) for b in p.betas],
+            }
+            for p in motion.people
+        ],
+    }
+
+
+def build_gltf(motion: MotionSet) -> tuple[gl.GLTF2, bytes]:
+    """The glTF document and its BIN chunk for ``motion`` (see the module docstring for the layout).
+
+    Raises:
+        SmplModelRequiredError: ``motion.body`` is None (the rest pose and mesh need the model).
+    """
+    body = require_body(motion, "glTF (.glb)")
+    gltf = gl.GLTF2(asset=gl.Asset(generator=f"cliffmocap {mocap.__version__}", version="2.0"))
+    gltf.scenes.append(gl.Scene(name="cliffmocap", nodes=[], extras=scene_extras(motion)))
+    gltf.scene = 0
+    buf = _Buffers(gltf)
+    animation = gl.Animation(name="cliffmocap", samplers=[], channels=[])
+    weights = top_weights(body.weights)  # the same for every person: compute once
+    for seq in motion.people:
+        _add_person(gltf, buf, motion, body, seq, weights, animation)
+    if animation.channels:
+        gltf.animations.append(animation)
+
+    cam = motion.camera
+    gltf.cameras.append(
+        gl.Camera(
+            type="perspective",
+            name="video_camera",
+            perspective=gl.Perspective(
+                yfov=2.0 * math.atan(cam.height / (2.0 * cam.fy)),
+                aspectRatio=cam.width / cam.height,
+                znear=CAMERA_ZNEAR_M,
+                zfar=CAMERA_ZFAR_M,
+            ),
+        )
+    )
+    gltf.nodes.append(gl.Node(name="video_camera", camera=0))
+    gltf.scenes[0].nodes.append(len(gltf.nodes) - 1)
+
+    blob = buf.blob()
+    gltf.buffers.append(gl.Buffer(byteLength=len(blob)))
+    return gltf, blob
+
+
+def write_glb(motion: MotionSet, path: str | Path, overwrite: bool = False) -> Path:
+    """Write ``motion`` as a binary glTF file.
+
+    Args:
+        motion: people in the OpenCV camera frame; ``motion.body`` must hold the SMPL model.
+        path: output ``.glb`` file.
+        overwrite: replace an existing file.
+
+    Returns:
+        The path written.
+
+    Raises:
+        SmplModelRequiredError: no SMPL model in ``motion``.
+        OutputExistsError, OutputError: see ``exporters._output.atomic_path``.
+    """
+    path = Path(path)
+    gltf, blob = build_gltf(motion)
+    gltf.set_binary_blob(blob)
+    with atomic_path(path, overwrite) as tmp:
+        gltf.save_binary(str(tmp))
+    return path
