@@ -26,7 +26,6 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
-from rich.table import Table
 
 from mocap.config import PipelineConfig
 from mocap.errors import MocapError, UsageError
@@ -256,37 +255,27 @@ def _run(
     return EXIT_OK if result.ok else EXIT_FAILED
 
 
-def _print_single_summary(summary: VideoSummary, stage_s: dict[str, float],
-                          total_s: float) -> None:
-    out = Console(highlight=False)
-    out.print(
+def _print_single_summary(summary: VideoSummary, stage_s: dict[str, float], total_s: float) -> None:
+    typer.echo(
         f"{summary.input}: {summary.people} people, {summary.frames} frames, "
-        f"{total_s:.1f} s ({summary.frames / max(total_s, 1e-9):.1f} frames/s)", markup=False,
+        f"{total_s:.1f} s ({summary.frames / max(total_s, 1e-9):.1f} frames/s)"
     )
     if stage_s:
-        times = ", ".join(f"{k} {v:.1f} s" for k, v in stage_s.items())
-        out.print(f"stages: {times}", markup=False)
+        typer.echo("stages: " + ", ".join(f"{k} {v:.2f} s" for k, v in stage_s.items()))
     for path in summary.outputs:
-        out.print(f"wrote {path}", markup=False)
+        typer.echo(f"wrote {path}")
 
 
 def _print_batch_summary(result: BatchResult) -> None:
-    out = Console(highlight=False)
-    table = Table(title=None, show_edge=False)
-    for col in ("status", "videos"):
-        table.add_column(col)
-    for status, n in result.counts().items():
-        table.add_row(status, str(n))
-    out.print(table)
+    counts = result.counts()
+    typer.echo(f"{len(result.jobs)} videos: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
     for job in result.jobs:
         if job.status == "failed":
-            out.print(f"failed: {job.input}: {job.error}", markup=False, soft_wrap=True)
-    out.print(f"report: {result.report_json} and {result.report_csv}", markup=False)
+            typer.echo(f"failed: {job.input}: {job.error}")
+    typer.echo(f"report: {result.report_json} and {result.report_csv}")
     if not result.ok:
-        Console(stderr=True, highlight=False).print(
-            f"error: {result.counts().get('failed', 0)} of {len(result.jobs)} videos failed "
-            f"(see {result.report_json}).", markup=False, soft_wrap=True,
-        )
+        typer.echo(f"error: {counts.get('failed', 0)} of {len(result.jobs)} videos failed "
+                   f"(see {result.report_json}).", err=True)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -10,7 +10,8 @@ from mocap.batch.manifest import Manifest, config_hash, is_done, job_key
 from mocap.batch.outputs import remove_stale_temp
 from mocap.batch.report import write_report
 from mocap.batch.types import BatchResult, Job, JobResult, Plan
-from mocap.batch.worker import StagesFactory, default_stages_factory
+from mocap.batch import worker
+from mocap.batch.worker import StagesFactory
 from mocap.config import PipelineConfig
 from mocap.errors import OutputError, UsageError
 from mocap.progress import ProgressCallback, ProgressEvent
@@ -26,7 +27,7 @@ def run_batch(
     timeout_s: float = 3600.0,
     overwrite: bool = False,
     progress: ProgressCallback | None = None,
-    stages_factory: StagesFactory = default_stages_factory,
+    stages_factory: StagesFactory | None = None,
 ) -> BatchResult:
     """Process every job of ``plan``; one failing, crashing or hanging video never stops the rest.
 
@@ -43,13 +44,15 @@ def run_batch(
         timeout_s: a video running longer is stopped and reported failed.
         overwrite: redo and replace existing outputs.
         progress: receives ``ProgressEvent("videos", done, total, elapsed)``.
-        stages_factory: builds the stages in each worker (picklable; tests pass fakes).
+        stages_factory: builds the stages in each worker (picklable; default
+            ``mocap.batch.worker.default_stages_factory``, which loads the real models).
 
     Returns:
         The results and the report files. ``result.ok`` is False when any video failed.
     """
     import mocap
 
+    factory = stages_factory or worker.default_stages_factory
     if config.boxes is not None and len(plan.jobs) + len(plan.rejected) > 1:
         raise UsageError("--boxes gives the boxes of one video; it cannot be used with several inputs.")
     if engine not in ("local", "ray"):
@@ -107,12 +110,12 @@ def run_batch(
                 from mocap.batch.ray_engine import run_ray
 
                 run_ray(todo, config, address=address, workers=workers, timeout_s=timeout_s,
-                        overwrite=overwrite, on_result=on_result, factory=stages_factory)
+                        overwrite=overwrite, on_result=on_result, factory=factory)
             else:
                 from mocap.batch.local import run_local
 
                 run_local(todo, config, workers=workers, timeout_s=timeout_s, overwrite=overwrite,
-                          on_result=on_result, factory=stages_factory)
+                          on_result=on_result, factory=factory)
     finally:
         final = [results.get(i, JobResult(str(j.input), "failed", error="not run: the batch was "
                                           "interrupted", error_type="Interrupted"))
