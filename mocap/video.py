@@ -236,6 +236,11 @@ def probe_video(path: str | Path) -> Probe:
         )
     try:
         container = av.open(str(p))
+    except av.error.EOFError:
+        raise NoFramesError(
+            f"Video '{p}' ends before its first frame (an empty recording). "
+            "Record or export it again."
+        ) from None
     except (av.error.FFmpegError, OSError, ValueError, UnicodeDecodeError) as e:
         raise VideoUnreadableError(
             f"Cannot read '{p}' as a video ({_ffmpeg_reason(e)}). It is not a video file or it "

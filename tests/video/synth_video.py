@@ -117,6 +117,31 @@ def cut_with_edit_list(src: Path, dst: Path, start_frame: int, fps: int = 30) ->
     return dst
 
 
+def write_audio_only(path: Path) -> Path:
+    """A short silent AAC file with no video stream."""
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("aac", rate=48000)
+        for i in range(5):
+            frame = av.AudioFrame.from_ndarray(np.zeros((1, 1024), np.float32), format="fltp",
+                                               layout="mono")
+            frame.sample_rate, frame.pts = 48000, i * 1024
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return path
+
+
+def write_zero_frames(path: Path) -> Path:
+    """A container with a video track header and no frames (mp4 drops the empty track)."""
+    out = av.open(str(path), "w")
+    stream = out.add_stream("libx264", rate=30)
+    stream.width, stream.height, stream.pix_fmt = WIDTH, HEIGHT, "yuv420p"
+    out.start_encoding()
+    out.close()
+    return path
+
+
 def truncate(src: Path, dst: Path, fraction: float) -> Path:
     """Copy the first ``fraction`` of ``src``'s bytes (a download cut short)."""
     data = src.read_bytes()
@@ -158,6 +183,9 @@ def make_all(folder: Path) -> dict[str, Path]:
         "long_faststart": write_video(folder / "long_faststart.mp4", LONG_FRAMES,
                                       container_options={"movflags": "faststart"}),
     }
+    made["audio_only"] = write_audio_only(folder / "audio_only.m4a")
+    made["zero_frames_mkv"] = write_zero_frames(folder / "zero_frames_mkv.mkv")
+    made["zero_frames_mp4"] = write_zero_frames(folder / "zero_frames_mp4.mp4")
     made["editlist"] = cut_with_edit_list(made["h264"], folder / "editlist.mp4", CUT_START)
     made["truncated"] = truncate(made["long_faststart"], folder / "truncated.mp4", 0.5)
     made["truncated_moov_lost"] = truncate(made["h264"], folder / "truncated_moov_lost.mp4", 0.5)
