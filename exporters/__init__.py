@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from exporters.amass import write_amass
+from exporters.bvh import write_bvh
 from exporters.gltf import write_glb
 from exporters.npz import read_npz, write_npz
 from mocap.errors import UnsupportedFormatError
@@ -31,6 +32,7 @@ Writer = Callable[..., Any]
 
 WRITERS: dict[str, Writer] = {
     ".glb": write_glb,
+    ".bvh": write_bvh,
     ".npz": write_npz,
     ".amass.npz": write_amass,
 }

@@ -41,7 +41,7 @@ def measure(
 ) -> dict:
     """Max joint error on visible frames, max joint spread on hidden ones."""
     scene = bpy.context.scene
-    worst, spread = 0.0, 0.0
+    worst, spread, where = 0.0, 0.0, None
     num = None
     for key in expected.files:
         if key.startswith("pos_"):
@@ -59,8 +59,10 @@ def measure(
             if np.isnan(exp[f]).any():
                 spread = max(spread, float(np.abs(world - world.mean(axis=0)).max()))
             else:
-                worst = max(worst, float(np.abs(world - exp[f]).max()))
-    return {"max_joint_error_m": worst, "hidden_spread_m": spread}
+                err = np.abs(world - exp[f]).max(axis=1)
+                if err.max() > worst:
+                    worst, where = float(err.max()), [f, names[int(err.argmax())]]
+    return {"max_joint_error_m": worst, "worst_at": where, "hidden_spread_m": spread}
 
 
 def armature_info(tids: list[str]) -> tuple[dict, dict]:

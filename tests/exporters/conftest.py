@@ -282,3 +282,12 @@ def scene_expectations(motion: MotionSet, out: Path) -> Path:
     arrays["cam_pixels"] = np.concatenate(pixels)
     np.savez(out, **arrays)
     return out
+
+
+def track_expectations(motion: MotionSet, seq: SmplSequence, out: Path) -> Path:
+    """Expected Blender world joints (T, 24, 3) of one gap-free person file (BVH frame i)."""
+    if len(seq) != seq.frames[-1] - seq.frames[0] + 1:
+        raise ValueError("track_expectations needs a gap-free track")
+    cv = fk_camera(motion.body, seq)
+    np.savez(out, names=np.array(JOINT_NAMES), **{f"pos_{seq.track_id}": cv @ CV_TO_BLENDER.T})
+    return out

@@ -1,0 +1,214 @@
+"""BVH (Biovision hierarchy): one skeleton file per person.
+
+Conventions (``docs/exporters_spec.md`` §3):
+
+* y-up world, the video camera at the origin looking down -z (the OpenCV -> y-up rotation ``C`` is
+  baked into the root), lengths in **centimetres** (import into Blender with scale 0.01);
+* root OFFSET 0 with absolute position channels ``C (J_0 + transl)``, joint OFFSETs
+  ``J_k - J_parent`` of the person's shaped rest skeleton (betas baked), no rest rotations;
+* rotation channels in degrees, ``ZXY`` by default (``order=`` any of the six Tait-Bryan orders);
+  channels "Z X Y" mean ``R = Rz Rx Ry``; angles are continuous over time (no 360 degree jumps).
+  Keep the vertical axis (Y) out of the middle slot: with ZYX/XYZ a person turning sideways puts
+  the root at gimbal lock (exact in the file, but float32 importers lose precision there);
+* ``Frame Time`` = 1 / fps written with 12 significant digits (Blender derives the scene rate
+  from it).
+
+Frames: a BVH has one pose per frame and no visibility. With ``span="track"`` (default) the file
+covers the person's own frames, first to last tracked frame (gaps interpolated), so BVH frame 0 is
+video frame ``frame_start`` (given in the .glb/.npz metadata and logged). With ``span="video"``
+every file covers the whole video (BVH frame i = video frame i, so several people line up when
+imported at the same start frame); before/after the track the first/last pose is held.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from itertools import permutations
+from pathlib import Path
+
+import numpy as np
+from scipy.spatial.transform import Rotation
+
+from exporters._output import atomic_path, check_target, per_person_paths
+from exporters.skeleton import (
+    CAMERA_TO_YUP,
+    METRES_TO_CENTIMETRES,
+    SMPL_JOINT_NAMES,
+    SMPL_PARENTS,
+    dense_track,
+    require_body,
+    select_people,
+)
+from mocap.errors import UsageError
+from mocap.types import MotionSet, SmplSequence
+
+logger = logging.getLogger(__name__)
+
+ORDERS = tuple("".join(p) for p in permutations("XYZ"))
+SPANS = ("track", "video")
+END_SITE_LENGTH_M = 0.05  # leaf bone length; only used to draw the last bone of a chain
+FRAME_TIME_DIGITS = 12  # >= 10 significant digits, else Blender's fps comes out 30.0000036
+VALUE_DECIMALS = 6  # 1e-6 cm = 1e-8 m quantisation
+
+
+def depth_first(parents: tuple[int, ...] = SMPL_PARENTS) -> list[int]:
+    """Joint indices in BVH declaration order (depth first, children in index order)."""
+    order: list[int] = []
+
+    def visit(j: int) -> None:
+        order.append(j)
+        for c, p in enumerate(parents):
+            if p == j:
+                visit(c)
+
+    visit(parents.index(-1))
+    return order
+
+
+def continuous_euler(angles: np.ndarray) -> np.ndarray:
+    """Make Tait-Bryan angle tracks continuous in time (§3.3).
+
+    Every rotation has two Tait-Bryan solutions, ``(a, b, c)`` and ``(a+180, 180-b, c+180)``; each
+    angle is also free up to multiples of 360. Per frame, both solutions are moved to the angles
+    nearest the previous frame's and the one with the smaller total change is kept.
+
+    Args:
+        angles: (T, J, 3) degrees, principal values from ``Rotation.as_euler``.
+
+    Returns:
+        (T, J, 3) degrees describing the same rotations.
+    """
+    out = np.array(angles, dtype=np.float64, copy=True)
+    alt = out + np.array([180.0, 0.0, 180.0])
+    alt[..., 1] = 180.0 - out[..., 1]
+    for t in range(1, len(out)):
+        prev = out[t - 1]
+        a = out[t] + 360.0 * np.round((prev - out[t]) / 360.0)
+        b = alt[t] + 360.0 * np.round((prev - alt[t]) / 360.0)
+        take_b = np.abs(b - prev).sum(axis=-1) < np.abs(a - prev).sum(axis=-1)
+        out[t] = np.where(take_b[:, None], b, a)
+    return out
+
+
+def _hierarchy(rest_cm: np.ndarray, channels: str) -> str:
+    """The HIERARCHY section for rest joints ``rest_cm`` (24, 3) in centimetres."""
+    rot = " ".join(f"{axis}rotation" for axis in channels)
+    lines = ["HIERARCHY"]
+
+    def joint(j: int, depth: int) -> None:
+        pad = "  " * depth
+        parent = SMPL_PARENTS[j]
+        offset = np.zeros(3) if parent < 0 else rest_cm[j] - rest_cm[parent]
+        kind = "ROOT" if parent < 0 else "JOINT"
+        lines.append(f"{pad}{kind} {SMPL_JOINT_NAMES[j]}")
+        lines.append(f"{pad}{{")
+        lines.append(f"{pad}  OFFSET {offset[0]:.6f} {offset[1]:.6f} {offset[2]:.6f}")
+        if parent < 0:
+            lines.append(f"{pad}  CHANNELS 6 Xposition Yposition Zposition {rot}")
+        else:
+            lines.append(f"{pad}  CHANNELS 3 {rot}")
+        children = [c for c, p in enumerate(SMPL_PARENTS) if p == j]
+        for c in children:
+            joint(c, depth + 1)
+        if not children:
+            direction = (
+                offset if parent >= 0 and np.linalg.norm(offset) > 0 else np.array([0, 1, 0])
+            )
+            tip = direction / np.linalg.norm(direction) * END_SITE_LENGTH_M * METRES_TO_CENTIMETRES
+            lines.append(f"{pad}  End Site")
+            lines.append(f"{pad}  {{")
+            lines.append(f"{pad}    OFFSET {tip[0]:.6f} {tip[1]:.6f} {tip[2]:.6f}")
+            lines.append(f"{pad}  }}")
+        lines.append(f"{pad}}}")
+
+    joint(0, 0)
+    return "\n".join(lines) + "\n"
+
+
+def bvh_channels(
+    motion: MotionSet, seq: SmplSequence, order: str = "ZXY", span: str = "track"
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-frame BVH channel values of one person.
+
+    Returns:
+        frames: (N,) video frame index of every BVH frame.
+        values: (N, 6 + 3 * 23) root position (cm, y-up) and every joint's Euler angles (degrees,
+            ``order``), joints in ``depth_first()`` order.
+    """
+    body = require_body(motion, "BVH (.bvh)")
+    rest = body.rest_joints(seq.betas)
+    frames, rotvecs, transl = dense_track(seq)
+    if span == "video":  # hold the first/last pose outside the track
+        before, after = int(frames[0]), motion.num_frames - 1 - int(frames[-1])
+        rotvecs = np.pad(rotvecs, ((before, after), (0, 0), (0, 0)), mode="edge")
+        transl = np.pad(transl, ((before, after), (0, 0)), mode="edge")
+        frames = np.arange(motion.num_frames)
+    n = len(frames)
+    mats = Rotation.from_rotvec(rotvecs.reshape(-1, 3)).as_matrix().reshape(n, len(rest), 3, 3)
+    mats[:, 0] = CAMERA_TO_YUP @ mats[:, 0]
+    position = (transl + rest[0]) @ CAMERA_TO_YUP.T * METRES_TO_CENTIMETRES
+    dfs = depth_first()
+    euler = Rotation.from_matrix(mats[:, dfs].reshape(-1, 3, 3)).as_euler(order, degrees=True)
+    euler = continuous_euler(euler.reshape(n, len(dfs), 3))
+    return frames, np.concatenate([position, euler.reshape(n, -1)], axis=1)
+
+
+def bvh_text(motion: MotionSet, seq: SmplSequence, order: str = "ZXY", span: str = "track") -> str:
+    """The complete BVH file of one person (see the module docstring)."""
+    body = require_body(motion, "BVH (.bvh)")
+    rest_cm = body.rest_joints(seq.betas) * METRES_TO_CENTIMETRES
+    _, values = bvh_channels(motion, seq, order, span)
+    out = io.StringIO()
+    out.write(_hierarchy(rest_cm, order))
+    out.write(f"MOTION\nFrames: {len(values)}\n")
+    out.write(f"Frame Time: {1.0 / motion.fps:.{FRAME_TIME_DIGITS}g}\n")
+    np.savetxt(out, values, fmt=f"%.{VALUE_DECIMALS}f", delimiter=" ")
+    return out.getvalue()
+
+
+def write_bvh(
+    motion: MotionSet,
+    path: str | Path,
+    person: int | None = None,
+    order: str = "ZXY",
+    span: str = "track",
+    overwrite: bool = False,
+) -> list[Path]:
+    """Write one BVH file per person.
+
+    Args:
+        motion: the result; ``motion.body`` must hold the SMPL model (rest skeleton).
+        path: ``<stem>.bvh``; with several people the files are ``<stem>_person<id>.bvh``.
+        person: write only this track id (to ``path`` itself).
+        order: rotation channel order, one of XYZ, XZY, YXZ, YZX, ZXY, ZYX.
+        span: ``"track"`` (the person's frames) or ``"video"`` (every video frame).
+        overwrite: replace existing files.
+
+    Returns:
+        The paths written.
+
+    Raises:
+        SmplModelRequiredError: no SMPL model in ``motion``.
+        UsageError: unknown ``order`` or ``span``.
+        OutputExistsError: a target exists (checked for every file before any is written).
+    """
+    order = order.upper()
+    if order not in ORDERS:
+        raise UsageError(f"BVH rotation order {order!r} is not one of {', '.join(ORDERS)}")
+    if span not in SPANS:
+        raise UsageError(f"BVH span {span!r} is not one of {', '.join(SPANS)}")
+    require_body(motion, "BVH (.bvh)")
+    people = select_people(motion, person, str(path))
+    paths = per_person_paths(Path(path), [p.track_id for p in people], ".bvh")
+    for target in paths:
+        check_target(target, overwrite)
+    for seq, target in zip(people, paths, strict=True):
+        text = bvh_text(motion, seq, order, span)
+        with atomic_path(target, overwrite) as tmp:
+            tmp.write_text(text, encoding="ascii")
+        first = 0 if span == "video" else int(seq.frames[0])
+        logger.info(
+            "wrote %s: person %d, BVH frame 0 = video frame %d", target, seq.track_id, first
+        )
+    return paths
