@@ -503,13 +503,15 @@ def assemble_people(tracks: list[Track], table: DetectionTable, frame_times: np.
 def consolidate_betas(frame_betas: np.ndarray) -> np.ndarray:
     """(10,) one shape for a person: trimmed mean of the per-frame betas (robust to outliers).
 
+    For every coefficient the lowest and highest :data:`BETAS_TRIM` share of the frames are
+    ignored and the rest averaged (with fewer than 1 / BETAS_TRIM frames nothing is trimmed).
+
     Args:
         frame_betas: (T, 10) betas predicted on the observed frames (T >= 1).
     """
-    from scipy.stats import trim_mean
-
-    fb = np.asarray(frame_betas, np.float64).reshape(-1, NUM_BETAS)
-    return np.asarray(trim_mean(fb, BETAS_TRIM, axis=0), np.float64)
+    fb = np.sort(np.asarray(frame_betas, np.float64).reshape(-1, NUM_BETAS), axis=0)
+    cut = int(BETAS_TRIM * len(fb))
+    return fb[cut : len(fb) - cut].mean(axis=0)
 
 
 def _neighbours(times: np.ndarray, observed: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -25,13 +25,29 @@ from mocap.errors import DependencyMissingError
 MAX_RETRIES = 2
 
 
-def _process(job: Job, config: PipelineConfig, overwrite: bool, factory: StagesFactory) -> dict[str, Any]:
+class _StartTimes:
+    """Wall-clock start time of each task, so deadlines exclude queueing and worker start-up."""
+
+    def __init__(self) -> None:
+        self.starts: dict[int, float] = {}
+
+    def mark(self, key: int) -> None:
+        self.starts[key] = time.time()
+
+    def get(self) -> dict[int, float]:
+        return dict(self.starts)
+
+
+def _process(job: Job, config: PipelineConfig, overwrite: bool, factory: StagesFactory,
+             clock: Any, key: int) -> dict[str, Any]:
     t0 = time.perf_counter()
     try:
         stages = factory(config)
+        import exporters  # noqa: F401  (imported before the clock starts, like the models)
     except Exception as e:
         return JobResult(str(job.input), "failed", time.perf_counter() - t0,
                          error=f"could not load the models: {e}", error_type=type(e).__name__).to_dict()
+    clock.mark.remote(key)  # the deadline covers the video, not worker start-up and model loading
     return run_job(job, config, stages, overwrite).to_dict()
 
 
@@ -55,26 +71,31 @@ def run_ray(
         gpus = int(ray.cluster_resources().get("GPU", 0))
         in_flight_max = max(workers, gpus) if gpus else workers
         task = ray.remote(num_gpus=1 if gpus else 0, max_retries=MAX_RETRIES)(_process)
-        todo = list(jobs)
-        running: dict[Any, tuple[Job, float]] = {}
+        clock = ray.remote(num_cpus=0)(_StartTimes).remote()
+        todo = list(enumerate(jobs))
+        running: dict[Any, tuple[Job, int]] = {}
+        starts: dict[int, float] = {}
         while todo or running:
             while todo and len(running) < in_flight_max:
-                job = todo.pop(0)
-                running[task.remote(job, config, overwrite, factory)] = (job, time.monotonic())
-            ready, _ = ray.wait(list(running), num_returns=1, timeout=0.25)
+                key, job = todo.pop(0)
+                running[task.remote(job, config, overwrite, factory, clock, key)] = (job, key)
+            ready, _ = ray.wait(list(running), num_returns=1, timeout=0.5)
             for ref in ready:
-                job, t0 = running.pop(ref)
+                job, key = running.pop(ref)
+                t0 = starts.get(key, time.time())
                 try:
                     d = ray.get(ref, timeout=10)
                     d["outputs"] = tuple(d.get("outputs", ()))
                     result = JobResult(**d)
                 except (RayError, GetTimeoutError) as e:
-                    result = JobResult(str(job.input), "failed", time.monotonic() - t0,
+                    result = JobResult(str(job.input), "failed", time.time() - t0,
                                        error=f"the Ray task failed after {MAX_RETRIES} retries: "
                                              f"{type(e).__name__}", error_type=type(e).__name__)
                 on_result(job, result)
-            now = time.monotonic()
-            for ref, (job, t0) in list(running.items()):
+            starts = ray.get(clock.get.remote(), timeout=30)
+            now = time.time()
+            for ref, (job, key) in list(running.items()):
+                t0 = starts.get(key, now)
                 if now - t0 > timeout_s:
                     ray.cancel(ref, force=True)
                     try:
