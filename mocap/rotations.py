@@ -55,9 +55,11 @@ def _as_float(x: Any) -> Array:
 
 
 def _check_last(x: Array, sizes: tuple[int, ...], name: str, what: str) -> None:
-    if x.ndim < len(sizes) or tuple(x.shape[x.ndim - len(sizes):]) != sizes:
-        raise ValueError(f"{name}: expected shape (..., {', '.join(map(str, sizes))}) {what}, "
-                         f"got {tuple(x.shape)}")
+    if x.ndim < len(sizes) or tuple(x.shape[x.ndim - len(sizes) :]) != sizes:
+        raise ValueError(
+            f"{name}: expected shape (..., {', '.join(map(str, sizes))}) {what}, "
+            f"got {tuple(x.shape)}"
+        )
 
 
 # --- axis-angle <-> matrix ------------------------------------------------------------------------
@@ -86,9 +88,15 @@ def axis_angle_to_matrix(axis_angle: Array) -> Array:
     c = xp.cos(t)
     x, y, z = r[..., 0], r[..., 1], r[..., 2]
     rows = [
-        c + b * x * x, b * x * y - a * z, b * x * z + a * y,
-        b * y * x + a * z, c + b * y * y, b * y * z - a * x,
-        b * z * x - a * y, b * z * y + a * x, c + b * z * z,
+        c + b * x * x,
+        b * x * y - a * z,
+        b * x * z + a * y,
+        b * y * x + a * z,
+        c + b * y * y,
+        b * y * z - a * x,
+        b * z * x - a * y,
+        b * z * y + a * x,
+        c + b * z * z,
     ]
     return xp.stack(rows, -1).reshape(*r.shape[:-1], 3, 3)
 
@@ -170,9 +178,15 @@ def quaternion_to_matrix(quaternion: Array) -> Array:
     q = _normalize(q)
     x, y, z, w = q[..., 0], q[..., 1], q[..., 2], q[..., 3]
     rows = [
-        1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w),
-        2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w),
-        2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y),
+        1 - 2 * (y * y + z * z),
+        2 * (x * y - z * w),
+        2 * (x * z + y * w),
+        2 * (x * y + z * w),
+        1 - 2 * (x * x + z * z),
+        2 * (y * z - x * w),
+        2 * (x * z - y * w),
+        2 * (y * z + x * w),
+        1 - 2 * (x * x + y * y),
     ]
     return xp.stack(rows, -1).reshape(*q.shape[:-1], 3, 3)
 
@@ -270,8 +284,11 @@ def rot6d_to_matrix(rot6d: Array) -> Array:
         import torch.nn.functional as F
 
         b1 = F.normalize(a1, dim=-1, eps=_CLIFF_NORMALIZE_EPS)
-        b2 = F.normalize(a2 - torch.einsum("bi,bi->b", b1, a2).unsqueeze(-1) * b1,
-                         dim=-1, eps=_CLIFF_NORMALIZE_EPS)
+        b2 = F.normalize(
+            a2 - torch.einsum("bi,bi->b", b1, a2).unsqueeze(-1) * b1,
+            dim=-1,
+            eps=_CLIFF_NORMALIZE_EPS,
+        )
         b3 = torch.linalg.cross(b1, b2, dim=-1)
         out = torch.stack((b1, b2, b3), dim=-1)
     else:
