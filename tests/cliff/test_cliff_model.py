@@ -30,20 +30,21 @@ def test_unknown_variant_lists_the_valid_ones():
         build_model("vit")
 
 
-def test_wrong_crop_size_is_refused(filled):
+def test_wrong_crop_size_is_refused():
+    model = build_model("res50").eval()
     with pytest.raises(CliffInputError, match=r"\(B, 3, 256, 192\)"):
-        filled.model32(torch.zeros(1, 3, 224, 224), torch.zeros(1, 3))
+        model(torch.zeros(1, 3, 224, 224), torch.zeros(1, 3))
     with pytest.raises(CliffInputError, match="bbox_info"):
-        filled.model32(torch.zeros(2, 3, 256, 192), torch.zeros(1, 3))
+        model(torch.zeros(2, 3, 256, 192), torch.zeros(1, 3))
 
 
-def test_crops_are_independent_of_their_batch(filled):
+def test_crops_are_independent_of_their_batch(filled_res50):
     """Eval-mode BN is per sample: one crop alone equals the same crop inside a batch."""
-    g = filled.golden
+    g = filled_res50.golden
     images = torch.from_numpy(g["images"]).double()
     bbox = torch.from_numpy(g["bbox_info"])
     with torch.inference_mode():
-        alone = filled.model64(images[2:3], bbox[2:3])
+        alone = filled_res50.model64(images[2:3], bbox[2:3])
     torch.testing.assert_close(
         alone.pose_rotmat[0], torch.from_numpy(g["pred_rotmat"][2]), rtol=0, atol=1e-9
     )

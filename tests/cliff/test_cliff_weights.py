@@ -190,6 +190,7 @@ def test_legacy_format_hostile_pickle_is_refused(tmp_path):
     assert not marker.exists() and not _EXECUTED
 
 
+@pytest.mark.filterwarnings("ignore:Detected pickle protocol:UserWarning")
 def test_plain_pickle_file_is_not_executed(tmp_path):
     marker = tmp_path / "pwned"
     path = tmp_path / "model.pkl"

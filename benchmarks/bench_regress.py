@@ -1,0 +1,249 @@
+"""CLIFF inference throughput on this machine's CPU, and what bf16 costs in accuracy.
+
+Throughput: crops/s of both variants at several batch sizes, float32 vs bf16 autocast, NCHW vs
+channels_last, each configuration in a fresh subprocess (so its peak RSS is its own). Achieved
+GFLOP/s (hr48 33.87, res50 8.03 GFLOP per crop, docs/cliff_spec.md §10) is set against the
+float32 and bf16 matmul ceilings measured in the same run.
+
+Accuracy (``--accuracy``): bf16 vs float32 outputs on the same crops, as rotation error (degrees),
+joint-position error through forward kinematics of the rotations over a fixed skeleton (mm), and
+betas / crop-camera differences. With ``--checkpoint`` the released weights are used; without,
+a deterministic damped random fill (no checkpoints can be downloaded here).
+
+    python benchmarks/bench_regress.py --quick
+    python benchmarks/bench_regress.py --variants hr48 --batches 1 16 64 --repeats 3
+    python benchmarks/bench_regress.py --accuracy [--checkpoint hr48-...pt]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import resource
+import subprocess
+import sys
+import time
+
+import numpy as np
+import torch
+
+#: FLOP per 256x192 crop (conv + matmul, 2 FLOP per MAC; docs/cliff_spec.md §1.3/§1.4).
+GFLOP_PER_CROP = {"hr48": 33.87, "res50": 8.03}
+MATMUL_N = 2048
+
+
+def matmul_ceiling(dtype: torch.dtype, repeats: int = 5) -> float:
+    """Best GFLOP/s of an N x N x N matmul in ``dtype`` (the machine's practical peak)."""
+    a = torch.randn(MATMUL_N, MATMUL_N).to(dtype)
+    b = torch.randn(MATMUL_N, MATMUL_N).to(dtype)
+    torch.mm(a, b)
+    best = math.inf
+    for _ in range(repeats):
+        t = time.perf_counter()
+        torch.mm(a, b)
+        best = min(best, time.perf_counter() - t)
+    return 2 * MATMUL_N**3 / best / 1e9
+
+
+def damped_fill(model: torch.nn.Module, seed: int = 0) -> None:
+    """Deterministic weights that keep activations O(1) (random init makes HRNet degenerate):
+    convs/linears randn/sqrt(fan_in), BN scale 1 (0.25 on the last BN of a residual branch and in
+    fuse paths), small biases and BN statistics."""
+    gen = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for key, t in model.state_dict().items():
+            leaf = key.rsplit(".", 1)[-1]
+            shape = t.shape
+            if leaf == "num_batches_tracked":
+                continue
+            if leaf == "running_var":
+                v = 1 + 0.1 * torch.rand(shape, generator=gen)
+            elif leaf == "weight" and len(shape) >= 2:
+                v = torch.randn(shape, generator=gen) / math.sqrt(math.prod(shape[1:]))
+            elif leaf == "weight":
+                damp = key.endswith("bn3.weight") or ".fuse_layers." in key or (
+                    ".branches." in key and key.endswith("bn2.weight"))
+                v = (0.25 if damp else 1.0) * (1 + 0.1 * torch.randn(shape, generator=gen))
+            elif key == "init_cam":
+                v = torch.tensor([[0.9, 0.0, 0.0]]) + 0.1 * torch.randn(shape, generator=gen)
+            else:  # biases, running means, init_pose / init_shape
+                v = (0.5 if key.startswith("init_") else 0.1) * torch.randn(shape, generator=gen)
+            t.copy_(v)
+
+
+def smooth_crops(n: int, seed: int = 0) -> torch.Tensor:
+    """(n, 3, 256, 192) normalised crops with image-like structure (blobs + fine noise)."""
+    gen = torch.Generator().manual_seed(seed)
+    coarse = torch.rand(n, 3, 8, 6, generator=gen)
+    img = torch.nn.functional.interpolate(coarse, size=(256, 192), mode="bilinear",
+                                          align_corners=False)
+    img = (img + 0.05 * torch.rand(n, 3, 256, 192, generator=gen)).clamp(0, 1)
+    mean = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
+    std = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
+    return (img - mean) / std
+
+
+def worker(args: argparse.Namespace) -> None:
+    """Time one configuration; print one JSON line."""
+    from mocap.cliff import build_model
+    from mocap.regress import CliffRegressor
+
+    torch.set_num_threads(args.threads)
+    model = build_model(args.variant)
+    damped_fill(model)
+    reg = CliffRegressor(model, device="cpu", precision=args.precision,
+                         batch_size=args.batch, channels_last=args.layout == "channels_last")
+    images = smooth_crops(args.batch)
+    info = torch.zeros(args.batch, 3)
+    dtype = torch.float32 if args.precision == "fp32" else torch.bfloat16
+    ceiling = matmul_ceiling(dtype)
+    reg.predict(images, info)  # warm-up (oneDNN primitive creation)
+    times: list[float] = []
+    start = time.perf_counter()
+    while len(times) < args.repeats or (
+            time.perf_counter() - start < args.min_time and len(times) < 20):
+        t = time.perf_counter()
+        reg.predict(images, info)
+        times.append(time.perf_counter() - t)
+    # the machine is shared: the ceiling is re-measured around the timing, best value kept
+    ceiling = max(ceiling, matmul_ceiling(dtype))
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"best": min(times), "median": float(np.median(times)), "calls": len(times),
+                      "ceiling": ceiling, "peak_mib": peak_mib}))
+
+
+def run_throughput(args: argparse.Namespace) -> None:
+    torch.set_num_threads(args.threads)
+    ceil32 = matmul_ceiling(torch.float32)
+    ceil16 = matmul_ceiling(torch.bfloat16)
+    print(f"threads {args.threads}; matmul {MATMUL_N}^3 ceiling: fp32 {ceil32:.0f} GFLOP/s, "
+          f"bf16 {ceil16:.0f} GFLOP/s")
+    header = ("variant", "prec", "layout", "batch", "calls", "best s/call", "median s/call",
+              "crops/s", "GFLOP/s", "local ceil GFLOP/s", "% ceil", "x vs fp32 NCHW", "peak MiB")
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for variant in args.variants:
+        base: dict[int, float] = {}
+        for precision in args.precisions:
+            for layout in args.layouts:
+                for batch in args.batches:
+                    cmd = [sys.executable, __file__, "--worker", "--variant", variant,
+                           "--precision", precision, "--layout", layout, "--batch", str(batch),
+                           "--repeats", str(args.repeats), "--threads", str(args.threads),
+                           "--min-time", str(args.min_time)]
+                    out = subprocess.run(cmd, check=True, capture_output=True, text=True)
+                    r = json.loads(out.stdout.strip().splitlines()[-1])
+                    cps = batch / r["best"]
+                    gflops = cps * GFLOP_PER_CROP[variant]
+                    ceil = max(r["ceiling"], ceil32 if precision == "fp32" else ceil16)
+                    if precision == "fp32" and layout == "nchw":
+                        base[batch] = cps
+                    ratio = f"{cps / base[batch]:.2f}" if batch in base else "-"
+                    print(f"| {variant} | {precision} | {layout} | {batch} | {r['calls']} | "
+                          f"{r['best']:.3f} | {r['median']:.3f} | {cps:.1f} | {gflops:.0f} | "
+                          f"{ceil:.0f} | {100 * gflops / ceil:.0f} | {ratio} | "
+                          f"{r['peak_mib']:.0f} |", flush=True)
+
+
+def forward_kinematics(rotmat: np.ndarray, rest: np.ndarray, parents: tuple[int, ...]
+                       ) -> np.ndarray:
+    """(N, 24, 3, 3) local rotations over rest joints (24, 3) -> (N, 24, 3) joint positions."""
+    n = len(rotmat)
+    glob = np.zeros_like(rotmat)
+    pos = np.zeros((n, len(parents), 3))
+    for j, p in enumerate(parents):
+        if p < 0:
+            glob[:, j] = rotmat[:, j]
+            pos[:, j] = rest[j]
+        else:
+            glob[:, j] = glob[:, p] @ rotmat[:, j]
+            pos[:, j] = pos[:, p] + glob[:, p] @ (rest[j] - rest[p])
+    return pos
+
+
+def _angle_deg(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Geodesic angle in degrees between rotation matrices (..., 3, 3) (broadcasting)."""
+    rel = np.swapaxes(a, -1, -2) @ b
+    cos = np.clip((np.trace(rel, axis1=-2, axis2=-1) - 1) / 2, -1, 1)
+    return np.degrees(np.arccos(cos))
+
+
+def run_accuracy(args: argparse.Namespace) -> None:
+    from mocap.cliff import build_model
+    from mocap.regress import CliffRegressor
+    from mocap.synthetic import SMPL_PARENTS, designed_joints
+    from mocap.weights import load_cliff
+
+    torch.set_num_threads(args.threads)
+    rest = designed_joints()
+    images = smooth_crops(args.crops, seed=1)
+    info = torch.from_numpy(np.random.default_rng(1).uniform(-1, 1, (args.crops, 3))).float()
+    print(f"bf16 autocast (backbone) vs float32 on {args.crops} crops; skeleton: synthetic "
+          f"SMPL joints (height {np.ptp(rest[:, 1]):.2f} m)")
+    print("| variant | weights | rot err deg mean | max | joint err mm mean | max | "
+          "betas max abs | cam max abs | fp32 crop-to-crop rot spread deg |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for variant in args.variants:
+        if args.checkpoint:
+            model32 = load_cliff(args.checkpoint)
+            if model32.variant != variant:
+                continue
+            weights = "checkpoint"
+            model16 = load_cliff(args.checkpoint)
+        else:
+            model32, model16 = build_model(variant), build_model(variant)
+            damped_fill(model32)
+            damped_fill(model16)
+            weights = "damped random"
+        out = {}
+        for name, model, prec in (("fp32", model32, "fp32"), ("bf16", model16, "bf16")):
+            reg = CliffRegressor(model, device="cpu", precision=prec, batch_size=16)
+            out[name] = {k: v.double().numpy() for k, v in reg.predict(images, info).items()}
+        r32, r16 = out["fp32"]["rotmat"], out["bf16"]["rotmat"]
+        ang = _angle_deg(r32, r16)
+        j32 = forward_kinematics(r32, rest, SMPL_PARENTS)
+        j16 = forward_kinematics(r16, rest, SMPL_PARENTS)
+        jerr = 1000 * np.linalg.norm(j32 - j16, axis=-1)
+        db = np.abs(out["fp32"]["betas"] - out["bf16"]["betas"]).max()
+        dc = np.abs(out["fp32"]["cam"] - out["bf16"]["cam"]).max()
+        # how much the fp32 predictions differ between crops: the signal the error competes with
+        spread = _angle_deg(r32[:1], r32[1:]).mean()
+        print(f"| {variant} | {weights} | {ang.mean():.3f} | {ang.max():.3f} | "
+              f"{jerr.mean():.2f} | {jerr.max():.2f} | {db:.4f} | {dc:.4f} | {spread:.2f} |",
+              flush=True)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true",
+                   help="batches 1 and 16, one timed call (more within 1 s)")
+    p.add_argument("--accuracy", action="store_true", help="bf16 vs fp32 accuracy instead")
+    p.add_argument("--checkpoint", help="real CLIFF checkpoint for --accuracy")
+    p.add_argument("--crops", type=int, default=16, help="crops for --accuracy")
+    p.add_argument("--variants", nargs="+", default=["res50", "hr48"])
+    p.add_argument("--precisions", nargs="+", default=["fp32", "bf16"])
+    p.add_argument("--layouts", nargs="+", default=["nchw", "channels_last"])
+    p.add_argument("--batches", nargs="+", type=int, default=[1, 16, 64])
+    p.add_argument("--repeats", type=int, default=2, help="timed calls at least")
+    p.add_argument("--min-time", type=float, default=3.0,
+                   help="keep timing (up to 20 calls) until this many seconds passed")
+    p.add_argument("--threads", type=int, default=torch.get_num_threads())
+    p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--variant", help=argparse.SUPPRESS)
+    p.add_argument("--precision", help=argparse.SUPPRESS)
+    p.add_argument("--layout", help=argparse.SUPPRESS)
+    p.add_argument("--batch", type=int, help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.quick:
+        args.batches, args.repeats, args.min_time = [1, 16], 1, 1.0
+    if args.worker:
+        worker(args)
+    elif args.accuracy:
+        run_accuracy(args)
+    else:
+        run_throughput(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,178 @@
+"""Batched CLIFF inference: crops in, per-crop SMPL parameters and full-image translation out.
+
+Usage::
+
+    model = mocap.weights.load_cliff(path)
+    regressor = CliffRegressor(model, device="auto", precision="auto", batch_size=32)
+    result = regressor(mocap.crop.prepare_crops(image, boxes))   # or prepare_crops_torch(...)
+    result.pose_aa  # (N, 24, 3) axis-angle, result.transl (N, 3) metres
+
+Crops are processed in chunks of ``batch_size`` (bounded memory), under ``torch.inference_mode``.
+Precision ``auto`` is float32 on CPU (the official numbers) and bf16 (fp16 where the GPU has no
+bf16) autocast on CUDA; the backbone runs in the low precision, the affine regressor head always
+in float32. ``bf16`` on CPU uses AMX/AVX512-BF16 when present (see benchmarks/bench_regress.py
+for its speed and the report for its accuracy cost).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import torch
+
+from mocap.camera import cam_crop2full
+from mocap.cliff import Cliff
+from mocap.crop import Crops
+from mocap.errors import UsageError
+from mocap.rotations import matrix_to_axis_angle
+
+log = logging.getLogger(__name__)
+
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+_AUTOCAST = {"bf16": torch.bfloat16, "fp16": torch.float16}
+
+
+@dataclass(frozen=True, eq=False)
+class Regression:
+    """Per-crop CLIFF results (numpy, in crop order).
+
+    Attributes:
+        rotmat: (N, 24, 3, 3) float32 SMPL joint rotations (joint 0 = global orientation in the
+            camera frame, x right, y down, z forward).
+        pose_aa: (N, 24, 3) float64 the same rotations as axis-angle (radians).
+        betas: (N, 10) float32 SMPL shape.
+        cam_crop: (N, 3) float32 weak-perspective crop camera (s, tx, ty).
+        transl: (N, 3) float32 SMPL ``transl`` in metres in the full-image camera
+            (the demo's ``pred_cam_full``).
+        features: (N, 2048) float32 backbone features, or None unless requested.
+    """
+
+    rotmat: npt.NDArray[np.float32]
+    pose_aa: npt.NDArray[np.float64]
+    betas: npt.NDArray[np.float32]
+    cam_crop: npt.NDArray[np.float32]
+    transl: npt.NDArray[np.float32]
+    features: npt.NDArray[np.float32] | None = None
+
+    def __len__(self) -> int:
+        return len(self.betas)
+
+
+def resolve_device(device: str | torch.device = "auto") -> torch.device:
+    """``auto`` -> CUDA when available, else CPU; other strings as torch understands them.
+
+    Raises:
+        UsageError: an unknown device, or CUDA asked for on a machine without it.
+    """
+    if str(device) == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        dev = torch.device(device)
+    except RuntimeError:
+        raise UsageError(f"unknown device {device!r}; use auto, cpu, cuda or cuda:N") from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise UsageError(f"device {device!r} asked for but CUDA is not available; use --device cpu")
+    return dev
+
+
+def resolve_precision(precision: str, device: torch.device) -> str:
+    """``auto`` -> fp32 on CPU, bf16 on CUDA with bf16 support, else fp16.
+
+    Raises:
+        UsageError: an unknown precision, or fp16 on CPU.
+    """
+    if precision not in PRECISIONS:
+        raise UsageError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}")
+    if precision == "auto":
+        if device.type != "cuda":
+            return "fp32"
+        return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+    if precision == "fp16" and device.type == "cpu":
+        raise UsageError("fp16 is not supported on CPU; use --precision fp32 or bf16")
+    return precision
+
+
+class CliffRegressor:
+    """Runs a CLIFF network over any number of crops in bounded-memory chunks.
+
+    Args:
+        model: a :class:`mocap.cliff.Cliff` (e.g. from :func:`mocap.weights.load_cliff`);
+            moved to ``device`` and put in eval mode.
+        device: ``auto``, ``cpu``, ``cuda`` or ``cuda:N``.
+        precision: ``auto``, ``fp32``, ``bf16`` or ``fp16`` (backbone autocast; head in fp32).
+        batch_size: crops per forward pass (>= 1).
+        channels_last: NHWC memory format for the convolutions (faster on CPU and CUDA).
+    """
+
+    def __init__(self, model: Cliff, device: str | torch.device = "auto",
+                 precision: str = "auto", batch_size: int = 32,
+                 channels_last: bool = True) -> None:
+        if batch_size < 1:
+            raise UsageError(f"batch size must be >= 1, got {batch_size}")
+        self.device = resolve_device(device)
+        self.precision = resolve_precision(precision, self.device)
+        self.batch_size = int(batch_size)
+        self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
+        self.model = model.to(self.device, memory_format=self.memory_format).float().eval()
+        log.info("CLIFF %s on %s, %s, batch %d", getattr(model, "variant", "?"), self.device,
+                 self.precision, self.batch_size)
+
+    def _autocast(self) -> contextlib.AbstractContextManager[Any]:
+        if self.precision == "fp32":
+            return contextlib.nullcontext()
+        return torch.autocast(self.device.type, dtype=_AUTOCAST[self.precision])
+
+    def predict(self, images: Any, bbox_info: Any, features: bool = False
+                ) -> dict[str, torch.Tensor]:
+        """Network outputs for (N, 3, 256, 192) crops and (N, 3) bbox_info, chunked.
+
+        Returns:
+            CPU float32 tensors ``rotmat`` (N, 24, 3, 3), ``betas`` (N, 10), ``cam`` (N, 3) and,
+            when ``features``, ``features`` (N, 2048).
+        """
+        images = torch.as_tensor(images)
+        bbox_info = torch.as_tensor(bbox_info)
+        parts: dict[str, list[torch.Tensor]] = {"rotmat": [], "betas": [], "cam": []}
+        if features:
+            parts["features"] = []
+        with torch.inference_mode():
+            for start in range(0, len(images), self.batch_size):
+                x = images[start:start + self.batch_size].to(
+                    self.device, torch.float32, non_blocking=True
+                ).contiguous(memory_format=self.memory_format)
+                info = bbox_info[start:start + self.batch_size].to(self.device, torch.float32)
+                with self._autocast():
+                    xf = self.model.encoder(x)
+                out = self.model.head(xf.float(), info)
+                parts["rotmat"].append(out.pose_rotmat.cpu())
+                parts["betas"].append(out.betas.cpu())
+                parts["cam"].append(out.cam.cpu())
+                if features:
+                    parts["features"].append(out.features.cpu())
+        empty = {"rotmat": (0, 24, 3, 3), "betas": (0, 10), "cam": (0, 3), "features": (0, 2048)}
+        return {k: torch.cat(v) if v else torch.zeros(empty[k]) for k, v in parts.items()}
+
+    def __call__(self, crops: Crops, features: bool = False) -> Regression:
+        """Regress every crop and place it in the full-image camera.
+
+        Args:
+            crops: from :func:`mocap.crop.prepare_crops` or :func:`mocap.crop.prepare_crops_torch`.
+            features: also return the (N, 2048) backbone features.
+        """
+        out = self.predict(crops.images, crops.bbox_info, features=features)
+        rotmat = out["rotmat"].numpy()
+        cam = out["cam"].numpy()
+        transl = cam_crop2full(cam, crops.center, crops.scale, crops.image_hw, crops.focal)
+        return Regression(
+            rotmat=rotmat,
+            pose_aa=np.asarray(matrix_to_axis_angle(rotmat.astype(np.float64))),
+            betas=out["betas"].numpy(),
+            cam_crop=cam,
+            transl=transl,
+            features=out["features"].numpy() if features else None,
+        )
