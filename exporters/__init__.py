@@ -21,6 +21,7 @@ from typing import Any
 
 from exporters.amass import write_amass
 from exporters.bvh import write_bvh
+from exporters.fbx import write_fbx
 from exporters.gltf import write_glb
 from exporters.npz import read_npz, write_npz
 from mocap.errors import UnsupportedFormatError
@@ -35,6 +36,7 @@ WRITERS: dict[str, Writer] = {
     ".bvh": write_bvh,
     ".npz": write_npz,
     ".amass.npz": write_amass,
+    ".fbx": write_fbx,
 }
 """Writer function by file suffix (``.amass.npz`` is matched before ``.npz``)."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -42,14 +42,14 @@ def atomic_path(path: Path, overwrite: bool = False) -> Iterator[Path]:
     """
     path = Path(path)
     check_target(path, overwrite)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.part")
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+        # Mode 0o666 minus the umask, like a plain open(); mkstemp would make it private (0o600).
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
     except OSError as exc:
         raise OutputError(
             f"cannot write '{path}': {exc.strerror}; check the folder's permissions"
         ) from exc
-    os.close(fd)
-    tmp = Path(tmp_name)
     try:
         yield tmp
         if path.exists() and not overwrite:  # appeared while we were writing

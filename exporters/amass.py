@@ -19,11 +19,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from scipy.spatial.transform import Rotation
 
 from exporters._output import atomic_path, check_target, per_person_paths
 from exporters.skeleton import CAMERA_TO_ZUP, dense_track, require_body, select_people
 from mocap.errors import UsageError
+from mocap.rotations import axis_angle_to_matrix, matrix_to_axis_angle
 from mocap.types import MotionSet, SmplSequence
 
 SUFFIX = ".amass.npz"
@@ -42,9 +42,9 @@ def amass_arrays(
     frames, rotvecs, transl = dense_track(seq)
     n = len(frames)
     pelvis = body.rest_joints(seq.betas)[0]
-    root = CAMERA_TO_ZUP @ Rotation.from_rotvec(rotvecs[:, 0]).as_matrix()
+    root = CAMERA_TO_ZUP @ axis_angle_to_matrix(rotvecs[:, 0])
     poses = np.zeros((n, SMPLH_POSE_SIZE))
-    poses[:, :3] = Rotation.from_matrix(root).as_rotvec()
+    poses[:, :3] = matrix_to_axis_angle(root)
     poses[:, 3 : 3 + 3 * SMPLH_BODY_JOINTS] = rotvecs[:, 1 : 1 + SMPLH_BODY_JOINTS].reshape(n, -1)
     betas = np.zeros(AMASS_NUM_BETAS)
     betas[: len(seq.betas)] = seq.betas
@@ -102,5 +102,5 @@ def write_amass(
     for seq, target in zip(people, paths, strict=True):
         arrays = amass_arrays(motion, seq, gender)
         with atomic_path(target, overwrite) as tmp, open(tmp, "wb") as f:
-            np.savez(f, **arrays)
+            np.savez_compressed(f, **arrays)
     return paths

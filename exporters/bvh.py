@@ -41,6 +41,7 @@ from exporters.skeleton import (
     select_people,
 )
 from mocap.errors import UsageError
+from mocap.rotations import axis_angle_to_matrix
 from mocap.types import MotionSet, SmplSequence
 
 logger = logging.getLogger(__name__)
@@ -145,10 +146,11 @@ def bvh_channels(
         transl = np.pad(transl, ((before, after), (0, 0)), mode="edge")
         frames = np.arange(motion.num_frames)
     n = len(frames)
-    mats = Rotation.from_rotvec(rotvecs.reshape(-1, 3)).as_matrix().reshape(n, len(rest), 3, 3)
+    mats = axis_angle_to_matrix(rotvecs)  # (N, 24, 3, 3)
     mats[:, 0] = CAMERA_TO_YUP @ mats[:, 0]
     position = (transl + rest[0]) @ CAMERA_TO_YUP.T * METRES_TO_CENTIMETRES
     dfs = depth_first()
+    # Euler angles are BVH-only; mocap.rotations has no Euler conversion, scipy's is exact.
     euler = Rotation.from_matrix(mats[:, dfs].reshape(-1, 3, 3)).as_euler(order, degrees=True)
     euler = continuous_euler(euler.reshape(n, len(dfs), 3))
     return frames, np.concatenate([position, euler.reshape(n, -1)], axis=1)

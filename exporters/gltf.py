@@ -18,13 +18,13 @@ The OpenCV-camera -> y-up conversion ``C`` is baked into the root joint's keys (
 
 from __future__ import annotations
 
+import logging
 import math
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pygltflib as gl
-from scipy.spatial.transform import Rotation
 
 import mocap
 from exporters._output import atomic_path
@@ -32,13 +32,16 @@ from exporters.skeleton import (
     CAMERA_TO_YUP,
     SMPL_JOINT_NAMES,
     SMPL_PARENTS,
-    continuous_quaternions,
     local_rotations,
     require_body,
     root_in_world,
+    select_people,
     top_weights,
 )
+from mocap.rotations import continuous_quaternions, matrix_to_quaternion
 from mocap.types import MotionSet, SmplModelData, SmplSequence
+
+logger = logging.getLogger(__name__)
 
 SCHEMA = "cliffmocap-gltf/1"
 CAMERA_ZNEAR_M = 0.01
@@ -102,6 +105,23 @@ def vertex_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
     length = np.linalg.norm(normals, axis=1, keepdims=True)
     normals = np.where(length > 1e-12, normals / np.maximum(length, 1e-12), [0.0, 1.0, 0.0])
     return normals
+
+
+def key_times_of(motion: MotionSet) -> np.ndarray:
+    """(F,) animation time of every video frame: the decoded timestamps ``motion.frame_times``.
+
+    glTF needs strictly increasing, non-negative key times (after the float32 cast); a timeline
+    that breaks this (broken container timestamps) falls back to ``frame / fps`` with a warning.
+    """
+    times = np.asarray(motion.frame_times, dtype=np.float64)
+    as_f32 = times.astype(np.float32)
+    if len(times) and (as_f32[0] < 0 or np.any(np.diff(as_f32) <= 0)):
+        logger.warning(
+            "%s: frame timestamps are not strictly increasing; animation keys use frame / fps",
+            motion.video.path,
+        )
+        return np.arange(len(times)) / float(motion.fps)
+    return times
 
 
 def visibility_keys(frames: np.ndarray, frame_times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -202,12 +222,13 @@ def _add_person(
     gltf.scenes[0].nodes.append(len(gltf.nodes) - 1)
 
     # Animation: local rotations for joints 1..23, the camera conversion baked into the root.
-    times = motion.frame_times[seq.frames].astype(np.float32)
+    frame_times = key_times_of(motion)
+    times = frame_times[seq.frames].astype(np.float32)
     time_acc = buf.add(times, bounds=True)
     rot = local_rotations(seq)  # (T, 24, 3, 3)
     root_rot, root_pos = root_in_world(seq, rest[0], CAMERA_TO_YUP)
     rot[:, 0] = root_rot
-    quats = Rotation.from_matrix(rot.reshape(-1, 3, 3)).as_quat().reshape(len(seq), len(rest), 4)
+    quats = matrix_to_quaternion(rot)  # (T, 24, 4) x, y, z, w
     quats = continuous_quaternions(quats).astype(np.float32)
 
     def channel(node: int, path: str, input_acc: int, output_acc: int, interp: str) -> None:
@@ -224,7 +245,7 @@ def _add_person(
     channel(root, "translation", time_acc, buf.add(root_pos.astype(np.float32)), "LINEAR")
     for j in range(len(rest)):
         channel(root + j, "rotation", time_acc, buf.add(quats[:, j]), "LINEAR")
-    key_times, key_scales = visibility_keys(seq.frames, motion.frame_times)
+    key_times, key_scales = visibility_keys(seq.frames, frame_times)
     if not np.all(key_scales == 1.0):
         scales = np.repeat(key_scales[:, None], 3, axis=1).astype(np.float32)
         channel(
@@ -270,15 +291,17 @@ def build_gltf(motion: MotionSet) -> tuple[gl.GLTF2, bytes]:
 
     Raises:
         SmplModelRequiredError: ``motion.body`` is None (the rest pose and mesh need the model).
+        OutputError: the motion holds no people.
     """
     body = require_body(motion, "glTF (.glb)")
+    people = select_people(motion, None, "a .glb")
     gltf = gl.GLTF2(asset=gl.Asset(generator=f"cliffmocap {mocap.__version__}", version="2.0"))
     gltf.scenes.append(gl.Scene(name="cliffmocap", nodes=[], extras=scene_extras(motion)))
     gltf.scene = 0
     buf = _Buffers(gltf)
     animation = gl.Animation(name="cliffmocap", samplers=[], channels=[])
     weights = top_weights(body.weights)  # the same for every person: compute once
-    for seq in motion.people:
+    for seq in people:
         _add_person(gltf, buf, motion, body, seq, weights, animation)
     if animation.channels:
         gltf.animations.append(animation)

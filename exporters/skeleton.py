@@ -17,10 +17,15 @@ re-expressed in another frame ``X`` is at ``X @ (J_0 + transl)``, never ``X @ tr
 from __future__ import annotations
 
 import numpy as np
-from scipy.spatial.transform import Rotation
 
 from mocap.errors import OutputError
-from mocap.types import NUM_SMPL_JOINTS, MotionSet, SmplModelData, SmplSequence
+from mocap.rotations import (
+    axis_angle_to_matrix,
+    axis_angle_to_quaternion,
+    continuous_quaternions,
+    quaternion_to_axis_angle,
+)
+from mocap.types import MotionSet, SmplModelData, SmplSequence
 
 SMPL_JOINT_NAMES: tuple[str, ...] = (
     "pelvis", "left_hip", "right_hip", "spine1", "left_knee", "right_knee", "spine2",
@@ -91,9 +96,7 @@ def select_people(motion: MotionSet, person: int | None, what: str) -> list[Smpl
 
 def local_rotations(seq: SmplSequence) -> np.ndarray:
     """(T, 24, 3, 3) local rotation matrices from the sequence's axis-angle poses (camera frame)."""
-    poses = seq.poses  # (T, 24, 3)
-    mats = Rotation.from_rotvec(poses.reshape(-1, 3)).as_matrix()
-    return mats.reshape(poses.shape[0], NUM_SMPL_JOINTS, 3, 3)
+    return axis_angle_to_matrix(seq.poses)
 
 
 def root_in_world(
@@ -111,29 +114,9 @@ def root_in_world(
         rotations: (T, 3, 3) root orientation ``X @ R_0`` in the target world.
         positions: (T, 3) absolute pelvis position ``X @ (J_0 + transl)`` in metres.
     """
-    r0 = Rotation.from_rotvec(seq.global_orient).as_matrix()
-    rotations = to_world @ r0
+    rotations = to_world @ axis_angle_to_matrix(seq.global_orient)
     positions = (seq.transl + pelvis_rest) @ to_world.T
     return rotations, positions
-
-
-def continuous_quaternions(quats: np.ndarray) -> np.ndarray:
-    """Flip quaternion signs so consecutive keys lie in the same hemisphere.
-
-    Args:
-        quats: (T, ..., 4) unit quaternions, time along axis 0.
-
-    Returns:
-        (T, ..., 4) the same rotations with ``q[t] . q[t-1] >= 0`` for every t.
-    """
-    q = np.array(quats, dtype=np.float64, copy=True)
-    if len(q) < 2:
-        return q
-    dots = np.sum(q[1:] * q[:-1], axis=-1)  # sign of each step before any flip
-    # A flip at step t propagates to every later key: cumulative parity of the negative steps.
-    flips = np.cumsum(dots < 0, axis=0) % 2 == 1
-    q[1:][flips] *= -1.0
-    return q
 
 
 def dense_track(seq: SmplSequence) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -151,14 +134,10 @@ def dense_track(seq: SmplSequence) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     poses = seq.poses
     if len(frames) == len(seq.frames):
         return frames, poses.copy(), seq.transl.copy()
-    quats = (
-        Rotation.from_rotvec(poses.reshape(-1, 3)).as_quat().reshape(len(seq), NUM_SMPL_JOINTS, 4)
-    )
-    quats = continuous_quaternions(quats)
+    quats = continuous_quaternions(axis_angle_to_quaternion(poses))
     dense_q = _interp_rows(frames, seq.frames, quats)
     dense_q /= np.linalg.norm(dense_q, axis=-1, keepdims=True)
-    rotvecs = Rotation.from_quat(dense_q.reshape(-1, 4)).as_rotvec()
-    rotvecs = rotvecs.reshape(len(frames), NUM_SMPL_JOINTS, 3)
+    rotvecs = quaternion_to_axis_angle(dense_q)
     transl = _interp_rows(frames, seq.frames, seq.transl)
     return frames, rotvecs, transl
 

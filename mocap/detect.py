@@ -24,7 +24,7 @@ import numpy as np
 
 from mocap.boxfile import BoxTable, load_boxes
 from mocap.config import DEFAULT_DETECTOR_NAME, PipelineConfig, resolve_model_dir
-from mocap.errors import DetectorError, ModelFileNotFoundError
+from mocap.errors import DetectorError, ModelFileNotFoundError, UsageError
 from mocap.types import Detections, FrameBatch
 
 log = logging.getLogger(__name__)
@@ -107,12 +107,19 @@ def _half_precision_args() -> dict[str, Any]:
 
 
 def resolve_device(device: str) -> str:
-    """``auto`` -> ``cuda:0`` when CUDA is present, else ``cpu``; other values unchanged."""
-    if device != "auto":
-        return device
+    """``auto`` -> ``cuda:0`` when CUDA is present, else ``cpu``; other values unchanged.
+
+    Raises:
+        UsageError: a CUDA device is asked for on a machine without CUDA.
+    """
     import torch
 
-    return "cuda:0" if torch.cuda.is_available() else "cpu"
+    if device == "auto":
+        return "cuda:0" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise UsageError(f"--device {device}: no CUDA GPU is available here; use --device auto "
+                         "or --device cpu.")
+    return device
 
 
 class YoloDetector:
@@ -167,23 +174,35 @@ class YoloDetector:
         Returns:
             B :class:`Detections`, boxes (N, 4) float32 xyxy in frame pixels, scores (N,).
         """
+        import torch
+
         # ultralytics treats numpy frames as BGR (OpenCV order); ours are RGB.
         frames = [np.ascontiguousarray(img[..., ::-1]) for img in batch.images]
         out: list[Detections] = []
         for start in range(0, len(frames), self.batch_size):
             chunk = frames[start : start + self.batch_size]
-            results = self.model.predict(
-                source=chunk, stream=True, verbose=False, classes=[COCO_PERSON_CLASS],
-                conf=self.conf, imgsz=self.imgsz, device=self.device, **self._precision,
-            )
-            for offset, result in enumerate(results):
-                boxes = result.boxes
-                out.append(Detections(
-                    int(batch.indices[start + offset]),
-                    boxes.xyxy.float().cpu().numpy().reshape(-1, 4),
-                    boxes.conf.float().cpu().numpy().reshape(-1),
-                ))
+            try:
+                out.extend(self._predict(chunk, batch.indices[start : start + len(chunk)]))
+            except torch.OutOfMemoryError:
+                raise DetectorError(
+                    f"Out of GPU memory detecting {len(chunk)} frames at once on {self.device}; "
+                    "lower --det-batch or use a smaller --detector model."
+                ) from None
         return out
+
+    def _predict(self, frames: list[np.ndarray], indices: np.ndarray) -> list[Detections]:
+        results = self.model.predict(
+            source=frames, stream=True, verbose=False, classes=[COCO_PERSON_CLASS],
+            conf=self.conf, imgsz=self.imgsz, device=self.device, **self._precision,
+        )
+        return [
+            Detections(
+                int(index),
+                result.boxes.xyxy.float().cpu().numpy().reshape(-1, 4),
+                result.boxes.conf.float().cpu().numpy().reshape(-1),
+            )
+            for index, result in zip(indices, results, strict=True)
+        ]
 
 
 # --- box files ----------------------------------------------------------------------------------

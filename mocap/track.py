@@ -76,7 +76,9 @@ class PersonTracker:
     Args:
         fps: average frame rate of the video; converts every duration below into frames.
         memory_s: seconds a person may go undetected and keep the id online
-            (norfair ``hit_counter_max``).
+            (norfair ``hit_counter_max``). A track earns this memory by being seen: norfair
+            adds 2 per detected frame up to the maximum, so a person seen for at least half of
+            ``memory_s`` survives a full ``memory_s`` gap; longer gaps are for stitching.
         min_track_s: tracks with fewer observed frames than this duration are dropped.
         max_gap_s: gaps up to this long are filled by linear interpolation
             (rows with ``observed=False``, ``detection_index=-1``, score 0).

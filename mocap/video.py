@@ -123,11 +123,14 @@ class VideoSource:
         done = 0
         note = ""
         backend = self.backend
+        expected = probe.expected_frames
         if backend == "decord":
             try:
                 for batch in iter_decord(probe, self._chunk):
                     done += len(batch)
                     yield batch
+                if expected and done < expected:
+                    raise DecodeFailure(f"it stopped after {done} of {expected} frames")
             except DecodeFailure as failure:
                 if self._decoder == "decord":
                     raise DecoderError(
@@ -147,7 +150,6 @@ class VideoSource:
                 yield batch
         except DecodeFailure as failure:
             partial_reason = str(failure)
-        expected = probe.expected_frames
         if not partial_reason and expected and done < expected:
             partial_reason = f"the stream ended after {done} of {expected} frames"
         if partial_reason:
@@ -236,6 +238,10 @@ def probe_video(path: str | Path) -> Probe:
         )
     try:
         container = av.open(str(p))
+    except PermissionError:
+        raise VideoUnreadableError(
+            f"Cannot read video '{p}': permission denied. Check the file's permissions."
+        ) from None
     except av.error.EOFError:
         raise NoFramesError(
             f"Video '{p}' ends before its first frame (an empty recording). "

@@ -37,9 +37,16 @@ def set_import_fps(fps: float) -> int:
 
 
 def measure(
-    armatures: dict, expected: np.lib.npyio.NpzFile, names: list[str], frame_offset: int
+    armatures: dict,
+    expected: np.lib.npyio.NpzFile,
+    names: list[str],
+    frame_offset: int,
+    frame_scale: float = 1.0,
 ) -> dict:
-    """Max joint error on visible frames, max joint spread on hidden ones."""
+    """Max joint error on visible frames, max joint spread on hidden ones.
+
+    Expected frame f is sampled at Blender frame ``f * frame_scale + frame_offset``.
+    """
     scene = bpy.context.scene
     worst, spread, where = 0.0, 0.0, None
     num = None
@@ -51,7 +58,8 @@ def measure(
         exp = expected[f"pos_{tid}"]
         per_person[tid] = (arm, exp, [arm.pose.bones[n] for n in names])
     for f in range(num):
-        scene.frame_set(f + frame_offset)
+        at = f * frame_scale + frame_offset
+        scene.frame_set(int(np.floor(at)), subframe=float(at - np.floor(at)))
         for arm, exp, bones in per_person.values():
             mw = np.array(arm.matrix_world)
             heads = np.array([list(b.head) for b in bones])
@@ -63,6 +71,32 @@ def measure(
                 if err.max() > worst:
                     worst, where = float(err.max()), [f, names[int(err.argmax())]]
     return {"max_joint_error_m": worst, "worst_at": where, "hidden_spread_m": spread}
+
+
+def measure_mesh(tids: list[str], expected, frame_scale: float = 1.0) -> float:
+    """Max vertex error of the evaluated ``person_<id>_body`` meshes on visible frames."""
+    scene = bpy.context.scene
+    worst = 0.0
+    for tid in tids:
+        obj = bpy.data.objects[f"person_{tid}_body"]
+        exp = expected[f"verts_{tid}"]
+        for f in range(exp.shape[0]):
+            if np.isnan(exp[f]).any():
+                continue
+            at = f * frame_scale
+            scene.frame_set(int(np.floor(at)), subframe=float(at - np.floor(at)))
+            depsgraph = bpy.context.evaluated_depsgraph_get()
+            ev = obj.evaluated_get(depsgraph)
+            mesh = ev.to_mesh()
+            co = np.empty(len(mesh.vertices) * 3)
+            mesh.vertices.foreach_get("co", co)
+            mw = np.array(ev.matrix_world)
+            world = co.reshape(-1, 3) @ mw[:3, :3].T + mw[:3, 3]
+            ev.to_mesh_clear()
+            if world.shape != exp[f].shape:
+                return float("inf")
+            worst = max(worst, float(np.abs(world - exp[f]).max()))
+    return worst
 
 
 def armature_info(tids: list[str]) -> tuple[dict, dict]:
@@ -90,6 +124,8 @@ def check_glb(job: dict, expected) -> dict:
     names = list(expected["names"])
     out.update(measure(arms, expected, names, 0))
     out["scene_fps"] = scene.render.fps / scene.render.fps_base
+    if any(k.startswith("verts_") for k in expected.files):
+        out["max_vertex_error_m"] = measure_mesh(tids, expected)
     cam = bpy.data.objects.get("video_camera")
     out["has_camera"] = cam is not None and cam.type == "CAMERA"
     if cam is not None and "cam_points" in expected.files:
@@ -140,7 +176,12 @@ def check_fbx(job: dict, expected) -> dict:
     arms, out = armature_info(tids)
     out["scene_fps"] = scene.render.fps / scene.render.fps_base
     out["meshes"] = sorted(o.name for o in bpy.data.objects if o.type == "MESH")
-    out.update(measure(arms, expected, list(expected["names"]), 0))
+    # Blender 5.0.1's FBX importer converts key times with the integer scene.render.fps (it
+    # ignores fps_base), so an NTSC file's frame i lands on Blender frame i * 30 / 29.97.
+    frame_scale = scene.render.fps / job["fps"]
+    out.update(measure(arms, expected, list(expected["names"]), 0, frame_scale))
+    if any(k.startswith("verts_") for k in expected.files):
+        out["max_vertex_error_m"] = measure_mesh(tids, expected, frame_scale)
     return out
 
 

@@ -144,22 +144,52 @@ def make_motion(
     )
 
 
-def fk_camera(body: SmplModelData, seq: SmplSequence) -> np.ndarray:
-    """(T, 24, 3) posed joint positions in the OpenCV camera frame (plain SMPL FK, metres)."""
+def fk_camera_full(body: SmplModelData, seq: SmplSequence) -> tuple[np.ndarray, np.ndarray]:
+    """Plain SMPL FK in the OpenCV camera frame.
+
+    Returns:
+        positions: (T, 24, 3) posed joints in metres (transl included).
+        rotations: (T, 24, 3, 3) world rotations of the joints.
+    """
     rest = body.j_regressor @ (body.v_template + body.shapedirs[:, :, :10] @ seq.betas)
     poses = np.concatenate([seq.global_orient[:, None], seq.body_pose], axis=1)
     out = np.zeros((len(seq), 24, 3))
+    world = np.zeros((len(seq), 24, 3, 3))
     for t in range(len(seq)):
         rot = Rotation.from_rotvec(poses[t]).as_matrix()
-        world_r = [None] * 24
         for k in range(24):
             p = int(body.parents[k])
             if p < 0:
-                world_r[k], out[t, k] = rot[k], rest[k]
+                world[t, k], out[t, k] = rot[k], rest[k]
             else:
-                world_r[k] = world_r[p] @ rot[k]
-                out[t, k] = out[t, p] + world_r[p] @ (rest[k] - rest[p])
+                world[t, k] = world[t, p] @ rot[k]
+                out[t, k] = out[t, p] + world[t, p] @ (rest[k] - rest[p])
         out[t] += seq.transl[t]
+    return out, world
+
+
+def fk_camera(body: SmplModelData, seq: SmplSequence) -> np.ndarray:
+    """(T, 24, 3) posed joint positions in the OpenCV camera frame (plain SMPL FK, metres)."""
+    return fk_camera_full(body, seq)[0]
+
+
+def lbs_camera(body: SmplModelData, seq: SmplSequence) -> np.ndarray:
+    """(T, V, 3) skinned vertices (camera frame) with the 4 largest weights renormalised.
+
+    Linear blend skinning without pose correctives, which is what glTF can carry.
+    """
+    shaped = body.v_template + body.shapedirs[:, :, :10] @ seq.betas
+    rest = body.j_regressor @ shaped
+    w = body.weights.copy()
+    drop = np.argsort(w, axis=1)[:, :-4]  # all but the 4 largest per vertex
+    np.put_along_axis(w, drop, 0.0, axis=1)
+    w /= w.sum(axis=1, keepdims=True)
+    pos, rot = fk_camera_full(body, seq)
+    out = np.zeros((len(seq), len(shaped), 3))
+    for t in range(len(seq)):  # per frame: a (T, J, V, 3) intermediate would not fit for long clips
+        # joint k moves rest point v to rot_k (v - J_k) + pos_k
+        moved = np.einsum("kij,vkj->vki", rot[t], shaped[:, None, :] - rest[None]) + pos[t][None]
+        out[t] = np.einsum("vk,vki->vi", w, moved)
     return out
 
 
@@ -250,6 +280,7 @@ def run_blender_check(jobs: list[dict], workdir: Path) -> list[dict]:
             f"Blender check failed (rc {res.returncode}):\n"
             f"{res.stdout[-3000:]}\n{res.stderr[-3000:]}"
         )
+    (workdir / "results.json").write_text(lines[-1][len("RESULT ") :])  # kept for inspection
     return json.loads(lines[-1][len("RESULT ") :])
 
 
@@ -261,10 +292,11 @@ JOINT_NAMES = [
 ]  # fmt: skip
 
 
-def scene_expectations(motion: MotionSet, out: Path) -> Path:
+def scene_expectations(motion: MotionSet, out: Path, with_vertices: bool = False) -> Path:
     """Expected Blender world joints for a whole-scene file (glb/fbx), NaN where a person is hidden.
 
-    Also stores camera-check points: visible joints (Blender world) and their OpenCV pixels.
+    Also stores camera-check points: visible joints (Blender world) and their OpenCV pixels, and
+    with ``with_vertices`` the skinned mesh ``verts_<track_id>`` (F, V, 3) per person.
     """
     arrays: dict[str, np.ndarray] = {"names": np.array(JOINT_NAMES)}
     cam_pts, pixels = [], []
@@ -274,6 +306,10 @@ def scene_expectations(motion: MotionSet, out: Path) -> Path:
         full = np.full((motion.num_frames, 24, 3), np.nan)
         full[seq.frames] = cv @ CV_TO_BLENDER.T
         arrays[f"pos_{seq.track_id}"] = full
+        if with_vertices:
+            verts = np.full((motion.num_frames, motion.body.num_vertices, 3), np.nan)
+            verts[seq.frames] = lbs_camera(motion.body, seq) @ CV_TO_BLENDER.T
+            arrays[f"verts_{seq.track_id}"] = verts
         sample = cv[:: max(1, len(seq) // 5)].reshape(-1, 3)
         cam_pts.append(sample @ CV_TO_BLENDER.T)
         proj = sample @ k.T

@@ -43,7 +43,7 @@ def results(motion, body, tmp_path_factory):
     jobs = []
     for name, m in motions.items():
         glb = exporters.write(m, work / f"{name}.glb")
-        expected = scene_expectations(m, work / f"{name}_glb.npz")
+        expected = scene_expectations(m, work / f"{name}_glb.npz", with_vertices=name == "small")
         jobs.append({"kind": "glb", "name": name, "path": str(glb), "expected": str(expected)})
     for case, (name, tid, order) in BVH_CASES.items():
         m = motions[name]
@@ -51,6 +51,12 @@ def results(motion, body, tmp_path_factory):
         (bvh,) = exporters.write(m, work / f"{case}.bvh", person=tid, order=order)
         expected = track_expectations(m, seq, work / f"{case}_bvh.npz")
         jobs.append({"kind": "bvh", "name": case, "path": str(bvh), "expected": str(expected)})
+    for name, m in motions.items():
+        fbx = exporters.write(m, work / f"{name}.fbx")
+        expected = work / f"{name}_glb.npz"  # same scene, same expectations
+        jobs.append(
+            {"kind": "fbx", "name": name, "path": str(fbx), "expected": str(expected), "fps": m.fps}
+        )
     out = run_blender_check(jobs, work)
     return {(job["kind"], job["name"]): r for job, r in zip(jobs, out, strict=True)}, motions
 
@@ -66,6 +72,8 @@ def test_glb_joints_match_fk(results, name):
     assert r["max_joint_error_m"] < JOINT_TOL_M, r
     assert r["hidden_spread_m"] < JOINT_TOL_M
     assert r["scene_fps"] == pytest.approx(NTSC_FPS, rel=FPS_REL_TOL)
+    if name == "small":  # skinned mesh = LBS with the top-4 weights, vertex by vertex
+        assert r["max_vertex_error_m"] < JOINT_TOL_M, r
 
 
 @pytest.mark.parametrize("name", ["small", "long"])
@@ -82,3 +90,18 @@ def test_bvh_joints_match_fk(results, case):
     assert r["has_action"][r["armatures"][0]]
     assert r["max_joint_error_m"] < JOINT_TOL_M, r
     assert r["scene_fps"] == pytest.approx(NTSC_FPS, rel=FPS_REL_TOL)
+
+
+@pytest.mark.parametrize("name", ["small", "long"])
+def test_fbx_round_trip_matches_fk(results, name):
+    measured, motions = results
+    r = measured[("fbx", name)]
+    tids = [f"person_{p.track_id}" for p in motions[name].people]
+    assert r["armatures"] == sorted(tids)
+    assert all(r["bones"][t] == 24 and r["has_action"][t] for t in tids)
+    assert r["meshes"] == sorted(f"{t}_body" for t in tids)  # no bone-shape spheres
+    assert r["max_joint_error_m"] < JOINT_TOL_M, r
+    assert r["hidden_spread_m"] < JOINT_TOL_M
+    assert r["scene_fps"] == pytest.approx(NTSC_FPS, rel=FPS_REL_TOL)
+    if name == "small":
+        assert r["max_vertex_error_m"] < JOINT_TOL_M, r

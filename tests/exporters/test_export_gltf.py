@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import struct
 from pathlib import Path
@@ -146,3 +147,20 @@ def test_refuses_overwrite_and_leaves_no_temp(glb, motion):
     assert glb.read_bytes() == before
     exporters.write(motion, glb, overwrite=True)
     assert [p.name for p in glb.parent.iterdir()] == [glb.name]
+
+
+@pytest.mark.validator
+def test_edge_cases_stay_valid(tmp_path, body, caplog):
+    """No people is an error; a one-frame person with broken (repeated) timestamps is valid."""
+    empty = make_motion([], num_frames=10, body=body)
+    with pytest.raises(OutputError, match="no people"):
+        exporters.write(empty, tmp_path / "empty.glb")
+    single = make_motion([(5, np.array([7]))], num_frames=10, body=body)
+    broken = dataclasses.replace(single, frame_times=np.zeros(10))
+    path = exporters.write(broken, tmp_path / "single.glb")
+    assert "not strictly increasing" in caplog.text
+    report = validate_glb(path)
+    assert report["issues"]["numErrors"] == 0, report["issues"]["messages"]
+    g = pygltflib.GLTF2().load(str(path))
+    times = g.accessors[g.animations[0].samplers[0].input]
+    assert times.min == times.max == [pytest.approx(7 / (30000 / 1001))]

@@ -17,7 +17,7 @@ from mocap.detect import (
     make_detector,
     resolve_detector_weights,
 )
-from mocap.errors import DetectorError, ModelFileNotFoundError
+from mocap.errors import DetectorError, ModelFileNotFoundError, UsageError
 from mocap.types import FrameBatch
 
 
@@ -108,3 +108,12 @@ def test_detect_make_detector_picks_box_file(tmp_path: Path):
     assert isinstance(detector, BoxFileDetector) and isinstance(detector, PersonDetector)
     with pytest.raises(ModelFileNotFoundError):
         make_detector(PipelineConfig(detector="absent.pt", model_dir=tmp_path))
+
+
+def test_detect_cuda_without_a_gpu_is_a_usage_error():
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    with pytest.raises(UsageError, match="no CUDA GPU"):
+        YoloDetector("yolo11n.yaml", device="cuda")

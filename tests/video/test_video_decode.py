@@ -143,3 +143,19 @@ def test_video_pyav_takes_over_when_decord_fails_midway(videos, monkeypatch):
     assert list(indices) == list(range(PLAIN_FRAMES))
     assert [read_index(img) for img in images] == list(range(PLAIN_FRAMES))
     np.testing.assert_allclose(times, np.arange(PLAIN_FRAMES) / FPS, atol=1e-3)
+
+
+def test_video_pyav_finishes_when_decord_stops_short(videos, monkeypatch):
+    import mocap.video
+
+    real = mocap.video.iter_decord
+
+    def short(probe, chunk):
+        yield next(iter(real(probe, chunk)))  # decord silently ends after one chunk
+
+    monkeypatch.setattr(mocap.video, "iter_decord", short)
+    video, images, indices, _ = decode_all(videos["h264"], "auto", chunk=16)
+    assert video.report.backend == "decord+pyav" and not video.report.partial
+    assert "stopped after 16 of 60" in video.report.note
+    assert list(indices) == list(range(PLAIN_FRAMES))
+    assert [read_index(img) for img in images] == list(range(PLAIN_FRAMES))

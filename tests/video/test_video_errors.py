@@ -56,3 +56,14 @@ def test_video_bad_input_gives_one_clear_error(videos, tmp_path, case, decoder):
 def test_video_bad_options_are_usage_errors(videos, kwargs, words):
     with pytest.raises(UsageError, match=words):
         open_video(videos["h264"], **kwargs)
+
+
+def test_video_unreadable_permissions_are_named(videos, monkeypatch):
+    import av
+
+    def denied(*args, **kwargs):
+        raise av.error.PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(av, "open", denied)
+    with pytest.raises(VideoUnreadableError, match="permission denied"):
+        open_video(videos["h264"])

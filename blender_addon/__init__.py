@@ -1,0 +1,29 @@
+"""cliffmocap importer for Blender 4.2+: File > Import > cliffmocap (.glb/.npz).
+
+Imports the results of the ``cliffmocap`` command: one animated, shaped SMPL character per
+tracked person, the video's frame rate and frame range, and a camera with the video's
+intrinsics (the video itself as the camera background when it is found).
+"""
+
+import bpy
+
+from .operator_capture import IMPORT_SCENE_OT_cliffmocap_video, menu_capture
+from .operator_import import IMPORT_SCENE_OT_cliffmocap, menu_import
+from .preferences import CliffmocapPreferences
+
+_CLASSES = (CliffmocapPreferences, IMPORT_SCENE_OT_cliffmocap, IMPORT_SCENE_OT_cliffmocap_video)
+_MENUS = (menu_import, menu_capture)
+
+
+def register():
+    for cls in _CLASSES:
+        bpy.utils.register_class(cls)
+    for menu in _MENUS:
+        bpy.types.TOPBAR_MT_file_import.append(menu)
+
+
+def unregister():
+    for menu in reversed(_MENUS):
+        bpy.types.TOPBAR_MT_file_import.remove(menu)
+    for cls in reversed(_CLASSES):
+        bpy.utils.unregister_class(cls)
