@@ -15,6 +15,7 @@ No writer imports torch.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from exporters.bvh import write_bvh
 from exporters.fbx import write_fbx
 from exporters.gltf import write_glb
 from exporters.npz import read_npz, write_npz
-from mocap.errors import UnsupportedFormatError
+from mocap.errors import UnsupportedFormatError, UsageError
 from mocap.types import MotionSet
 
 __all__ = ["WRITERS", "read_npz", "write", "writer_for"]
@@ -67,5 +68,17 @@ def write(motion: MotionSet, path: str | Path, **options: Any) -> Any:
 
     Returns:
         What the writer returns: the path written, or a list of paths for per-person formats.
+
+    Raises:
+        UnsupportedFormatError: unknown suffix.
+        UsageError: an option the format does not take (the message lists the ones it does).
     """
-    return writer_for(path)(motion, path, **options)
+    writer = writer_for(path)
+    accepted = list(inspect.signature(writer).parameters)[2:]  # after (motion, path)
+    unknown = sorted(set(options) - set(accepted))
+    if unknown:
+        raise UsageError(
+            f"option(s) {', '.join(unknown)} not supported for '{path}'; "
+            f"this format takes: {', '.join(accepted)}"
+        )
+    return writer(motion, path, **options)

@@ -31,37 +31,51 @@ def check_target(path: Path, overwrite: bool) -> None:
 
 
 @contextlib.contextmanager
-def atomic_path(path: Path, overwrite: bool = False) -> Iterator[Path]:
-    """Yield a temporary path in ``path``'s folder; rename it onto ``path`` when the block succeeds.
+def atomic_paths(paths: list[Path], overwrite: bool = False) -> Iterator[list[Path]]:
+    """Yield temporary paths beside ``paths``; rename them onto ``paths`` when the block succeeds.
 
-    The temporary file is removed when the block raises, so a failed write leaves nothing behind.
+    Every target is checked before anything is written, and the renames happen only after the
+    whole block (all files) succeeded; when it raises, every temporary file is removed, so a
+    failed write leaves neither a half-written file nor a partial set of per-person files.
 
     Raises:
         OutputExistsError, OutputError: see ``check_target``; OutputError also when the OS refuses
-            to create or rename the file (permissions, disk full).
+            to create or rename a file (permissions, disk full).
     """
-    path = Path(path)
-    check_target(path, overwrite)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.part")
+    paths = [Path(p) for p in paths]
+    for path in paths:
+        check_target(path, overwrite)
+    temps: list[Path] = []
     try:
-        # Mode 0o666 minus the umask, like a plain open(); mkstemp would make it private (0o600).
-        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        for path in paths:
+            tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.part")
+            # Mode 0o666 minus the umask, like open(); mkstemp would make it private (0o600).
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            temps.append(tmp)
+        yield temps
+        for path in paths:
+            if path.exists() and not overwrite:  # appeared while we were writing
+                raise OutputExistsError(
+                    f"output '{path}' appeared while writing; pass overwrite=True to replace it"
+                )
+        for tmp, path in zip(temps, paths, strict=True):
+            os.replace(tmp, path)
     except OSError as exc:
         raise OutputError(
-            f"cannot write '{path}': {exc.strerror}; check the folder's permissions"
+            f"cannot write '{exc.filename or paths[0]}': {exc.strerror or exc}; "
+            "check the folder's permissions and free space"
         ) from exc
-    try:
-        yield tmp
-        if path.exists() and not overwrite:  # appeared while we were writing
-            raise OutputExistsError(
-                f"output '{path}' appeared while writing; pass overwrite=True to replace it"
-            )
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise OutputError(f"cannot write '{path}': {exc.strerror or exc}") from exc
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+        for tmp in temps:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+
+
+@contextlib.contextmanager
+def atomic_path(path: Path, overwrite: bool = False) -> Iterator[Path]:
+    """``atomic_paths`` for one file: yield its temporary path."""
+    with atomic_paths([path], overwrite) as (tmp,):
+        yield tmp
 
 
 def per_person_paths(path: Path, track_ids: list[int], suffix: str) -> list[Path]:

@@ -20,10 +20,16 @@ from pathlib import Path
 
 import numpy as np
 
-from exporters._output import atomic_path, check_target, per_person_paths
-from exporters.skeleton import CAMERA_TO_ZUP, dense_track, require_body, select_people
+from exporters._output import atomic_paths, per_person_paths
+from exporters.skeleton import (
+    CAMERA_TO_ZUP,
+    dense_track,
+    require_body,
+    root_in_world,
+    select_people,
+)
 from mocap.errors import UsageError
-from mocap.rotations import axis_angle_to_matrix, matrix_to_axis_angle
+from mocap.rotations import matrix_to_axis_angle
 from mocap.types import MotionSet, SmplSequence
 
 SUFFIX = ".amass.npz"
@@ -42,7 +48,7 @@ def amass_arrays(
     frames, rotvecs, transl = dense_track(seq)
     n = len(frames)
     pelvis = body.rest_joints(seq.betas)[0]
-    root = CAMERA_TO_ZUP @ axis_angle_to_matrix(rotvecs[:, 0])
+    root, pelvis_world = root_in_world(rotvecs[:, 0], transl, pelvis, CAMERA_TO_ZUP)
     poses = np.zeros((n, SMPLH_POSE_SIZE))
     poses[:, :3] = matrix_to_axis_angle(root)
     poses[:, 3 : 3 + 3 * SMPLH_BODY_JOINTS] = rotvecs[:, 1 : 1 + SMPLH_BODY_JOINTS].reshape(n, -1)
@@ -51,7 +57,7 @@ def amass_arrays(
     fps = float(motion.fps)
     return {
         "poses": poses,
-        "trans": (transl + pelvis) @ CAMERA_TO_ZUP.T - pelvis,
+        "trans": pelvis_world - pelvis,  # AMASS/SMPL trans: the pelvis sits at J_0 + trans
         "betas": betas,
         "gender": np.array(gender),
         "mocap_framerate": np.array(fps),
@@ -97,10 +103,8 @@ def write_amass(
     require_body(motion, "AMASS (.amass.npz)")
     people = select_people(motion, person, str(path))
     paths = per_person_paths(Path(path), [p.track_id for p in people], SUFFIX)
-    for target in paths:
-        check_target(target, overwrite)
-    for seq, target in zip(people, paths, strict=True):
-        arrays = amass_arrays(motion, seq, gender)
-        with atomic_path(target, overwrite) as tmp, open(tmp, "wb") as f:
-            np.savez_compressed(f, **arrays)
+    with atomic_paths(paths, overwrite) as temps:
+        for seq, tmp in zip(people, temps, strict=True):
+            with open(tmp, "wb") as f:
+                np.savez_compressed(f, **amass_arrays(motion, seq, gender))
     return paths

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from exporters._output import atomic_path, check_target, per_person_paths
+from exporters._output import atomic_paths, per_person_paths
 from exporters.skeleton import (
     CAMERA_TO_YUP,
     METRES_TO_CENTIMETRES,
@@ -38,6 +38,7 @@ from exporters.skeleton import (
     SMPL_PARENTS,
     dense_track,
     require_body,
+    root_in_world,
     select_people,
 )
 from mocap.errors import UsageError
@@ -129,13 +130,11 @@ def _hierarchy(rest_cm: np.ndarray, channels: str) -> str:
 
 def bvh_channels(
     motion: MotionSet, seq: SmplSequence, order: str = "ZXY", span: str = "track"
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per-frame BVH channel values of one person.
+) -> np.ndarray:
+    """(N, 6 + 3 * 23) BVH channel values of one person, one row per BVH frame.
 
-    Returns:
-        frames: (N,) video frame index of every BVH frame.
-        values: (N, 6 + 3 * 23) root position (cm, y-up) and every joint's Euler angles (degrees,
-            ``order``), joints in ``depth_first()`` order.
+    Columns: root position (cm, y-up), then every joint's Euler angles (degrees, ``order``),
+    joints in ``depth_first()`` order.
     """
     body = require_body(motion, "BVH (.bvh)")
     rest = body.rest_joints(seq.betas)
@@ -147,20 +146,20 @@ def bvh_channels(
         frames = np.arange(motion.num_frames)
     n = len(frames)
     mats = axis_angle_to_matrix(rotvecs)  # (N, 24, 3, 3)
-    mats[:, 0] = CAMERA_TO_YUP @ mats[:, 0]
-    position = (transl + rest[0]) @ CAMERA_TO_YUP.T * METRES_TO_CENTIMETRES
+    mats[:, 0], pelvis = root_in_world(rotvecs[:, 0], transl, rest[0], CAMERA_TO_YUP)
+    position = pelvis * METRES_TO_CENTIMETRES
     dfs = depth_first()
     # Euler angles are BVH-only; mocap.rotations has no Euler conversion, scipy's is exact.
     euler = Rotation.from_matrix(mats[:, dfs].reshape(-1, 3, 3)).as_euler(order, degrees=True)
     euler = continuous_euler(euler.reshape(n, len(dfs), 3))
-    return frames, np.concatenate([position, euler.reshape(n, -1)], axis=1)
+    return np.concatenate([position, euler.reshape(n, -1)], axis=1)
 
 
 def bvh_text(motion: MotionSet, seq: SmplSequence, order: str = "ZXY", span: str = "track") -> str:
     """The complete BVH file of one person (see the module docstring)."""
     body = require_body(motion, "BVH (.bvh)")
     rest_cm = body.rest_joints(seq.betas) * METRES_TO_CENTIMETRES
-    _, values = bvh_channels(motion, seq, order, span)
+    values = bvh_channels(motion, seq, order, span)
     out = io.StringIO()
     out.write(_hierarchy(rest_cm, order))
     out.write(f"MOTION\nFrames: {len(values)}\n")
@@ -203,14 +202,9 @@ def write_bvh(
     require_body(motion, "BVH (.bvh)")
     people = select_people(motion, person, str(path))
     paths = per_person_paths(Path(path), [p.track_id for p in people], ".bvh")
-    for target in paths:
-        check_target(target, overwrite)
-    for seq, target in zip(people, paths, strict=True):
-        text = bvh_text(motion, seq, order, span)
-        with atomic_path(target, overwrite) as tmp:
-            tmp.write_text(text, encoding="ascii")
-        first = 0 if span == "video" else int(seq.frames[0])
-        logger.info(
-            "wrote %s: person %d, BVH frame 0 = video frame %d", target, seq.track_id, first
-        )
+    with atomic_paths(paths, overwrite) as temps:
+        for seq, tmp, target in zip(people, temps, paths, strict=True):
+            tmp.write_text(bvh_text(motion, seq, order, span), encoding="ascii")
+            first = 0 if span == "video" else int(seq.frames[0])
+            logger.info("%s: person %d, BVH frame 0 = video frame %d", target, seq.track_id, first)
     return paths

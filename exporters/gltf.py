@@ -155,12 +155,13 @@ def visibility_keys(frames: np.ndarray, frame_times: np.ndarray) -> tuple[np.nda
 def _add_person(
     gltf: gl.GLTF2,
     buf: _Buffers,
-    motion: MotionSet,
     body: SmplModelData,
     seq: SmplSequence,
     weights: tuple[np.ndarray, np.ndarray],
     animation: gl.Animation,
+    frame_times: np.ndarray,
 ) -> None:
+    """Add one person: joint nodes under ``person_<id>``, the skinned mesh, the animation keys."""
     tid = seq.track_id
     rest = body.rest_joints(seq.betas)  # (24, 3) metres, SMPL canonical frame
     first_joint = len(gltf.nodes)
@@ -187,7 +188,21 @@ def _add_person(
         )
     )
     gltf.scenes[0].nodes.append(len(gltf.nodes) - 1)
+    _add_skinned_mesh(gltf, buf, body, seq, rest, root, weights)
+    _add_channels(buf, seq, rest, root, animation, frame_times)
 
+
+def _add_skinned_mesh(
+    gltf: gl.GLTF2,
+    buf: _Buffers,
+    body: SmplModelData,
+    seq: SmplSequence,
+    rest: np.ndarray,
+    root: int,
+    weights: tuple[np.ndarray, np.ndarray],
+) -> None:
+    """The ``person_<id>_body`` mesh node: shaped rest vertices skinned to joints ``root..``."""
+    tid = seq.track_id
     # Skin: inverse bind matrices are translations by -J_k (rest rotations are identity in SMPL).
     ibm = np.tile(np.eye(4), (len(rest), 1, 1))
     ibm[:, :3, 3] = -rest
@@ -221,12 +236,20 @@ def _add_person(
     )
     gltf.scenes[0].nodes.append(len(gltf.nodes) - 1)
 
-    # Animation: local rotations for joints 1..23, the camera conversion baked into the root.
-    frame_times = key_times_of(motion)
+
+def _add_channels(
+    buf: _Buffers,
+    seq: SmplSequence,
+    rest: np.ndarray,
+    root: int,
+    animation: gl.Animation,
+    frame_times: np.ndarray,
+) -> None:
+    """Keys of one person: local rotations, root translation (``C`` baked in), STEP root scale."""
     times = frame_times[seq.frames].astype(np.float32)
     time_acc = buf.add(times, bounds=True)
     rot = local_rotations(seq)  # (T, 24, 3, 3)
-    root_rot, root_pos = root_in_world(seq, rest[0], CAMERA_TO_YUP)
+    root_rot, root_pos = root_in_world(seq.global_orient, seq.transl, rest[0], CAMERA_TO_YUP)
     rot[:, 0] = root_rot
     quats = matrix_to_quaternion(rot)  # (T, 24, 4) x, y, z, w
     quats = continuous_quaternions(quats).astype(np.float32)
@@ -301,8 +324,9 @@ def build_gltf(motion: MotionSet) -> tuple[gl.GLTF2, bytes]:
     buf = _Buffers(gltf)
     animation = gl.Animation(name="cliffmocap", samplers=[], channels=[])
     weights = top_weights(body.weights)  # the same for every person: compute once
+    frame_times = key_times_of(motion)
     for seq in people:
-        _add_person(gltf, buf, motion, body, seq, weights, animation)
+        _add_person(gltf, buf, body, seq, weights, animation, frame_times)
     if animation.channels:
         gltf.animations.append(animation)
 

@@ -100,12 +100,13 @@ def local_rotations(seq: SmplSequence) -> np.ndarray:
 
 
 def root_in_world(
-    seq: SmplSequence, pelvis_rest: np.ndarray, to_world: np.ndarray
+    global_orient: np.ndarray, transl: np.ndarray, pelvis_rest: np.ndarray, to_world: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The root joint of ``seq`` expressed in another world frame.
+    """An SMPL root expressed in another world frame.
 
     Args:
-        seq: one person's motion in the camera frame.
+        global_orient: (T, 3) axis-angle root orientation in the camera frame.
+        transl: (T, 3) SMPL ``transl`` in the camera frame, metres.
         pelvis_rest: (3,) rest position ``J_0`` of the pelvis for this person's betas, metres.
         to_world: (3, 3) rotation from the camera frame to the target world
             (``CAMERA_TO_YUP`` or ``CAMERA_TO_ZUP``).
@@ -114,8 +115,8 @@ def root_in_world(
         rotations: (T, 3, 3) root orientation ``X @ R_0`` in the target world.
         positions: (T, 3) absolute pelvis position ``X @ (J_0 + transl)`` in metres.
     """
-    rotations = to_world @ axis_angle_to_matrix(seq.global_orient)
-    positions = (seq.transl + pelvis_rest) @ to_world.T
+    rotations = to_world @ axis_angle_to_matrix(global_orient)
+    positions = (transl + pelvis_rest) @ to_world.T
     return rotations, positions
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from bvh import Bvh
-from conftest import CV_TO_YUP, JOINT_NAMES, fk_camera, make_motion
+from export_helpers import CV_TO_YUP, JOINT_NAMES, fk_camera, make_motion
 from scipy.spatial.transform import Rotation
 
 import exporters
+import exporters.bvh
 from mocap.errors import OutputExistsError, UsageError
 
 CM = 100.0
@@ -113,3 +114,17 @@ def test_long_sequence_has_no_gimbal_glitch(body, tmp_path):
     assert np.abs(got - want[:, order_idx]).max() < 1e-4
     values = np.array(mocap.frames, dtype=float)[:, 3:]
     assert np.abs(np.diff(values, axis=0)).max() < 30.0
+
+
+def test_failure_on_one_person_writes_no_file(motion, tmp_path, monkeypatch):
+    real = exporters.bvh.bvh_text
+
+    def fail_on_person_4(m, seq, *args):
+        if seq.track_id == 4:
+            raise RuntimeError("disk on fire")
+        return real(m, seq, *args)
+
+    monkeypatch.setattr(exporters.bvh, "bvh_text", fail_on_person_4)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        exporters.write(motion, tmp_path / "take.bvh")
+    assert list(tmp_path.iterdir()) == []

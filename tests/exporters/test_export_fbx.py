@@ -6,7 +6,7 @@ import importlib.util
 
 import numpy as np
 import pytest
-from conftest import make_motion
+from export_helpers import make_motion
 
 import exporters
 import exporters.fbx

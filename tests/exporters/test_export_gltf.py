@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
-import json
-import struct
 from pathlib import Path
 
 import numpy as np
 import pygltflib
 import pytest
-from conftest import JOINT_NAMES, make_motion, validate_glb
+from export_helpers import JOINT_NAMES, make_motion, read_glb_json, validate_glb
 
 import exporters
 from mocap.errors import OutputError, OutputExistsError
-
-
-def read_glb_json(path: Path) -> dict:
-    data = path.read_bytes()
-    (json_len,) = struct.unpack("<I", data[12:16])
-    return json.loads(data[20 : 20 + json_len])
 
 
 @pytest.fixture(scope="module")

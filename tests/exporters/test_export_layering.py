@@ -6,13 +6,13 @@ import os
 import subprocess
 import sys
 
-from conftest import REPO_ROOT
+from export_helpers import REPO_ROOT
 
 CODE = """
 import sys, tempfile, pathlib
 import numpy as np
 import exporters, exporters.skeleton, exporters.gltf, exporters.bvh, exporters.npz, exporters.fbx
-from conftest import make_motion, make_body
+from export_helpers import make_motion, make_body
 m = make_motion([(1, np.arange(10))], num_frames=10, body=make_body())
 with tempfile.TemporaryDirectory() as d:
     for suffix in (".glb", ".bvh", ".npz", ".amass.npz"):

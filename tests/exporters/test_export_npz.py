@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import CV_TO_BLENDER, fk_camera, make_motion
+from export_helpers import CV_TO_BLENDER, fk_camera, make_motion
 from scipy.spatial.transform import Rotation
 
 import exporters
 from exporters.npz import NpzReadError, read_npz
-from mocap.errors import OutputError, OutputExistsError, UnsupportedFormatError
+from mocap.errors import OutputError, OutputExistsError, UnsupportedFormatError, UsageError
 
 DESIGN_KEYS = {
     "schema", "fps", "num_frames", "image_size", "focal_length", "principal_point", "variant",
@@ -75,6 +75,8 @@ def test_dispatch_errors(motion, tmp_path):
     exporters.write(motion, tmp_path / "x.npz")
     with pytest.raises(OutputExistsError):
         exporters.write(motion, tmp_path / "x.npz")
+    with pytest.raises(UsageError, match=r"order.*'.*x\.glb'.*takes: overwrite"):
+        exporters.write(motion, tmp_path / "x.glb", order="ZXY")
 
 
 def amass_fk(poses: np.ndarray, trans: np.ndarray, rest: np.ndarray, parents) -> np.ndarray:
