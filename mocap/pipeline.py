@@ -29,12 +29,14 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from mocap.camera import make_intrinsics
 from mocap.config import (
     DEFAULT_CHECKPOINT_NAME,
     DEFAULT_DETECTOR_NAME,
     DEFAULT_SMPL_NAME,
     PipelineConfig,
 )
+from mocap.crop import Crops
 from mocap.errors import BoxFileError, ModelFileNotFoundError, NoPeopleFoundError
 from mocap.progress import ProgressCallback, StageClock
 from mocap.types import (
@@ -97,38 +99,22 @@ class CropPrediction:
 
 
 class Regressor(Protocol):
-    def __call__(self, crops: Crops, image_hw: tuple[int, int]) -> CropPrediction: ...
+    def __call__(self, crops: Crops) -> CropPrediction: ...
 
 
-@dataclass(frozen=True, eq=False)
-class Crops:
-    """Network inputs for N person boxes (what ``mocap.crop.prepare_crops`` returns).
+def concat_crops(parts: list[Crops]) -> Crops:
+    """Rows of several ``Crops`` (numpy) in order."""
+    if len(parts) == 1:
+        return parts[0]
+    return Crops(*(np.concatenate([getattr(p, f) for p in parts]) for f in _CROP_FIELDS))
 
-    Attributes:
-        images: (N, 3, 256, 192) float32 normalised crops.
-        bbox_info: (N, 3) float32 CLIFF box conditioning.
-        center: (N, 2) box centres in pixels.
-        scale: (N,) box scales.
-        focal: (N,) focal length in pixels.
-    """
 
-    images: np.ndarray
-    bbox_info: np.ndarray
-    center: np.ndarray
-    scale: np.ndarray
-    focal: np.ndarray
+def take_crops(crops: Crops, rows: slice) -> Crops:
+    """A slice of the rows of ``crops``."""
+    return Crops(*(getattr(crops, f)[rows] for f in _CROP_FIELDS))
 
-    def __len__(self) -> int:
-        return len(self.images)
 
-    @staticmethod
-    def concat(parts: list[Crops]) -> Crops:
-        return Crops(*(np.concatenate([getattr(p, f) for p in parts]) for f in
-                       ("images", "bbox_info", "center", "scale", "focal")))
-
-    def take(self, sl: slice) -> Crops:
-        return Crops(self.images[sl], self.bbox_info[sl], self.center[sl], self.scale[sl], self.focal[sl])
-
+_CROP_FIELDS = ("images", "bbox_info", "center", "scale", "focal", "image_hw", "window")
 
 Cropper = Callable[[np.ndarray, np.ndarray, float], Crops]
 
@@ -141,7 +127,7 @@ class Stages:
         open_video: path -> context manager yielding a ``VideoSource``.
         detector: finds people on a chunk of frames.
         make_tracker: a fresh online tracker for a video (its ``finish`` post-processes).
-        cropper: (image (H,W,3) uint8, boxes (N,4), focal) -> ``Crops``.
+        cropper: (image (H,W,3) uint8, boxes (N,4), focal) -> ``mocap.crop.Crops`` (numpy).
         regressor: ``Crops`` -> ``CropPrediction`` (batched CLIFF; device and precision inside).
         body: SMPL model data for the exporters (None = none).
         provenance: model variant, checkpoint hash, version.
@@ -282,14 +268,7 @@ def run(
 
 def intrinsics_for(info: VideoInfo, config: PipelineConfig) -> CameraIntrinsics:
     """Camera of the video: ``--focal``, else ``--fov`` (vertical), else CLIFF's sqrt(w^2 + h^2)."""
-    w, h = info.width, info.height
-    if config.focal is not None:
-        f = float(config.focal)
-    elif config.fov is not None:
-        f = 0.5 * h / np.tan(np.radians(config.fov) / 2.0)
-    else:
-        f = float(np.hypot(w, h))
-    return CameraIntrinsics(fx=f, fy=f, cx=w / 2.0, cy=h / 2.0, width=w, height=h)
+    return make_intrinsics(info.width, info.height, focal=config.focal, fov=config.fov)
 
 
 @dataclass
@@ -312,7 +291,6 @@ def _stream(
     times: list[np.ndarray] = []
     total = info.num_frames or None
     n_frames = n_dets = with_people = 0
-    image_hw = (info.height, info.width)
 
     def flush(limit: int) -> int:
         nonlocal pending, n_pending
@@ -320,12 +298,12 @@ def _stream(
             t0 = time.perf_counter()
             frames = np.concatenate([p[0] for p in pending])
             dets = np.concatenate([p[1] for p in pending])
-            crops = Crops.concat([p[2] for p in pending])
+            crops = concat_crops([p[2] for p in pending])
             take = min(config.batch_size, len(crops))
-            pred = stages.regressor(crops.take(slice(0, take)), image_hw)
+            pred = stages.regressor(take_crops(crops, slice(0, take)))
             table.add(frames[:take], dets[:take], pred)
             rest = slice(take, None)
-            pending = [(frames[rest], dets[rest], crops.take(rest))] if take < len(crops) else []
+            pending = [(frames[rest], dets[rest], take_crops(crops, rest))] if take < len(crops) else []
             n_pending = len(crops) - take
             clock.add("regress", time.perf_counter() - t0, len(table), None)
         return n_pending
@@ -568,6 +546,19 @@ def _slerp(q0: np.ndarray, q1: np.ndarray, a: np.ndarray) -> np.ndarray:
 # --- the real stages ---------------------------------------------------------------------------
 
 
+class _CliffStage:
+    """Adapts :class:`mocap.regress.CliffRegressor` to the pipeline's ``Regressor`` seam."""
+
+    def __init__(self, regressor: Any) -> None:
+        self._regressor = regressor
+
+    def __call__(self, crops: Crops) -> CropPrediction:
+        r = self._regressor(crops)
+        aa = np.asarray(r.pose_aa, np.float64)
+        return CropPrediction(aa[:, 0], aa[:, 1:], np.asarray(r.betas, np.float64),
+                              np.asarray(r.cam_crop, np.float64), np.asarray(r.transl, np.float64))
+
+
 def load_stages(config: PipelineConfig) -> Stages:
     """Check the model files, then load the detector, CLIFF and the SMPL body once.
 
@@ -576,8 +567,34 @@ def load_stages(config: PipelineConfig) -> Stages:
 
     Raises:
         ModelFileNotFoundError: before anything is loaded or decoded.
+        CheckpointError, SmplModelError, DetectorError: a model file exists but is unusable.
     """
     files = check_model_files(config)
-    from mocap.stages import load_stages as _load
+    import functools
 
-    return _load(config, files)
+    import mocap
+    from mocap import body, crop, detect, regress, track, video, weights
+
+    smpl = body.load_body_model(files.smpl)
+    model = weights.load_cliff(files.checkpoint, device="cpu")
+    regressor = regress.CliffRegressor(model, device=config.device, precision=config.precision,
+                                       batch_size=config.batch_size)
+    detector = detect.make_detector(config if files.detector is None
+                                    else config.with_(detector=files.detector))
+    return Stages(
+        open_video=functools.partial(video.open_video, decoder=config.decoder,
+                                     chunk_frames=config.chunk_frames),
+        detector=detector,
+        make_tracker=functools.partial(_make_tracker, config),
+        cropper=crop.prepare_crops,
+        regressor=_CliffStage(regressor),
+        body=smpl.data,
+        provenance=Provenance(variant=model.variant, checkpoint_sha256=model.checkpoint_sha256,
+                              version=mocap.__version__, smpl_model=files.smpl.name),
+    )
+
+
+def _make_tracker(config: PipelineConfig, info: VideoInfo) -> OnlineTracker:
+    from mocap.track import PersonTracker
+
+    return PersonTracker.from_config(config, fps=info.fps)

@@ -15,7 +15,8 @@ import numpy as np
 
 from mocap.config import PipelineConfig
 from mocap.errors import VideoError
-from mocap.pipeline import CropPrediction, Crops, Stages
+from mocap.crop import Crops
+from mocap.pipeline import CropPrediction, Stages
 from mocap.types import Detections, FrameBatch, Provenance, Track, VideoInfo
 
 H, W = 48, 64
@@ -148,14 +149,15 @@ def fake_cropper(image: np.ndarray, boxes: np.ndarray, focal: float) -> Crops:
     images[:, 0, 0, :] = boxes[:, :2]
     images[:, 0, 1, :] = boxes[:, 2:]
     centre = np.stack([(boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2], 1)
-    return Crops(images, np.zeros((n, 3), np.float32), centre, np.ones(n), np.full(n, focal))
+    return Crops(images, np.zeros((n, 3), np.float32), centre, np.ones(n), np.full(n, focal),
+                 np.tile([[H, W]], (n, 1)), np.zeros((n, 4), np.int64))
 
 
 class FakeRegressor:
     def __init__(self) -> None:
         self.calls: list[int] = []
 
-    def __call__(self, crops: Crops, image_hw: tuple[int, int]) -> CropPrediction:
+    def __call__(self, crops: Crops) -> CropPrediction:
         self.calls.append(len(crops))
         boxes = np.concatenate([crops.images[:, 0, 0, :], crops.images[:, 0, 1, :]], 1)
         return predict(boxes)
