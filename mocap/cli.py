@@ -155,7 +155,8 @@ def cliffmocap(
     ] = None,
     boxes: Annotated[
         Path | None,
-        typer.Option(help="Box file (JSON or MOTChallenge txt) used instead of the detector."),
+        typer.Option(help="Box file (JSON or MOTChallenge txt) used instead of the detector; for "
+                     "several videos a folder of box files named <video stem>.txt or .json."),
     ] = None,
     smooth: Annotated[
         Smooth, typer.Option(help="Temporal smoothing of pose and translation.")

@@ -131,15 +131,18 @@ class Stages:
         regressor: ``Crops`` -> ``CropPrediction`` (batched CLIFF; device and precision inside).
         body: SMPL model data for the exporters (None = none).
         provenance: model variant, checkpoint hash, version.
+        detector_for: when set, the detector for one video (box files per video); replaces
+            ``detector``.
     """
 
     open_video: Callable[[Path], AbstractContextManager[VideoSource]]
-    detector: PersonDetector
+    detector: PersonDetector | None
     make_tracker: Callable[[VideoInfo], OnlineTracker]
     cropper: Cropper
     regressor: Regressor
     body: SmplModelData | None
     provenance: Provenance
+    detector_for: Callable[[Path], PersonDetector] | None = None
 
 
 # --- model files -------------------------------------------------------------------------------
@@ -190,7 +193,7 @@ def check_model_files(config: PipelineConfig) -> ModelFiles:
     if not smpl.is_file():
         raise _missing("smpl", "SMPL model", smpl, "--smpl", model_dir)
     if config.boxes is not None:
-        if not Path(config.boxes).is_file():
+        if not Path(config.boxes).exists():
             raise BoxFileError(f"box file not found: {config.boxes}; check the --boxes path.")
         return ModelFiles(ckpt, smpl, None)
     name = config.detector or DEFAULT_DETECTOR_NAME
@@ -238,6 +241,10 @@ def run(
         stages = load_stages(config)
         clock.add("load", time.perf_counter() - t0, 1, 1)
     path = Path(video)
+    if stages.detector_for is not None:
+        from dataclasses import replace
+
+        stages = replace(stages, detector=stages.detector_for(path), detector_for=None)
     with stages.open_video(path) as source:
         info = source.info
         camera = intrinsics_for(info, config)
@@ -579,8 +586,9 @@ def load_stages(config: PipelineConfig) -> Stages:
     model = weights.load_cliff(files.checkpoint, device="cpu")
     regressor = regress.CliffRegressor(model, device=config.device, precision=config.precision,
                                        batch_size=config.batch_size)
-    detector = detect.make_detector(config if files.detector is None
-                                    else config.with_(detector=files.detector))
+    box_folder = config.boxes is not None and Path(config.boxes).is_dir()
+    detector = None if box_folder else detect.make_detector(
+        config if files.detector is None else config.with_(detector=files.detector))
     return Stages(
         open_video=functools.partial(video.open_video, decoder=config.decoder,
                                      chunk_frames=config.chunk_frames),
@@ -591,7 +599,24 @@ def load_stages(config: PipelineConfig) -> Stages:
         body=smpl.data,
         provenance=Provenance(variant=model.variant, checkpoint_sha256=model.checkpoint_sha256,
                               version=mocap.__version__, smpl_model=files.smpl.name),
+        detector_for=functools.partial(box_file_for, Path(config.boxes)) if box_folder else None,
     )
+
+
+def box_file_for(folder: Path, video: Path) -> PersonDetector:
+    """The box-file detector of ``video`` from a ``--boxes`` folder: ``<stem>.txt`` or ``.json``.
+
+    Raises:
+        BoxFileError: neither file exists.
+    """
+    from mocap.detect import BoxFileDetector
+
+    for suffix in (".txt", ".json"):
+        candidate = folder / f"{video.stem}{suffix}"
+        if candidate.is_file():
+            return BoxFileDetector(candidate)
+    raise BoxFileError(f"no box file for {video} in {folder}: expected {video.stem}.txt "
+                       f"(MOTChallenge) or {video.stem}.json.")
 
 
 def _make_tracker(config: PipelineConfig, info: VideoInfo) -> OnlineTracker:

@@ -53,8 +53,10 @@ def run_batch(
     import mocap
 
     factory = stages_factory or worker.default_stages_factory
-    if config.boxes is not None and len(plan.jobs) + len(plan.rejected) > 1:
-        raise UsageError("--boxes gives the boxes of one video; it cannot be used with several inputs.")
+    if (config.boxes is not None and not Path(config.boxes).is_dir()
+            and len(plan.jobs) + len(plan.rejected) > 1):
+        raise UsageError("--boxes FILE gives the boxes of one video; with several inputs pass a "
+                         "folder of box files named after the videos (<stem>.txt or .json).")
     if engine not in ("local", "ray"):
         raise UsageError(f"unknown engine {engine!r}: use local or ray.")
     out_dir = plan.out_dir or Path(".")

@@ -181,7 +181,7 @@ def make_stages(video: FakeVideo | None = None, detector: FakeDetector | None = 
 
 def factory_ok(config: PipelineConfig) -> Stages:
     """Fake stages; a video whose name contains 'crash' kills the worker, 'hang' hangs it,
-    'nobody' has no people, and a file starting with BAD! is not a video."""
+    'slow' takes 1.5 s, 'nobody' has no people, and a file starting with BAD! is not a video."""
     detector = FakeDetector()
     return Stages(
         open_video=_BatchVideo(detector=detector),
@@ -205,6 +205,8 @@ class _BatchVideo(FakeVideo):
         if "hang" in name:
             while True:
                 time.sleep(1)
+        if "slow" in name:
+            time.sleep(1.5)
         if Path(path).exists() and Path(path).read_bytes()[:4] == b"BAD!":
             raise VideoError(f"cannot open video {path}: not a video file; check the file.")
         if self.detector is not None:

@@ -144,4 +144,4 @@ def test_boxes_with_several_videos_is_a_usage_error(tmp_path: Path, model_home: 
     boxes = tmp_path / "det.txt"
     boxes.write_text("1,-1,1,1,5,5,0.9\n")
     r = CliRunner().invoke(app, [str(src), "--out", str(tmp_path / "o"), "--boxes", str(boxes)])
-    assert r.exit_code == 2 and "--boxes gives the boxes of one video" in r.output
+    assert r.exit_code == 2 and "--boxes FILE gives the boxes of one video" in r.output
