@@ -34,18 +34,31 @@ def truth(times: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.n
     amps = rng.uniform(0.1, 0.6, (24, 3))
     phases = rng.uniform(0, 2 * np.pi, (24, 3))
     poses = amps * np.sin(2 * np.pi * freqs * times[:, None, None] + phases)
-    transl = np.stack([
-        -1.0 + 0.2 * times,
-        0.1 * np.sin(2 * np.pi * 1.8 * times),
-        4.0 + 0.5 * np.sin(2 * np.pi * 0.2 * times),
-    ], 1)
+    transl = np.stack(
+        [
+            -1.0 + 0.2 * times,
+            0.1 * np.sin(2 * np.pi * 1.8 * times),
+            4.0 + 0.5 * np.sin(2 * np.pi * 0.2 * times),
+        ],
+        1,
+    )
     return poses, transl
 
 
 def seq(times: np.ndarray, poses: np.ndarray, transl: np.ndarray) -> SmplSequence:
     n = len(times)
-    return SmplSequence(1, np.arange(n), times, poses[:, 0], poses[:, 1:], np.zeros(10), transl,
-                        np.ones(n, bool), np.zeros((n, 4)), np.ones(n))
+    return SmplSequence(
+        1,
+        np.arange(n),
+        times,
+        poses[:, 0],
+        poses[:, 1:],
+        np.zeros(10),
+        transl,
+        np.ones(n, bool),
+        np.zeros((n, 4)),
+        np.ones(n),
+    )
 
 
 def accel(times: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -73,18 +86,24 @@ def lag_ms(times: np.ndarray, est: np.ndarray, ref: np.ndarray) -> float:
 def run(times: np.ndarray, label: str, seed: int) -> None:
     rng = np.random.default_rng(seed)
     poses, transl = truth(times, rng)
-    noisy_q = rotations.quaternion_to_axis_angle(rotations.axis_angle_to_quaternion(poses)
-                                                 + rng.normal(0, np.radians(3) / 2, (*poses.shape[:2], 4)))
+    noisy_q = rotations.quaternion_to_axis_angle(
+        rotations.axis_angle_to_quaternion(poses)
+        + rng.normal(0, np.radians(3) / 2, (*poses.shape[:2], 4))
+    )
     noisy_t = transl + rng.normal(0, [0.01, 0.01, 0.06], transl.shape)
     noisy = seq(times, noisy_q, noisy_t)
     clean = seq(times, poses, transl)
     acc_true_r = accel(times, np.degrees(poses))
     acc_true_t = accel(times, transl)
     print(f"\n{label}: {len(times)} frames over {times[-1]:.1f} s")
-    print(f"{'preset':<7} {'rot accel err':>14} {'transl accel err':>17} {'depth accel err':>16} "
-          f"{'rot err':>8} {'xy err':>7} {'z err':>6} {'lag':>6} {'cost':>7}")
-    print(f"{'':<7} {'deg/s^2':>14} {'m/s^2':>17} {'m/s^2':>16} {'deg':>8} {'cm':>7} {'cm':>6} "
-          f"{'ms':>6} {'ms':>7}")
+    print(
+        f"{'preset':<7} {'rot accel err':>14} {'transl accel err':>17} {'depth accel err':>16} "
+        f"{'rot err':>8} {'xy err':>7} {'z err':>6} {'lag':>6} {'cost':>7}"
+    )
+    print(
+        f"{'':<7} {'deg/s^2':>14} {'m/s^2':>17} {'m/s^2':>16} {'deg':>8} {'cm':>7} {'cm':>6} "
+        f"{'ms':>6} {'ms':>7}"
+    )
     for name in PRESETS:
         t0 = time.perf_counter()
         out = smooth_sequence(noisy, name)
@@ -102,8 +121,10 @@ def run(times: np.ndarray, label: str, seed: int) -> None:
         z = np.abs(out.transl[:, 2] - transl[:, 2]).mean() * 100
         smooth_clean = smooth_sequence(clean, name)
         lag = lag_ms(times, smooth_clean.transl[:, 1], transl[:, 1])
-        print(f"{name:<7} {acc_r:14.0f} {acc_t:17.2f} {acc_z:16.2f} {rerr:8.2f} {xy:7.2f} {z:6.2f} "
-              f"{lag:6.0f} {cost:7.1f}")
+        print(
+            f"{name:<7} {acc_r:14.0f} {acc_t:17.2f} {acc_z:16.2f} {rerr:8.2f} {xy:7.2f} {z:6.2f} "
+            f"{lag:6.0f} {cost:7.1f}"
+        )
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ import sys
 import time
 import traceback
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, ClassVar
 
 import typer
 from rich.console import Console
@@ -79,7 +79,12 @@ def _version_callback(value: bool) -> None:
 class RichProgress:
     """Progress callback drawing one bar per pipeline stage (rate and ETA) on stderr."""
 
-    _UNITS = {"decode": "frames", "detect": "frames", "regress": "crops", "videos": "videos"}
+    _UNITS: ClassVar[dict[str, str]] = {
+        "decode": "frames",
+        "detect": "frames",
+        "regress": "crops",
+        "videos": "videos",
+    }
 
     def __init__(self, console: Console, enabled: bool) -> None:
         self.enabled = enabled
@@ -132,8 +137,10 @@ def cliffmocap(
     out: Annotated[
         list[Path],
         typer.Option(
-            "--out", "-o",
-            help="Output file; its suffix picks the format (.glb .bvh .npz .fbx). Repeat for several "
+            "--out",
+            "-o",
+            help="Output file; its suffix picks the format (.glb .bvh .npz .fbx). "
+            "Repeat for several "
             "formats. With several inputs or a folder: an output folder (layout kept).",
         ),
     ],
@@ -147,7 +154,9 @@ def cliffmocap(
     ] = None,
     smpl: Annotated[
         Path | None,
-        typer.Option(help="SMPL model (.pkl or .npz); default: SMPL_NEUTRAL.pkl in CLIFFMOCAP_HOME."),
+        typer.Option(
+            help="SMPL model (.pkl or .npz); default: SMPL_NEUTRAL.pkl in CLIFFMOCAP_HOME."
+        ),
     ] = None,
     detector: Annotated[
         str | None,
@@ -155,14 +164,20 @@ def cliffmocap(
     ] = None,
     boxes: Annotated[
         Path | None,
-        typer.Option(help="Box file (JSON or MOTChallenge txt) used instead of the detector; for "
-                     "several videos a folder of box files named <video stem>.txt or .json."),
+        typer.Option(
+            help="Box file (JSON or MOTChallenge txt) used instead of the detector; for "
+            "several videos a folder of box files named <video stem>.txt or .json."
+        ),
     ] = None,
     smooth: Annotated[
         Smooth, typer.Option(help="Temporal smoothing of pose and translation.")
     ] = Smooth.medium,
-    device: Annotated[str, typer.Option(help="auto (CUDA when present), cpu, cuda or cuda:N.")] = "auto",
-    batch_size: Annotated[int, typer.Option(min=1, help="Person crops per CLIFF forward pass.")] = 32,
+    device: Annotated[
+        str, typer.Option(help="auto (CUDA when present), cpu, cuda or cuda:N.")
+    ] = "auto",
+    batch_size: Annotated[
+        int, typer.Option(min=1, help="Person crops per CLIFF forward pass.")
+    ] = 32,
     precision: Annotated[
         Precision, typer.Option(help="auto (bf16 on CUDA, fp32 on CPU), fp32, bf16 or fp16.")
     ] = Precision.auto,
@@ -200,7 +215,10 @@ def cliffmocap(
     version: Annotated[
         bool,
         typer.Option(
-            "--version", callback=_version_callback, is_eager=True, help="Print the version and exit."
+            "--version",
+            callback=_version_callback,
+            is_eager=True,
+            help="Print the version and exit.",
         ),
     ] = False,
 ) -> None:
@@ -212,17 +230,38 @@ def cliffmocap(
         if address is not None and engine is not Engine.ray:
             raise UsageError("--address needs --engine ray.")
         config = PipelineConfig(
-            checkpoint=checkpoint, smpl_model=smpl, detector=detector, boxes=boxes,
-            smooth=smooth.value, device=device, batch_size=batch_size,
-            precision=precision.value, fov=fov, focal=focal, max_people=max_people,
+            checkpoint=checkpoint,
+            smpl_model=smpl,
+            detector=detector,
+            boxes=boxes,
+            smooth=smooth.value,
+            device=device,
+            batch_size=batch_size,
+            precision=precision.value,
+            fov=fov,
+            focal=focal,
+            max_people=max_people,
             det_conf=det_conf,
         )
-        code = _run(inputs, out, out_format, config, engine, address, workers, timeout,
-                    overwrite, quiet, err)
+        code = _run(
+            inputs,
+            out,
+            out_format,
+            config,
+            engine,
+            address,
+            workers,
+            timeout,
+            overwrite,
+            quiet,
+            err,
+        )
     except MocapError as e:
         raise _fail(err, str(e), e.exit_code, debug) from None
     except KeyboardInterrupt:
-        raise _fail(err, "interrupted; no partial outputs were left.", EXIT_INTERRUPTED, debug) from None
+        raise _fail(
+            err, "interrupted; no partial outputs were left.", EXIT_INTERRUPTED, debug
+        ) from None
     except Exception as e:  # anything else is a bug: one line unless --debug
         msg = f"internal error ({type(e).__name__}: {e}); rerun with --debug for the traceback."
         raise _fail(err, msg, EXIT_FAILED, debug) from None
@@ -230,9 +269,17 @@ def cliffmocap(
 
 
 def _run(
-    inputs: list[Path], outs: list[Path], out_format: str | None, config: PipelineConfig,
-    engine: Engine, address: str | None, workers: int, timeout: float, overwrite: bool,
-    quiet: bool, err: Console,
+    inputs: list[Path],
+    outs: list[Path],
+    out_format: str | None,
+    config: PipelineConfig,
+    engine: Engine,
+    address: str | None,
+    workers: int,
+    timeout: float,
+    overwrite: bool,
+    quiet: bool,
+    err: Console,
 ) -> int:
     from mocap import batch, pipeline
 
@@ -249,8 +296,14 @@ def _run(
 
     with RichProgress(err, show) as bars:
         result = batch.run_batch(
-            plan, config, engine=engine.value, address=address, workers=workers,
-            timeout_s=timeout, overwrite=overwrite, progress=bars,
+            plan,
+            config,
+            engine=engine.value,
+            address=address,
+            workers=workers,
+            timeout_s=timeout,
+            overwrite=overwrite,
+            progress=bars,
         )
     _print_batch_summary(result)
     return EXIT_OK if result.ok else EXIT_FAILED
@@ -275,8 +328,11 @@ def _print_batch_summary(result: BatchResult) -> None:
             typer.echo(f"failed: {job.input}: {job.error}")
     typer.echo(f"report: {result.report_json} and {result.report_csv}")
     if not result.ok:
-        typer.echo(f"error: {counts.get('failed', 0)} of {len(result.jobs)} videos failed "
-                   f"(see {result.report_json}).", err=True)
+        typer.echo(
+            f"error: {counts.get('failed', 0)} of {len(result.jobs)} videos failed "
+            f"(see {result.report_json}).",
+            err=True,
+        )
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -22,7 +22,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -56,7 +56,8 @@ log = logging.getLogger(__name__)
 
 #: Decoded chunks waiting for the compute thread; bounds decode memory to (depth + 2) chunks.
 PREFETCH_DEPTH = 2
-#: Share of the highest and of the lowest per-frame betas ignored when consolidating a person's shape.
+#: Share of the highest and of the lowest per-frame betas ignored when consolidating a
+#: person's shape.
 BETAS_TRIM = 0.2
 
 
@@ -166,7 +167,9 @@ _WHERE = {
 }
 
 
-def _missing(kind: str, label: str, path: Path, flag: str, model_dir: Path) -> ModelFileNotFoundError:
+def _missing(
+    kind: str, label: str, path: Path, flag: str, model_dir: Path
+) -> ModelFileNotFoundError:
     return ModelFileNotFoundError(
         f"{label} not found: {path}. {_WHERE[kind][0].upper()}{_WHERE[kind][1:]}, then put it in "
         f"{model_dir} (or set CLIFFMOCAP_HOME) or pass {flag} PATH.",
@@ -255,8 +258,9 @@ def run(
     if not people:
         raise NoPeopleFoundError(
             f"no people found in {path} ({streamed.num_detections} detections on "
-            f"{streamed.frames_with_people} of {len(streamed.frame_times)} frames, none tracked for "
-            f"{config.min_track_s} s or more). Try a lower --det-conf, or give boxes with --boxes FILE."
+            f"{streamed.frames_with_people} of {len(streamed.frame_times)} frames, none tracked "
+            f"for {config.min_track_s} s or more). Try a lower --det-conf, or give boxes with "
+            "--boxes FILE."
         )
     from mocap.smoothing import smooth_sequence
 
@@ -288,8 +292,12 @@ class _Streamed:
 
 
 def _stream(
-    source: VideoSource, info: VideoInfo, config: PipelineConfig, stages: Stages,
-    camera: CameraIntrinsics, clock: StageClock,
+    source: VideoSource,
+    info: VideoInfo,
+    config: PipelineConfig,
+    stages: Stages,
+    camera: CameraIntrinsics,
+    clock: StageClock,
 ) -> _Streamed:
     tracker = stages.make_tracker(info)
     table = DetectionTable()
@@ -310,7 +318,9 @@ def _stream(
             pred = stages.regressor(take_crops(crops, slice(0, take)))
             table.add(frames[:take], dets[:take], pred)
             rest = slice(take, None)
-            pending = [(frames[rest], dets[rest], take_crops(crops, rest))] if take < len(crops) else []
+            pending = (
+                [(frames[rest], dets[rest], take_crops(crops, rest))] if take < len(crops) else []
+            )
             n_pending = len(crops) - take
             clock.add("regress", time.perf_counter() - t0, len(table), None)
         return n_pending
@@ -322,7 +332,7 @@ def _stream(
             clock.add("decode", decode_s, n_frames, total)
             t0 = time.perf_counter()
             detections = stages.detector.detect(batch)
-            for image, det in zip(batch.images, detections):
+            for image, det in zip(batch.images, detections, strict=True):
                 tracker.update(det)
                 if len(det) == 0:
                     continue
@@ -363,10 +373,8 @@ class _Prefetcher:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         while self._thread.is_alive():
-            try:
+            with suppress(queue.Empty):
                 self._queue.get(timeout=0.05)
-            except queue.Empty:
-                pass
         self._thread.join(timeout=1.0)
 
     def _put(self, item: Any) -> bool:
@@ -431,28 +439,44 @@ class DetectionTable:
         self._index = {(int(f), int(d)): i for i, (f, d) in enumerate(keys)}
         fields = ("global_orient", "body_pose", "betas", "cam_crop", "transl")
         if self._parts:
-            self._rows = CropPrediction(*(np.concatenate(
-                [np.asarray(getattr(p, f), np.float64) for p in self._parts]) for f in fields))
+            self._rows = CropPrediction(
+                *(
+                    np.concatenate([np.asarray(getattr(p, f), np.float64) for p in self._parts])
+                    for f in fields
+                )
+            )
         else:
-            self._rows = CropPrediction(np.zeros((0, 3)), np.zeros((0, 23, 3)), np.zeros((0, 10)),
-                                        np.zeros((0, 3)), np.zeros((0, 3)))
+            self._rows = CropPrediction(
+                np.zeros((0, 3)),
+                np.zeros((0, 23, 3)),
+                np.zeros((0, 10)),
+                np.zeros((0, 3)),
+                np.zeros((0, 3)),
+            )
         self._keys, self._parts = [np.asarray(keys)], [self._rows]
 
-    def lookup(self, frames: np.ndarray, det_index: np.ndarray) -> tuple[np.ndarray, CropPrediction]:
+    def lookup(
+        self, frames: np.ndarray, det_index: np.ndarray
+    ) -> tuple[np.ndarray, CropPrediction]:
         """Rows for (frame, det index) pairs: (found (T,) bool, predictions for the found rows)."""
         if self._index is None:
             self._build()
         assert self._index is not None and self._rows is not None  # for type checkers
-        rows = np.array([self._index.get((int(f), int(d)), -1) for f, d in zip(frames, det_index)],
-                        dtype=np.int64)
+        rows = np.array(
+            [self._index.get((int(f), int(d)), -1) for f, d in zip(frames, det_index, strict=True)],
+            dtype=np.int64,
+        )
         found = rows >= 0
         r = rows[found]
         p = self._rows
-        return found, CropPrediction(p.global_orient[r], p.body_pose[r], p.betas[r], p.cam_crop[r],
-                                     p.transl[r])
+        return found, CropPrediction(
+            p.global_orient[r], p.body_pose[r], p.betas[r], p.cam_crop[r], p.transl[r]
+        )
 
 
-def assemble_people(tracks: list[Track], table: DetectionTable, frame_times: np.ndarray) -> list[SmplSequence]:
+def assemble_people(
+    tracks: list[Track], table: DetectionTable, frame_times: np.ndarray
+) -> list[SmplSequence]:
     """One ``SmplSequence`` per track: observed rows from ``table``, filled rows interpolated.
 
     Rows are observed where the track observed a detection that has a CLIFF result; every other
@@ -462,8 +486,11 @@ def assemble_people(tracks: list[Track], table: DetectionTable, frame_times: np.
     """
     people = []
     for track in sorted(tracks, key=lambda t: t.track_id):
-        det_index = (track.detection_index if track.detection_index is not None
-                     else np.full(len(track), -1, np.int64))
+        det_index = (
+            track.detection_index
+            if track.detection_index is not None
+            else np.full(len(track), -1, np.int64)
+        )
         candidate = track.observed & (det_index >= 0)
         found, pred = table.lookup(track.frames[candidate], det_index[candidate])
         observed = np.zeros(len(track), bool)
@@ -476,12 +503,22 @@ def assemble_people(tracks: list[Track], table: DetectionTable, frame_times: np.
         transl = _interp_linear(times, observed, pred.transl)
         frame_betas = _interp_linear(times, observed, pred.betas)
         cam_crop = _interp_linear(times, observed, pred.cam_crop)
-        people.append(SmplSequence(
-            track_id=int(track.track_id), frames=track.frames, times=times,
-            global_orient=poses[:, 0], body_pose=poses[:, 1:], betas=consolidate_betas(pred.betas),
-            transl=transl, observed=observed, boxes=track.boxes,
-            scores=np.where(observed, track.scores, 0.0), frame_betas=frame_betas, cam_crop=cam_crop,
-        ))
+        people.append(
+            SmplSequence(
+                track_id=int(track.track_id),
+                frames=track.frames,
+                times=times,
+                global_orient=poses[:, 0],
+                body_pose=poses[:, 1:],
+                betas=consolidate_betas(pred.betas),
+                transl=transl,
+                observed=observed,
+                boxes=track.boxes,
+                scores=np.where(observed, track.scores, 0.0),
+                frame_betas=frame_betas,
+                cam_crop=cam_crop,
+            )
+        )
     return people
 
 
@@ -499,7 +536,9 @@ def consolidate_betas(frame_betas: np.ndarray) -> np.ndarray:
     return fb[cut : len(fb) - cut].mean(axis=0)
 
 
-def _neighbours(times: np.ndarray, observed: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _neighbours(
+    times: np.ndarray, observed: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For every row: index (into observed rows) of the previous and next observed row, and the
     interpolation weight of the next one (0 on observed rows and beyond the ends)."""
     t_obs = times[observed]
@@ -520,8 +559,9 @@ def _interp_linear(times: np.ndarray, observed: np.ndarray, values: np.ndarray) 
 
 
 def _interp_rotations(times: np.ndarray, observed: np.ndarray, rotvecs: np.ndarray) -> np.ndarray:
-    """(T, J, 3) axis-angle: observed rows copied, the others slerped between observed neighbours."""
-    out = np.empty((len(times),) + rotvecs.shape[1:], np.float64)
+    """(T, J, 3) axis-angle: observed rows copied, the others slerped between observed
+    neighbours."""
+    out = np.empty((len(times), *rotvecs.shape[1:]), np.float64)
     out[observed] = rotvecs
     if observed.all():
         return out
@@ -562,8 +602,13 @@ class _CliffStage:
     def __call__(self, crops: Crops) -> CropPrediction:
         r = self._regressor(crops)
         aa = np.asarray(r.pose_aa, np.float64)
-        return CropPrediction(aa[:, 0], aa[:, 1:], np.asarray(r.betas, np.float64),
-                              np.asarray(r.cam_crop, np.float64), np.asarray(r.transl, np.float64))
+        return CropPrediction(
+            aa[:, 0],
+            aa[:, 1:],
+            np.asarray(r.betas, np.float64),
+            np.asarray(r.cam_crop, np.float64),
+            np.asarray(r.transl, np.float64),
+        )
 
 
 def load_stages(config: PipelineConfig) -> Stages:
@@ -580,25 +625,36 @@ def load_stages(config: PipelineConfig) -> Stages:
     import functools
 
     import mocap
-    from mocap import body, crop, detect, regress, track, video, weights
+    from mocap import body, crop, detect, regress, video, weights
 
     smpl = body.load_body_model(files.smpl)
     model = weights.load_cliff(files.checkpoint, device="cpu")
-    regressor = regress.CliffRegressor(model, device=config.device, precision=config.precision,
-                                       batch_size=config.batch_size)
+    regressor = regress.CliffRegressor(
+        model, device=config.device, precision=config.precision, batch_size=config.batch_size
+    )
     box_folder = config.boxes is not None and Path(config.boxes).is_dir()
-    detector = None if box_folder else detect.make_detector(
-        config if files.detector is None else config.with_(detector=files.detector))
+    detector = (
+        None
+        if box_folder
+        else detect.make_detector(
+            config if files.detector is None else config.with_(detector=files.detector)
+        )
+    )
     return Stages(
-        open_video=functools.partial(video.open_video, decoder=config.decoder,
-                                     chunk_frames=config.chunk_frames),
+        open_video=functools.partial(
+            video.open_video, decoder=config.decoder, chunk_frames=config.chunk_frames
+        ),
         detector=detector,
         make_tracker=functools.partial(_make_tracker, config),
         cropper=crop.prepare_crops,
         regressor=_CliffStage(regressor),
         body=smpl.data,
-        provenance=Provenance(variant=model.variant, checkpoint_sha256=model.checkpoint_sha256,
-                              version=mocap.__version__, smpl_model=files.smpl.name),
+        provenance=Provenance(
+            variant=model.variant,
+            checkpoint_sha256=model.checkpoint_sha256,
+            version=mocap.__version__,
+            smpl_model=files.smpl.name,
+        ),
         detector_for=functools.partial(box_file_for, Path(config.boxes)) if box_folder else None,
     )
 
@@ -615,8 +671,10 @@ def box_file_for(folder: Path, video: Path) -> PersonDetector:
         candidate = folder / f"{video.stem}{suffix}"
         if candidate.is_file():
             return BoxFileDetector(candidate)
-    raise BoxFileError(f"no box file for {video} in {folder}: expected {video.stem}.txt "
-                       f"(MOTChallenge) or {video.stem}.json.")
+    raise BoxFileError(
+        f"no box file for {video} in {folder}: expected {video.stem}.txt "
+        f"(MOTChallenge) or {video.stem}.json."
+    )
 
 
 def _make_tracker(config: PipelineConfig, info: VideoInfo) -> OnlineTracker:

@@ -62,7 +62,9 @@ class SmoothingParams:
     def __post_init__(self) -> None:
         for name in ("rotation_sigma_s", "translation_sigma_s", "depth_sigma_s"):
             if not getattr(self, name) >= 0:
-                raise UsageError(f"smoothing {name} must be >= 0 seconds, got {getattr(self, name)}.")
+                raise UsageError(
+                    f"smoothing {name} must be >= 0 seconds, got {getattr(self, name)}."
+                )
 
 
 PRESETS: dict[str, SmoothingParams | None] = {

@@ -41,6 +41,9 @@ def process_video(
     written = write_outputs(motion, job.outputs, overwrite=overwrite)
     record(ProgressEvent("export", len(job.outputs), len(job.outputs), time.perf_counter() - t0))
     return VideoSummary(
-        input=job.input, people=len(motion.people), frames=motion.num_frames, outputs=written,
+        input=job.input,
+        people=len(motion.people),
+        frames=motion.num_frames,
+        outputs=written,
         stage_s=dict(seconds),
     )

@@ -29,11 +29,13 @@ MAX_ATTEMPTS = 2
 ResultCallback = Callable[[Job, JobResult], None]
 
 
-def _worker_main(conn: Connection, config: PipelineConfig, overwrite: bool,
-                 factory: StagesFactory) -> None:
+def _worker_main(
+    conn: Connection, config: PipelineConfig, overwrite: bool, factory: StagesFactory
+) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C means
     try:
         stages = factory(config)
+        import exporters  # noqa: F401  (loaded before the deadline clock starts, like the models)
     except Exception as e:
         conn.send({"fatal": str(e), "error_type": type(e).__name__})
         return
@@ -64,8 +66,14 @@ def _to_result(d: dict[str, Any]) -> JobResult:
 
 
 def run_local(
-    jobs: list[Job], config: PipelineConfig, *, workers: int, timeout_s: float, overwrite: bool,
-    on_result: ResultCallback, factory: StagesFactory,
+    jobs: list[Job],
+    config: PipelineConfig,
+    *,
+    workers: int,
+    timeout_s: float,
+    overwrite: bool,
+    on_result: ResultCallback,
+    factory: StagesFactory,
 ) -> None:
     """Process ``jobs`` in ``workers`` processes; ``on_result`` is called once per job."""
     ctx = mp.get_context("spawn")
@@ -75,8 +83,12 @@ def run_local(
 
     def start() -> _Slot:
         parent, child = ctx.Pipe()
-        proc = ctx.Process(target=_worker_main, args=(child, config, overwrite, factory),
-                           name="cliffmocap-worker", daemon=True)
+        proc = ctx.Process(
+            target=_worker_main,
+            args=(child, config, overwrite, factory),
+            name="cliffmocap-worker",
+            daemon=True,
+        )
         proc.start()
         child.close()
         return _Slot(proc, parent)
@@ -129,28 +141,50 @@ def run_local(
                         if n < MAX_ATTEMPTS:
                             todo.appendleft(job)
                         else:
-                            on_result(job, JobResult(
-                                str(job.input), "failed", time.monotonic() - s.started,
-                                error=f"the worker process died (exit code {code}) on this video "
-                                      f"{n} times; it may crash the decoder or run out of memory.",
-                                error_type="WorkerCrashed", attempts=n))
+                            on_result(
+                                job,
+                                JobResult(
+                                    str(job.input),
+                                    "failed",
+                                    time.monotonic() - s.started,
+                                    error=f"the worker process died (exit code {code}) on this "
+                                    f"video "
+                                    f"{n} times; it may crash the decoder or run out of memory.",
+                                    error_type="WorkerCrashed",
+                                    attempts=n,
+                                ),
+                            )
                     s.job = None
                     slots[i] = start()
                 elif s.job is not None and time.monotonic() - s.started > timeout_s:
                     job, elapsed = s.job, time.monotonic() - s.started
                     stop(s)
                     s.job = None
-                    on_result(job, JobResult(
-                        str(job.input), "failed", elapsed,
-                        error=f"timed out after {timeout_s:.0f} s and was stopped; raise --timeout "
-                              "if the video is long, else the file may hang the decoder.",
-                        error_type="Timeout"))
+                    on_result(
+                        job,
+                        JobResult(
+                            str(job.input),
+                            "failed",
+                            elapsed,
+                            error=f"timed out after {timeout_s:.0f} s and was stopped; "
+                            "raise --timeout "
+                            "if the video is long, else the file may hang the decoder.",
+                            error_type="Timeout",
+                        ),
+                    )
                     slots[i] = start()
         if fatal is not None:
             pending = [s.job for s in slots if s.job is not None] + list(todo)
             for job in pending:
-                on_result(job, JobResult(str(job.input), "failed", error=f"could not start: "
-                                         f"{fatal['fatal']}", error_type=fatal["error_type"]))
+                on_result(
+                    job,
+                    JobResult(
+                        str(job.input),
+                        "failed",
+                        error=f"could not start: {fatal['fatal']}",
+                        error_type=fatal["error_type"],
+                    ),
+                )
     finally:
         for s in slots:
             if s.proc.is_alive() and s.job is None and s.ready:

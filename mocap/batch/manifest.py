@@ -32,7 +32,12 @@ def config_hash(config: PipelineConfig) -> str:
         if f.name in _NOT_RESULT_FIELDS:
             continue
         v = getattr(config, f.name)
-        if isinstance(v, Path | str) and f.name in ("checkpoint", "smpl_model", "detector", "boxes"):
+        if isinstance(v, Path | str) and f.name in (
+            "checkpoint",
+            "smpl_model",
+            "detector",
+            "boxes",
+        ):
             p = Path(v)
             v = [str(p.resolve()), *_stat(p)] if p.is_file() else str(v)
         d[f.name] = v if isinstance(v, int | float | str | list | type(None)) else str(v)
@@ -48,8 +53,12 @@ def job_key(job: Job, cfg_hash: str, version: str) -> str:
     """Identity of a job's result: input path, size and mtime, outputs, config hash and version."""
     size, mtime = _stat(job.input) if job.input.is_file() else (-1, -1)
     ident = {
-        "input": str(job.input.resolve()), "size": size, "mtime_ns": mtime,
-        "outputs": [str(o.resolve()) for o in job.outputs], "config": cfg_hash, "version": version,
+        "input": str(job.input.resolve()),
+        "size": size,
+        "mtime_ns": mtime,
+        "outputs": [str(o.resolve()) for o in job.outputs],
+        "config": cfg_hash,
+        "version": version,
     }
     return hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()[:24]
 
@@ -78,8 +87,14 @@ class Manifest:
     def append(self, key: str, config_hash: str, version: str, result: JobResult) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         outputs = {o: os.path.getsize(o) for o in result.outputs if os.path.isfile(o)}
-        rec = {"key": key, "config": config_hash, "version": version, "finished": time.time(),
-               **result.to_dict(), "output_sizes": outputs}
+        rec = {
+            "key": key,
+            "config": config_hash,
+            "version": version,
+            "finished": time.time(),
+            **result.to_dict(),
+            "output_sizes": outputs,
+        }
         line = json.dumps(rec) + "\n"
         with open(self.path, "a", encoding="utf-8") as f:
             f.write(line)

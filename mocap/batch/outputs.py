@@ -24,7 +24,9 @@ def _os_error(e: OSError, target: Path) -> OutputError:
     return OutputError(f"cannot write {target}: {why}.")
 
 
-def write_outputs(motion: MotionSet, outputs: tuple[Path, ...], overwrite: bool = False) -> tuple[Path, ...]:
+def write_outputs(
+    motion: MotionSet, outputs: tuple[Path, ...], overwrite: bool = False
+) -> tuple[Path, ...]:
     """Write ``motion`` to every path in ``outputs`` (the suffix picks the writer).
 
     Each output is first written into a hidden temporary folder in the target folder and then
@@ -56,15 +58,19 @@ def write_outputs(motion: MotionSet, outputs: tuple[Path, ...], overwrite: bool 
             except OSError as e:
                 raise _os_error(e, target) from e
             except MocapError as e:  # the writer's own message names the temp path: name ours
-                raise type(e)(str(e).replace(str(tmp_target), str(target)).replace(str(tmp), str(folder))) from e
+                raise type(e)(
+                    str(e).replace(str(tmp_target), str(target)).replace(str(tmp), str(folder))
+                ) from e
             produced = sorted(p for p in tmp.iterdir() if p.is_file())
             finals = [folder / p.name for p in produced]
             if not overwrite:
                 for f in finals:
                     if f.exists():
-                        raise OutputExistsError(f"output exists: {f}; pass --overwrite to replace it.")
+                        raise OutputExistsError(
+                            f"output exists: {f}; pass --overwrite to replace it."
+                        )
             try:
-                for p, f in zip(produced, finals):
+                for p, f in zip(produced, finals, strict=False):
                     os.replace(p, f)
             except OSError as e:
                 raise _os_error(e, target) from e
@@ -85,7 +91,7 @@ def remove_stale_temp(folder: Path, pid: int | None = None) -> None:
         return
     for p in folder.glob(f"{TEMP_PREFIX}*"):
         try:
-            owner = int(p.name[len(TEMP_PREFIX):].split("-", 1)[0])
+            owner = int(p.name[len(TEMP_PREFIX) :].split("-", 1)[0])
         except ValueError:
             continue
         if (pid is not None and owner == pid) or (pid is None and not _alive(owner)):

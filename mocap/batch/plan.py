@@ -5,14 +5,35 @@ from __future__ import annotations
 from pathlib import Path
 
 from mocap.batch.types import Job, Plan
-from mocap.errors import InputError, OutputExistsError, UnsupportedFormatError, UsageError, VideoError
+from mocap.errors import (
+    InputError,
+    OutputExistsError,
+    UnsupportedFormatError,
+    UsageError,
+    VideoError,
+)
 
 #: Suffixes (lower case) searched for in input folders. Files given by name are tried whatever
 #: their suffix: the decoder decides.
-VIDEO_SUFFIXES = frozenset({
-    ".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".mpg", ".mpeg", ".ts", ".mts", ".m2ts",
-    ".wmv", ".flv", ".3gp", ".ogv",
-})
+VIDEO_SUFFIXES = frozenset(
+    {
+        ".mp4",
+        ".m4v",
+        ".mov",
+        ".mkv",
+        ".webm",
+        ".avi",
+        ".mpg",
+        ".mpeg",
+        ".ts",
+        ".mts",
+        ".m2ts",
+        ".wmv",
+        ".flv",
+        ".3gp",
+        ".ogv",
+    }
+)
 DEFAULT_BATCH_FORMATS = ("glb",)
 
 
@@ -69,7 +90,9 @@ def plan_jobs(
 
 def _plan_single(video: Path, outs: list[Path], out_format: str | None, overwrite: bool) -> Plan:
     if out_format is not None:
-        raise UsageError("--out-format is for folder outputs; the suffix of --out picks the format.")
+        raise UsageError(
+            "--out-format is for folder outputs; the suffix of --out picks the format."
+        )
     if not video.exists():
         raise VideoError(f"input video not found: {video}; check the path.")
     for o in outs:
@@ -87,8 +110,10 @@ def _plan_single(video: Path, outs: list[Path], out_format: str | None, overwrit
 
 
 def _formats(out_format: str | None) -> tuple[str, ...]:
-    names = DEFAULT_BATCH_FORMATS if out_format is None else tuple(
-        f.strip().lower().lstrip(".") for f in out_format.split(",") if f.strip()
+    names = (
+        DEFAULT_BATCH_FORMATS
+        if out_format is None
+        else tuple(f.strip().lower().lstrip(".") for f in out_format.split(",") if f.strip())
     )
     if not names:
         raise UsageError("--out-format is empty: give formats such as glb,npz.")
@@ -122,8 +147,13 @@ def _plan_batch(inputs: list[Path], out_dir: Path, out_format: str | None) -> Pl
         if item.is_dir():
             videos = _find_videos(item, out_resolved)
             if not videos:
-                rejected.append((item, f"no videos found in folder (suffixes: "
-                                       f"{', '.join(sorted(VIDEO_SUFFIXES))})"))
+                rejected.append(
+                    (
+                        item,
+                        f"no videos found in folder (suffixes: "
+                        f"{', '.join(sorted(VIDEO_SUFFIXES))})",
+                    )
+                )
             candidates.extend((v, v.relative_to(item)) for v in videos)
         elif item.exists():
             candidates.append((item, Path(item.name)))

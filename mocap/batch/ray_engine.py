@@ -11,6 +11,7 @@ records cross the object store; frames never do.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import Any
 
@@ -38,22 +39,35 @@ class _StartTimes:
         return dict(self.starts)
 
 
-def _process(job: Job, config: PipelineConfig, overwrite: bool, factory: StagesFactory,
-             clock: Any, key: int) -> dict[str, Any]:
+def _process(
+    job: Job, config: PipelineConfig, overwrite: bool, factory: StagesFactory, clock: Any, key: int
+) -> dict[str, Any]:
     t0 = time.perf_counter()
     try:
         stages = factory(config)
         import exporters  # noqa: F401  (imported before the clock starts, like the models)
     except Exception as e:
-        return JobResult(str(job.input), "failed", time.perf_counter() - t0,
-                         error=f"could not load the models: {e}", error_type=type(e).__name__).to_dict()
+        return JobResult(
+            str(job.input),
+            "failed",
+            time.perf_counter() - t0,
+            error=f"could not load the models: {e}",
+            error_type=type(e).__name__,
+        ).to_dict()
     clock.mark.remote(key)  # the deadline covers the video, not worker start-up and model loading
     return run_job(job, config, stages, overwrite).to_dict()
 
 
 def run_ray(
-    jobs: list[Job], config: PipelineConfig, *, address: str | None, workers: int, timeout_s: float,
-    overwrite: bool, on_result: ResultCallback, factory: StagesFactory,
+    jobs: list[Job],
+    config: PipelineConfig,
+    *,
+    address: str | None,
+    workers: int,
+    timeout_s: float,
+    overwrite: bool,
+    on_result: ResultCallback,
+    factory: StagesFactory,
 ) -> None:
     """Process ``jobs`` as Ray tasks, at most ``workers`` (or one per GPU) at a time."""
     try:
@@ -88,9 +102,14 @@ def run_ray(
                     d["outputs"] = tuple(d.get("outputs", ()))
                     result = JobResult(**d)
                 except (RayError, GetTimeoutError) as e:
-                    result = JobResult(str(job.input), "failed", time.time() - t0,
-                                       error=f"the Ray task failed after {MAX_RETRIES} retries: "
-                                             f"{type(e).__name__}", error_type=type(e).__name__)
+                    result = JobResult(
+                        str(job.input),
+                        "failed",
+                        time.time() - t0,
+                        error=f"the Ray task failed after {MAX_RETRIES} retries: "
+                        f"{type(e).__name__}",
+                        error_type=type(e).__name__,
+                    )
                 on_result(job, result)
             starts = ray.get(clock.get.remote(), timeout=30)
             now = time.time()
@@ -98,18 +117,22 @@ def run_ray(
                 t0 = starts.get(key, now)
                 if now - t0 > timeout_s:
                     ray.cancel(ref, force=True)
-                    try:
+                    with contextlib.suppress(TaskCancelledError, RayError, GetTimeoutError):
                         ray.get(ref, timeout=10)
-                    except (TaskCancelledError, RayError, GetTimeoutError):
-                        pass
                     running.pop(ref)
                     for folder in {o.parent for o in job.outputs}:
                         remove_stale_temp(folder)
-                    on_result(job, JobResult(
-                        str(job.input), "failed", now - t0,
-                        error=f"timed out after {timeout_s:.0f} s and was cancelled; raise "
-                              "--timeout if the video is long, else the file may hang the decoder.",
-                        error_type="Timeout"))
+                    on_result(
+                        job,
+                        JobResult(
+                            str(job.input),
+                            "failed",
+                            now - t0,
+                            error=f"timed out after {timeout_s:.0f} s and was cancelled; raise "
+                            "--timeout if the video is long, else the file may hang the decoder.",
+                            error_type="Timeout",
+                        ),
+                    )
     finally:
         if started_here:
             ray.shutdown()

@@ -11,8 +11,17 @@ from pathlib import Path
 
 from mocap.batch.types import JobResult
 
-_COLUMNS = ("input", "status", "seconds", "people", "frames", "outputs", "error", "error_type",
-            "attempts")
+_COLUMNS = (
+    "input",
+    "status",
+    "seconds",
+    "people",
+    "frames",
+    "outputs",
+    "error",
+    "error_type",
+    "attempts",
+)
 
 
 def _atomic_write(path: Path, text: str) -> None:
@@ -21,7 +30,9 @@ def _atomic_write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def write_report(out_dir: Path, results: list[JobResult], meta: dict[str, object]) -> tuple[Path, Path]:
+def write_report(
+    out_dir: Path, results: list[JobResult], meta: dict[str, object]
+) -> tuple[Path, Path]:
     """Write ``cliffmocap-report-<UTC time>.json`` and ``.csv`` into ``out_dir``.
 
     Returns:

@@ -6,11 +6,11 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from mocap.batch import worker
 from mocap.batch.manifest import Manifest, config_hash, is_done, job_key
 from mocap.batch.outputs import remove_stale_temp
 from mocap.batch.report import write_report
 from mocap.batch.types import BatchResult, Job, JobResult, Plan
-from mocap.batch import worker
 from mocap.batch.worker import StagesFactory
 from mocap.config import PipelineConfig
 from mocap.errors import OutputError, UsageError
@@ -53,18 +53,24 @@ def run_batch(
     import mocap
 
     factory = stages_factory or worker.default_stages_factory
-    if (config.boxes is not None and not Path(config.boxes).is_dir()
-            and len(plan.jobs) + len(plan.rejected) > 1):
-        raise UsageError("--boxes FILE gives the boxes of one video; with several inputs pass a "
-                         "folder of box files named after the videos (<stem>.txt or .json).")
+    if (
+        config.boxes is not None
+        and not Path(config.boxes).is_dir()
+        and len(plan.jobs) + len(plan.rejected) > 1
+    ):
+        raise UsageError(
+            "--boxes FILE gives the boxes of one video; with several inputs pass a "
+            "folder of box files named after the videos (<stem>.txt or .json)."
+        )
     if engine not in ("local", "ray"):
         raise UsageError(f"unknown engine {engine!r}: use local or ray.")
     out_dir = plan.out_dir or Path(".")
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise OutputError(f"cannot create the output folder {out_dir}: {e.strerror}; choose "
-                          "another --out.") from e
+        raise OutputError(
+            f"cannot create the output folder {out_dir}: {e.strerror}; choose another --out."
+        ) from e
     version = mocap.__version__
     cfg = config_hash(config)
     manifest = Manifest(out_dir)
@@ -79,13 +85,21 @@ def run_batch(
             todo.append(job)
             continue
         if is_done(done_records.get(keys[i])):
-            results[i] = JobResult(str(job.input), "skipped", error="done in an earlier run",
-                                   outputs=tuple(str(o) for o in job.outputs))
+            results[i] = JobResult(
+                str(job.input),
+                "skipped",
+                error="done in an earlier run",
+                outputs=tuple(str(o) for o in job.outputs),
+            )
             continue
         missing = tuple(o for o in job.outputs if not o.exists())
         if not missing:
-            results[i] = JobResult(str(job.input), "skipped", error="outputs exist (--overwrite "
-                                   "replaces them)", outputs=tuple(str(o) for o in job.outputs))
+            results[i] = JobResult(
+                str(job.input),
+                "skipped",
+                error="outputs exist (--overwrite replaces them)",
+                outputs=tuple(str(o) for o in job.outputs),
+            )
             continue
         todo.append(replace(job, outputs=missing) if len(missing) < len(job.outputs) else job)
     for folder in {o.parent for job in todo for o in job.outputs}:
@@ -111,20 +125,51 @@ def run_batch(
             if engine == "ray":
                 from mocap.batch.ray_engine import run_ray
 
-                run_ray(todo, config, address=address, workers=workers, timeout_s=timeout_s,
-                        overwrite=overwrite, on_result=on_result, factory=factory)
+                run_ray(
+                    todo,
+                    config,
+                    address=address,
+                    workers=workers,
+                    timeout_s=timeout_s,
+                    overwrite=overwrite,
+                    on_result=on_result,
+                    factory=factory,
+                )
             else:
                 from mocap.batch.local import run_local
 
-                run_local(todo, config, workers=workers, timeout_s=timeout_s, overwrite=overwrite,
-                          on_result=on_result, factory=factory)
+                run_local(
+                    todo,
+                    config,
+                    workers=workers,
+                    timeout_s=timeout_s,
+                    overwrite=overwrite,
+                    on_result=on_result,
+                    factory=factory,
+                )
     finally:
-        final = [results.get(i, JobResult(str(j.input), "failed", error="not run: the batch was "
-                                          "interrupted", error_type="Interrupted"))
-                 for i, j in enumerate(order)]
-        final += [JobResult(str(p), "failed", error=why, error_type="InputError")
-                  for p, why in plan.rejected]
-        meta = {"version": version, "config": cfg, "engine": engine, "out_dir": str(out_dir),
-                "seconds": round(time.perf_counter() - start, 3)}
+        final = [
+            results.get(
+                i,
+                JobResult(
+                    str(j.input),
+                    "failed",
+                    error="not run: the batch was interrupted",
+                    error_type="Interrupted",
+                ),
+            )
+            for i, j in enumerate(order)
+        ]
+        final += [
+            JobResult(str(p), "failed", error=why, error_type="InputError")
+            for p, why in plan.rejected
+        ]
+        meta = {
+            "version": version,
+            "config": cfg,
+            "engine": engine,
+            "out_dir": str(out_dir),
+            "seconds": round(time.perf_counter() - start, 3),
+        }
         report_json, report_csv = write_report(out_dir, final, meta)
     return BatchResult(tuple(final), report_json, report_csv)

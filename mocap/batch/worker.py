@@ -35,13 +35,27 @@ def run_job(job: Job, config: PipelineConfig, stages: Stages | None, overwrite: 
     try:
         summary = process_video(job, config, overwrite=overwrite, stages=stages)
     except MocapError as e:
-        return JobResult(str(job.input), "failed", time.perf_counter() - t0, error=str(e),
-                         error_type=type(e).__name__)
+        return JobResult(
+            str(job.input),
+            "failed",
+            time.perf_counter() - t0,
+            error=str(e),
+            error_type=type(e).__name__,
+        )
     except Exception as e:  # a bug: keep the traceback's last line for the report
         where = traceback.extract_tb(e.__traceback__)[-1]
-        return JobResult(str(job.input), "failed", time.perf_counter() - t0,
-                         error=f"internal error ({type(e).__name__}: {e}) at "
-                               f"{where.filename}:{where.lineno}",
-                         error_type=type(e).__name__)
-    return JobResult(str(job.input), "ok", time.perf_counter() - t0, people=summary.people,
-                     frames=summary.frames, outputs=tuple(str(p) for p in summary.outputs))
+        return JobResult(
+            str(job.input),
+            "failed",
+            time.perf_counter() - t0,
+            error=f"internal error ({type(e).__name__}: {e}) at {where.filename}:{where.lineno}",
+            error_type=type(e).__name__,
+        )
+    return JobResult(
+        str(job.input),
+        "ok",
+        time.perf_counter() - t0,
+        people=summary.people,
+        frames=summary.frames,
+        outputs=tuple(str(p) for p in summary.outputs),
+    )

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from mocap.config import PipelineConfig
-from mocap.errors import VideoError
 from mocap.crop import Crops
+from mocap.errors import VideoError
 from mocap.pipeline import CropPrediction, Stages
 from mocap.types import Detections, FrameBatch, Provenance, Track, VideoInfo
 
@@ -83,13 +83,14 @@ class FakeVideo:
             raise VideoError(f"input video not found: {path}")
         t = self.times if self.times is not None else np.arange(self.frames) / self.fps
         info = VideoInfo(Path(path), W, H, self.fps, self.frames)
-        return contextlib.nullcontext(FakeSource(info, t, self.chunk, self.log, self.alive,
-                                                 self.fail_at))
+        return contextlib.nullcontext(
+            FakeSource(info, t, self.chunk, self.log, self.alive, self.fail_at)
+        )
 
 
 @dataclass
 class FakeDetector:
-    """People ``tracks`` (ids) visible on every frame except the (track, frame) pairs in ``hidden``."""
+    """People ``tracks`` (ids) on every frame except the (track, frame) pairs in ``hidden``."""
 
     tracks: tuple[int, ...] = (1, 2)
     hidden: frozenset[tuple[int, int]] = frozenset()
@@ -105,8 +106,11 @@ class FakeDetector:
         for f in batch.indices:
             ids = [t for t in self.tracks if (t, int(f)) not in self.hidden]
             boxes = np.array([box_for(t, int(f)) for t in ids], np.float32).reshape(-1, 4)
-            out.append(Detections(int(f), boxes, np.full(len(ids), 0.9, np.float32),
-                                  np.array(ids, np.int64)))
+            out.append(
+                Detections(
+                    int(f), boxes, np.full(len(ids), 0.9, np.float32), np.array(ids, np.int64)
+                )
+            )
         return out
 
 
@@ -122,7 +126,8 @@ class FakeTracker:
         pairs = []
         for j, tid in enumerate(detections.track_ids):
             self.rows.setdefault(int(tid), []).append(
-                (detections.frame, detections.boxes[j], float(detections.scores[j]), j))
+                (detections.frame, detections.boxes[j], float(detections.scores[j]), j)
+            )
             pairs.append((int(tid), j))
         return pairs
 
@@ -136,7 +141,9 @@ class FakeTracker:
             frames = np.arange(first, last + 1)
             obs = np.array([f in by_frame for f in frames])
             det = np.array([by_frame[f][3] if f in by_frame else -1 for f in frames])
-            boxes = np.array([by_frame[f][1] if f in by_frame else box_for(tid, int(f)) for f in frames])
+            boxes = np.array(
+                [by_frame[f][1] if f in by_frame else box_for(tid, int(f)) for f in frames]
+            )
             scores = np.array([by_frame[f][2] if f in by_frame else 0.0 for f in frames])
             tracks.append(Track(tid, frames, boxes, scores, obs, det))
         return tracks
@@ -149,8 +156,15 @@ def fake_cropper(image: np.ndarray, boxes: np.ndarray, focal: float) -> Crops:
     images[:, 0, 0, :] = boxes[:, :2]
     images[:, 0, 1, :] = boxes[:, 2:]
     centre = np.stack([(boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2], 1)
-    return Crops(images, np.zeros((n, 3), np.float32), centre, np.ones(n), np.full(n, focal),
-                 np.tile([[H, W]], (n, 1)), np.zeros((n, 4), np.int64))
+    return Crops(
+        images,
+        np.zeros((n, 3), np.float32),
+        centre,
+        np.ones(n),
+        np.full(n, focal),
+        np.tile([[H, W]], (n, 1)),
+        np.zeros((n, 4), np.int64),
+    )
 
 
 class FakeRegressor:
@@ -163,8 +177,12 @@ class FakeRegressor:
         return predict(boxes)
 
 
-def make_stages(video: FakeVideo | None = None, detector: FakeDetector | None = None,
-                regressor: FakeRegressor | None = None, min_len: int = 2) -> Stages:
+def make_stages(
+    video: FakeVideo | None = None,
+    detector: FakeDetector | None = None,
+    regressor: FakeRegressor | None = None,
+    min_len: int = 2,
+) -> Stages:
     return Stages(
         open_video=video or FakeVideo(),
         detector=detector or FakeDetector(),

@@ -26,8 +26,12 @@ def write_checkpoint(path: Path, variant: str = "res50") -> Path:
     model = build_model(variant)
     norm_types = (torch.nn.BatchNorm2d, torch.nn.BatchNorm1d)
     with torch.no_grad():
-        norm_params = {id(p) for m in model.modules() if isinstance(m, norm_types)
-                       for p in m.parameters(recurse=False)}
+        norm_params = {
+            id(p)
+            for m in model.modules()
+            if isinstance(m, norm_types)
+            for p in m.parameters(recurse=False)
+        }
         for i, (_, p) in enumerate(model.named_parameters()):
             if id(p) in norm_params:
                 continue  # keep BN at identity (weight 1, bias 0)
@@ -58,7 +62,7 @@ def write_video(path: Path, frames: int = 12) -> Path:
     for f in range(frames):
         img = np.full((H, W, 3), 90, np.uint8)
         for tid, (x, y, w, h) in person_boxes(f).items():
-            img[int(y):int(y + h), int(x):int(x + w)] = (200, 60 * tid, 40)
+            img[int(y) : int(y + h), int(x) : int(x + w)] = (200, 60 * tid, 40)
         for packet in stream.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
             container.mux(packet)
     for packet in stream.encode():

@@ -33,7 +33,9 @@ def test_plan_keeps_layout_dedupes_and_rejects(tmp_path: Path) -> None:
     plan = plan_jobs([src, src / "a.mp4", tmp_path / "missing.mp4"], [out], out_format="npz,glb")
     assert [j.rel.as_posix() for j in plan.jobs] == ["a.mp4", "sub/b.MOV", "sub/deeper/c.mkv"]
     assert plan.jobs[1].outputs == (out / "sub/b.npz", out / "sub/b.glb")
-    assert [(p.name, why) for p, why in plan.rejected] == [("missing.mp4", "input not found; check the path")]
+    assert [(p.name, why) for p, why in plan.rejected] == [
+        ("missing.mp4", "input not found; check the path")
+    ]
 
 
 def test_plan_rejects_output_clashes_and_file_outputs(tmp_path: Path) -> None:
@@ -50,12 +52,17 @@ def test_good_bad_crashing_and_duplicate_inputs(tmp_path: Path) -> None:
     out = tmp_path / "out"
     plan = plan_jobs([src, src / "good1.mp4"], [out], out_format="npz")
     events = []
-    res = run_batch(plan, CFG, workers=2, timeout_s=60, progress=events.append,
-                    stages_factory=factory_ok)
+    res = run_batch(
+        plan, CFG, workers=2, timeout_s=60, progress=events.append, stages_factory=factory_ok
+    )
     status = {Path(j.input).name: j for j in res.jobs}
     assert {k: v.status for k, v in status.items()} == {
-        "bad.mp4": "failed", "crash.mp4": "failed", "good1.mp4": "ok", "nobody.mp4": "failed",
-        "good2.mp4": "ok"}
+        "bad.mp4": "failed",
+        "crash.mp4": "failed",
+        "good1.mp4": "ok",
+        "nobody.mp4": "failed",
+        "good2.mp4": "ok",
+    }
     assert "not a video file" in status["bad.mp4"].error
     assert status["crash.mp4"].error_type == "WorkerCrashed" and status["crash.mp4"].attempts == 2
     assert status["nobody.mp4"].error_type == "NoPeopleFoundError"
@@ -72,8 +79,13 @@ def test_good_bad_crashing_and_duplicate_inputs(tmp_path: Path) -> None:
 def test_hanging_video_is_killed_and_the_rest_continue(tmp_path: Path) -> None:
     src = tmp_path / "clips"
     _videos(src, ["a_hang.mp4", "b.mp4"])
-    res = run_batch(plan_jobs([src], [tmp_path / "out"], out_format="npz"), CFG, workers=1,
-                    timeout_s=3, stages_factory=factory_ok)
+    res = run_batch(
+        plan_jobs([src], [tmp_path / "out"], out_format="npz"),
+        CFG,
+        workers=1,
+        timeout_s=8,
+        stages_factory=factory_ok,
+    )
     by = {Path(j.input).name: j for j in res.jobs}
     assert by["a_hang.mp4"].status == "failed" and by["a_hang.mp4"].error_type == "Timeout"
     assert by["b.mp4"].status == "ok"
@@ -91,7 +103,7 @@ def test_rerun_skips_done_and_existing_and_overwrite_redoes(tmp_path: Path) -> N
     assert [j.status for j in again.jobs] == ["skipped", "skipped"]
     assert again.jobs[0].error == "done in an earlier run"
     assert (out / "a.npz").stat().st_mtime_ns == stamp
-    # a corrupted output (size differs) is not "done"; but it exists, so without --overwrite it stays
+    # a corrupted output (size differs) is not "done"; it exists, so without --overwrite it stays
     (out / "b.npz").write_bytes(b"x")
     third = run_batch(plan, CFG, stages_factory=factory_ok)
     assert third.jobs[1].status == "skipped" and "outputs exist" in third.jobs[1].error
@@ -105,8 +117,9 @@ def test_rerun_skips_done_and_existing_and_overwrite_redoes(tmp_path: Path) -> N
 def test_a_model_that_cannot_load_fails_every_job_once(tmp_path: Path) -> None:
     src = tmp_path / "clips"
     _videos(src, ["a.mp4", "b.mp4"])
-    res = run_batch(plan_jobs([src], [tmp_path / "out"], out_format="npz"), CFG,
-                    stages_factory=factory_fails)
+    res = run_batch(
+        plan_jobs([src], [tmp_path / "out"], out_format="npz"), CFG, stages_factory=factory_fails
+    )
     assert [j.status for j in res.jobs] == ["failed", "failed"]
     assert all("checkpoint is broken" in j.error for j in res.jobs)
 
@@ -127,14 +140,26 @@ def test_cli_batch_exit_code_and_summary(tmp_path: Path, model_home: Path, fake_
     src = tmp_path / "clips"
     _videos(src, ["good.mp4", "bad.mp4"])
     out = tmp_path / "out"
-    r = CliRunner().invoke(app, [str(src), "--out", str(out), "--out-format", "npz",
-                                 "--detector", "yolo11n.yaml"])
+    r = CliRunner().invoke(
+        app, [str(src), "--out", str(out), "--out-format", "npz", "--detector", "yolo11n.yaml"]
+    )
     assert r.exit_code == 1, r.output
     assert "2 videos: 1 ok, 1 failed" in r.output and "failed: " in r.output
     assert "error: 1 of 2 videos failed" in r.output
     assert (out / "good.npz").is_file()
-    r = CliRunner().invoke(app, [str(src / "good.mp4"), str(src / "good.mp4"), "--out", str(out),
-                                 "--out-format", "npz", "--detector", "yolo11n.yaml"])
+    r = CliRunner().invoke(
+        app,
+        [
+            str(src / "good.mp4"),
+            str(src / "good.mp4"),
+            "--out",
+            str(out),
+            "--out-format",
+            "npz",
+            "--detector",
+            "yolo11n.yaml",
+        ],
+    )
     assert r.exit_code == 0 and "1 videos: 1 skipped" in r.output
 
 

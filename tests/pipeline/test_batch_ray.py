@@ -22,8 +22,12 @@ def local_ray():
     import ray
 
     path = os.pathsep.join([str(ROOT), str(HERE), os.environ.get("PYTHONPATH", "")])
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
-             runtime_env={"env_vars": {"PYTHONPATH": path}})
+    ray.init(
+        num_cpus=2,
+        include_dashboard=False,
+        log_to_driver=False,
+        runtime_env={"env_vars": {"PYTHONPATH": path}},
+    )
     yield ray
     ray.shutdown()
 
@@ -35,8 +39,14 @@ def test_ray_engine_isolates_failures_and_hangs(local_ray, tmp_path: Path) -> No
         (src / n).write_bytes(b"BAD!" if n == "bad.mp4" else b"fake")
     out = tmp_path / "out"
     plan = plan_jobs([src], [out], out_format="npz")
-    res = run_batch(plan, PipelineConfig(smooth="off", detector="yolo11n.yaml"), engine="ray",
-                    workers=2, timeout_s=30, stages_factory=factory_ok)
+    res = run_batch(
+        plan,
+        PipelineConfig(smooth="off", detector="yolo11n.yaml"),
+        engine="ray",
+        workers=2,
+        timeout_s=30,
+        stages_factory=factory_ok,
+    )
     by = {Path(j.input).name: j for j in res.jobs}
     assert by["a.mp4"].status == by["b.mp4"].status == "ok"
     assert (out / "a.npz").is_file() and (out / "b.npz").is_file()
@@ -45,6 +55,10 @@ def test_ray_engine_isolates_failures_and_hangs(local_ray, tmp_path: Path) -> No
     assert by["hang.mp4"].status == "failed" and by["hang.mp4"].error_type == "Timeout"
     assert local_ray.is_initialized()  # a Ray the caller started is left running
     good = plan_jobs([src / "a.mp4", src / "b.mp4"], [out], out_format="npz")
-    again = run_batch(good, PipelineConfig(smooth="off", detector="yolo11n.yaml"), engine="ray",
-                      stages_factory=factory_ok)
+    again = run_batch(
+        good,
+        PipelineConfig(smooth="off", detector="yolo11n.yaml"),
+        engine="ray",
+        stages_factory=factory_ok,
+    )
     assert [j.status for j in again.jobs] == ["skipped", "skipped"]

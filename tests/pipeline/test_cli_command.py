@@ -22,9 +22,26 @@ def invoke(*args: str, **kw):
 def test_help_lists_every_option_with_help() -> None:
     r = invoke("--help")
     assert r.exit_code == 0
-    for opt in ("--out", "--checkpoint", "--smpl", "--detector", "--boxes", "--smooth", "--device",
-                "--batch-size", "--fov", "--focal", "--engine", "--address", "--overwrite",
-                "--debug", "--version", "--out-format", "--workers", "--timeout"):
+    for opt in (
+        "--out",
+        "--checkpoint",
+        "--smpl",
+        "--detector",
+        "--boxes",
+        "--smooth",
+        "--device",
+        "--batch-size",
+        "--fov",
+        "--focal",
+        "--engine",
+        "--address",
+        "--overwrite",
+        "--debug",
+        "--version",
+        "--out-format",
+        "--workers",
+        "--timeout",
+    ):
         assert opt in r.output
     assert "off|light|medium|heavy" in r.output.replace(" ", "")
 
@@ -58,10 +75,14 @@ def test_click_level_usage_errors_exit_2(clip: Path) -> None:
 def test_missing_input_is_one_line(tmp_path: Path, model_home: Path) -> None:
     r = invoke(tmp_path / "nope.mp4", "--out", tmp_path / "a.npz")
     assert r.exit_code == 1
-    assert r.output.strip().splitlines() == [f"error: input video not found: {tmp_path / 'nope.mp4'}; check the path."]
+    assert r.output.strip().splitlines() == [
+        f"error: input video not found: {tmp_path / 'nope.mp4'}; check the path."
+    ]
 
 
-def test_missing_model_file_names_it_and_how_to_fix(clip: Path, tmp_path: Path, model_home: Path) -> None:
+def test_missing_model_file_names_it_and_how_to_fix(
+    clip: Path, tmp_path: Path, model_home: Path
+) -> None:
     (model_home / "SMPL_NEUTRAL.pkl").unlink()
     r = invoke(clip, "--out", tmp_path / "a.npz")
     assert r.exit_code == 1
@@ -71,15 +92,21 @@ def test_missing_model_file_names_it_and_how_to_fix(clip: Path, tmp_path: Path, 
     assert not (tmp_path / "a.npz").exists()
 
 
-def test_debug_flag_and_env_show_the_traceback(clip: Path, tmp_path: Path, model_home: Path) -> None:
+def test_debug_flag_and_env_show_the_traceback(
+    clip: Path, tmp_path: Path, model_home: Path
+) -> None:
     (model_home / "SMPL_NEUTRAL.pkl").unlink()
     r = invoke(clip, "--out", tmp_path / "a.npz", "--debug")
-    assert r.exit_code == 1 and "Traceback" in r.output and "error: SMPL model not found" in r.output
+    assert (
+        r.exit_code == 1 and "Traceback" in r.output and "error: SMPL model not found" in r.output
+    )
     r = invoke(clip, "--out", tmp_path / "a.npz", env={"CLIFFMOCAP_DEBUG": "1"})
     assert r.exit_code == 1 and "Traceback" in r.output
 
 
-def test_one_video_writes_every_output(clip: Path, tmp_path: Path, model_home: Path, fake_stages) -> None:
+def test_one_video_writes_every_output(
+    clip: Path, tmp_path: Path, model_home: Path, fake_stages
+) -> None:
     from exporters import read_npz
 
     out = tmp_path / "res" / "a.npz"
@@ -92,7 +119,9 @@ def test_one_video_writes_every_output(clip: Path, tmp_path: Path, model_home: P
     assert not list(out.parent.glob(".*"))  # no temp files left
 
 
-def test_existing_output_needs_overwrite(clip: Path, tmp_path: Path, model_home: Path, fake_stages) -> None:
+def test_existing_output_needs_overwrite(
+    clip: Path, tmp_path: Path, model_home: Path, fake_stages
+) -> None:
     out = tmp_path / "a.npz"
     out.write_bytes(b"keep me")
     r = invoke(clip, "--out", out)
@@ -109,7 +138,9 @@ def test_unsupported_output_suffix(clip: Path, tmp_path: Path, model_home: Path)
     assert "unsupported output" in r.output and ".glb" in r.output and ".npz" in r.output
 
 
-def test_unwritable_output_folder(clip: Path, tmp_path: Path, model_home: Path, fake_stages) -> None:
+def test_unwritable_output_folder(
+    clip: Path, tmp_path: Path, model_home: Path, fake_stages
+) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
     r = invoke(clip, "--out", blocker / "a.npz")
@@ -118,8 +149,9 @@ def test_unwritable_output_folder(clip: Path, tmp_path: Path, model_home: Path, 
     assert len(r.output.strip().splitlines()) == 1
 
 
-def test_disk_full_leaves_no_partial_file(clip: Path, tmp_path: Path, model_home: Path, fake_stages,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_disk_full_leaves_no_partial_file(
+    clip: Path, tmp_path: Path, model_home: Path, fake_stages, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import exporters
 
     def full_disk(motion, path, overwrite=False, **kw):
@@ -131,7 +163,11 @@ def test_disk_full_leaves_no_partial_file(clip: Path, tmp_path: Path, model_home
     out = tmp_path / "o" / "a.npz"
     r = invoke(clip, "--out", out)
     assert r.exit_code == 1
-    assert r.output.strip() == f"error: cannot write {out}: no space left on device; free some space or choose another --out."
+    assert (
+        r.output.strip()
+        == f"error: cannot write {out}: no space left on device; free some space or choose "
+        "another --out."
+    )
     assert list(out.parent.iterdir()) == []
 
 
@@ -154,7 +190,9 @@ def test_interrupt_exits_130(clip: Path, tmp_path: Path, model_home: Path, monke
     assert r.exit_code == 130 and "interrupted" in r.output
 
 
-def test_bugs_are_one_line_without_debug(clip: Path, tmp_path: Path, model_home: Path, monkeypatch) -> None:
+def test_bugs_are_one_line_without_debug(
+    clip: Path, tmp_path: Path, model_home: Path, monkeypatch
+) -> None:
     import mocap.pipeline
 
     def buggy(*a, **k):
@@ -167,8 +205,9 @@ def test_bugs_are_one_line_without_debug(clip: Path, tmp_path: Path, model_home:
     assert "Traceback" not in r.output
 
 
-def test_options_reach_the_pipeline_config(clip: Path, tmp_path: Path, model_home: Path,
-                                           monkeypatch) -> None:
+def test_options_reach_the_pipeline_config(
+    clip: Path, tmp_path: Path, model_home: Path, monkeypatch
+) -> None:
     import mocap.batch
 
     seen = {}
@@ -178,10 +217,36 @@ def test_options_reach_the_pipeline_config(clip: Path, tmp_path: Path, model_hom
         raise mocap.errors.NoPeopleFoundError("stop here")
 
     monkeypatch.setattr(mocap.batch, "process_video", capture)
-    r = invoke(clip, "--out", tmp_path / "a.glb", "--smooth", "heavy", "--device", "cpu",
-               "--batch-size", "7", "--fov", "60", "--max-people", "2", "--det-conf", "0.3",
-               "--precision", "fp32", "--detector", "yolo11n.yaml")
+    r = invoke(
+        clip,
+        "--out",
+        tmp_path / "a.glb",
+        "--smooth",
+        "heavy",
+        "--device",
+        "cpu",
+        "--batch-size",
+        "7",
+        "--fov",
+        "60",
+        "--max-people",
+        "2",
+        "--det-conf",
+        "0.3",
+        "--precision",
+        "fp32",
+        "--detector",
+        "yolo11n.yaml",
+    )
     assert r.exit_code == 1
     c = seen["config"]
-    assert (c.smooth, c.device, c.batch_size, c.fov, c.max_people, c.det_conf, c.precision,
-            c.detector) == ("heavy", "cpu", 7, 60.0, 2, 0.3, "fp32", "yolo11n.yaml")
+    assert (
+        c.smooth,
+        c.device,
+        c.batch_size,
+        c.fov,
+        c.max_people,
+        c.det_conf,
+        c.precision,
+        c.detector,
+    ) == ("heavy", "cpu", 7, 60.0, 2, 0.3, "fp32", "yolo11n.yaml")

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from e2e_assets import write_checkpoint, write_mot, write_smpl, write_video
+
 from mocap.batch import plan_jobs, run_batch
 from mocap.batch.manifest import Manifest
 from mocap.config import PipelineConfig
@@ -43,18 +43,36 @@ def test_sigint_exits_130_and_leaves_no_output(tmp_path: Path) -> None:
     smpl = write_smpl(tmp_path / "SMPL_NEUTRAL.pkl")
     out = tmp_path / "out"
     out.mkdir()
-    cmd = [sys.executable, "-m", "mocap", str(video), "--out", str(out / "a.npz"), "--out",
-           str(out / "a.glb"), "--boxes", str(boxes), "--checkpoint", str(ckpt), "--smpl",
-           str(smpl), "--device", "cpu", "--batch-size", "8"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=_env(), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    cmd = [
+        sys.executable,
+        "-m",
+        "mocap",
+        str(video),
+        "--out",
+        str(out / "a.npz"),
+        "--out",
+        str(out / "a.glb"),
+        "--boxes",
+        str(boxes),
+        "--checkpoint",
+        str(ckpt),
+        "--smpl",
+        str(smpl),
+        "--device",
+        "cpu",
+        "--batch-size",
+        "8",
+    ]
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     try:
         deadline = time.monotonic() + 240
         while _cpu_seconds(proc.pid) < 12 and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.5)  # imports done, models loaded, frames being processed
         assert proc.poll() is None, "finished before it could be interrupted"
         proc.send_signal(signal.SIGINT)
-        stdout, stderr = proc.communicate(timeout=120)
+        _stdout, stderr = proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -80,9 +98,14 @@ def test_batch_killed_with_sigkill_resumes_without_redoing(tmp_path: Path) -> No
         run_batch(plan, PipelineConfig(smooth="off", detector="yolo11n.yaml"),
                   stages_factory=factory_ok)
     """)
-    proc = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, env=_env(),
-                            start_new_session=True, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=_env(),
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     manifest = Manifest(out)
     try:
         deadline = time.monotonic() + 180
@@ -96,15 +119,20 @@ def test_batch_killed_with_sigkill_resumes_without_redoing(tmp_path: Path) -> No
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
-    done_before = {Path(r["input"]).name: r for r in manifest.load().values() if r["status"] == "ok"}
+    done_before = {
+        Path(r["input"]).name: r for r in manifest.load().values() if r["status"] == "ok"
+    }
     assert 2 <= len(done_before) < 6
-    finished = {Path(p).name: Path(p).stat().st_mtime_ns
-                for r in done_before.values() for p in r["outputs"]}
+    finished = {
+        Path(p).name: Path(p).stat().st_mtime_ns for r in done_before.values() for p in r["outputs"]
+    }
     for p in out.glob("*.npz"):  # whatever is in place is complete
         assert np.load(p, allow_pickle=False)["schema"] == "cliffmocap/1"
-    res = run_batch(plan_jobs([src], [out], out_format="npz"),
-                    PipelineConfig(smooth="off", detector="yolo11n.yaml"),
-                    stages_factory=__import__("_pipeline_fakes").factory_ok)
+    res = run_batch(
+        plan_jobs([src], [out], out_format="npz"),
+        PipelineConfig(smooth="off", detector="yolo11n.yaml"),
+        stages_factory=__import__("_pipeline_fakes").factory_ok,
+    )
     status = {Path(j.input).name: (j.status, j.error) for j in res.jobs}
     for name in done_before:
         assert status[name] == ("skipped", "done in an earlier run")
@@ -112,5 +140,7 @@ def test_batch_killed_with_sigkill_resumes_without_redoing(tmp_path: Path) -> No
     assert sum(s == "ok" for s, _ in status.values()) == 6 - len(done_before)
     for name, mtime in finished.items():
         assert (out / name).stat().st_mtime_ns == mtime  # not redone
-    assert sorted(p.name for p in out.glob("*.npz")) == sorted(n.replace(".mp4", ".npz") for n in names)
+    assert sorted(p.name for p in out.glob("*.npz")) == sorted(
+        n.replace(".mp4", ".npz") for n in names
+    )
     assert not list(out.rglob(".cliffmocap-tmp-*"))

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from e2e_assets import FPS, person_boxes, write_checkpoint, write_mot, write_smpl, write_video
 from typer.testing import CliRunner
 
-from e2e_assets import FPS, person_boxes, write_checkpoint, write_mot, write_smpl, write_video
 from mocap.cli import app
 
 pytestmark = pytest.mark.slow
@@ -29,8 +29,16 @@ def assets(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def _base(assets: dict[str, Path]) -> list[str]:
-    return ["--checkpoint", str(assets["ckpt"]), "--smpl", str(assets["smpl"]), "--device", "cpu",
-            "--smooth", "off"]
+    return [
+        "--checkpoint",
+        str(assets["ckpt"]),
+        "--smpl",
+        str(assets["smpl"]),
+        "--device",
+        "cpu",
+        "--smooth",
+        "off",
+    ]
 
 
 @pytest.fixture(scope="session")
@@ -47,7 +55,9 @@ def direct(assets: dict[str, Path]) -> dict[tuple[int, int], object]:
         for batch in src:
             for img, f in zip(batch.images, batch.indices, strict=True):
                 people = person_boxes(int(f))
-                boxes = np.array([[x, y, x + w, y + h] for x, y, w, h in people.values()], np.float32)
+                boxes = np.array(
+                    [[x, y, x + w, y + h] for x, y, w, h in people.values()], np.float32
+                )
                 r = reg(prepare_crops(img, boxes))
                 for j, tid in enumerate(people):
                     out[(tid, int(f))] = (r.pose_aa[j], r.betas[j], r.cam_crop[j], r.transl[j])
@@ -58,8 +68,18 @@ def direct(assets: dict[str, Path]) -> dict[tuple[int, int], object]:
 def off_run(assets, tmp_path_factory: pytest.TempPathFactory):
     """One CLI run with smoothing off writing .npz, .glb and .bvh."""
     out = tmp_path_factory.mktemp("res")
-    args = [str(assets["video"]), "--out", str(out / "a.npz"), "--out", str(out / "a.glb"),
-            "--out", str(out / "a.bvh"), "--boxes", str(assets["boxes"]), *_base(assets)]
+    args = [
+        str(assets["video"]),
+        "--out",
+        str(out / "a.npz"),
+        "--out",
+        str(out / "a.glb"),
+        "--out",
+        str(out / "a.bvh"),
+        "--boxes",
+        str(assets["boxes"]),
+        *_base(assets),
+    ]
     return runner.invoke(app, args), out
 
 
@@ -100,8 +120,16 @@ def test_smoothing_is_the_smoothing_module_on_the_raw_rows(assets, off_run, tmp_
     from mocap.smoothing import smooth_sequence
 
     out = tmp_path / "s.npz"
-    args = [str(assets["video"]), "--out", str(out), "--boxes", str(assets["boxes"]),
-            *_base(assets)[:-2], "--smooth", "heavy"]
+    args = [
+        str(assets["video"]),
+        "--out",
+        str(out),
+        "--boxes",
+        str(assets["boxes"]),
+        *_base(assets)[:-2],
+        "--smooth",
+        "heavy",
+    ]
     r = runner.invoke(app, args)
     assert r.exit_code == 0, r.output
     raw = read_npz(off_run[1] / "a.npz")
@@ -115,8 +143,17 @@ def test_smoothing_is_the_smoothing_module_on_the_raw_rows(assets, off_run, tmp_
 
 
 def test_yolo_yaml_model_finds_nobody(assets, tmp_path: Path) -> None:
-    r = runner.invoke(app, [str(assets["video"]), "--out", str(tmp_path / "y.npz"),
-                            "--detector", "yolo11n.yaml", *_base(assets)])
+    r = runner.invoke(
+        app,
+        [
+            str(assets["video"]),
+            "--out",
+            str(tmp_path / "y.npz"),
+            "--detector",
+            "yolo11n.yaml",
+            *_base(assets),
+        ],
+    )
     assert r.exit_code == 1, r.output
     assert r.output.startswith(f"error: no people found in {assets['video']}")
     assert not (tmp_path / "y.npz").exists()
@@ -133,8 +170,20 @@ def test_real_batch_good_bad_and_duplicate(assets, tmp_path: Path) -> None:
     for stem in ("good", "other", "broken"):
         shutil.copy(assets["boxes"], boxes / f"{stem}.txt")
     out = tmp_path / "out"
-    r = runner.invoke(app, [str(clips), str(clips / "good.mp4"), "--out", str(out),
-                            "--out-format", "npz,glb", "--boxes", str(boxes), *_base(assets)])
+    r = runner.invoke(
+        app,
+        [
+            str(clips),
+            str(clips / "good.mp4"),
+            "--out",
+            str(out),
+            "--out-format",
+            "npz,glb",
+            "--boxes",
+            str(boxes),
+            *_base(assets),
+        ],
+    )
     assert r.exit_code == 1, r.output
     assert "3 videos: 2 ok, 1 failed" in r.output and "broken.mp4" in r.output
     for rel in ("good.npz", "good.glb", "sub/other.npz", "sub/other.glb"):
@@ -143,12 +192,36 @@ def test_real_batch_good_bad_and_duplicate(assets, tmp_path: Path) -> None:
 
 
 def test_missing_checkpoint_stops_before_decoding(assets, tmp_path: Path) -> None:
-    r = runner.invoke(app, [str(tmp_path / "no-video.mp4"), "--out", str(tmp_path / "a.npz"),
-                            "--checkpoint", str(tmp_path / "none.pt"), "--smpl", str(assets["smpl"]),
-                            "--boxes", str(assets["boxes"])])
+    r = runner.invoke(
+        app,
+        [
+            str(tmp_path / "no-video.mp4"),
+            "--out",
+            str(tmp_path / "a.npz"),
+            "--checkpoint",
+            str(tmp_path / "none.pt"),
+            "--smpl",
+            str(assets["smpl"]),
+            "--boxes",
+            str(assets["boxes"]),
+        ],
+    )
     # the input check comes first (it costs nothing), then the model files: both one line, exit 1
     assert r.exit_code == 1 and r.output.count("\n") == 1
-    r = runner.invoke(app, [str(assets["video"]), "--out", str(tmp_path / "a.npz"),
-                            "--checkpoint", str(tmp_path / "none.pt"), "--smpl", str(assets["smpl"]),
-                            "--boxes", str(assets["boxes"])])
-    assert r.exit_code == 1 and "CLIFF checkpoint not found" in r.output and "--checkpoint" in r.output
+    r = runner.invoke(
+        app,
+        [
+            str(assets["video"]),
+            "--out",
+            str(tmp_path / "a.npz"),
+            "--checkpoint",
+            str(tmp_path / "none.pt"),
+            "--smpl",
+            str(assets["smpl"]),
+            "--boxes",
+            str(assets["boxes"]),
+        ],
+    )
+    assert (
+        r.exit_code == 1 and "CLIFF checkpoint not found" in r.output and "--checkpoint" in r.output
+    )

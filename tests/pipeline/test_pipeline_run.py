@@ -56,8 +56,9 @@ def test_filled_rows_are_interpolated_on_the_rotation_manifold(video: Path) -> N
         a = (k + 1) / 4.0
         row = int(np.flatnonzero(p.frames == f)[0])
         # rotation about z: slerp = linear in the angle
-        np.testing.assert_allclose(p.global_orient[row, 2],
-                                   (1 - a) * obs.global_orient[0, 2] + a * obs.global_orient[1, 2])
+        np.testing.assert_allclose(
+            p.global_orient[row, 2], (1 - a) * obs.global_orient[0, 2] + a * obs.global_orient[1, 2]
+        )
         np.testing.assert_allclose(p.transl[row], (1 - a) * obs.transl[0] + a * obs.transl[1])
         np.testing.assert_allclose(p.frame_betas[row], (1 - a) * obs.betas[0] + a * obs.betas[1])
         assert p.scores[row] == 0.0
@@ -195,14 +196,19 @@ def test_missing_smpl_and_detector_named(tmp_path: Path) -> None:
 
     ckpt = tmp_path / "c.pt"
     ckpt.write_bytes(b"x")
-    with pytest.raises(ModelFileNotFoundError, match=r"SMPL model not found: .*SMPL_NEUTRAL\.pkl.*--smpl"):
+    with pytest.raises(
+        ModelFileNotFoundError, match=r"SMPL model not found: .*SMPL_NEUTRAL\.pkl.*--smpl"
+    ):
         check_model_files(PipelineConfig(model_dir=tmp_path, checkpoint=ckpt))
     smpl = tmp_path / "s.pkl"
     smpl.write_bytes(b"x")
     with pytest.raises(ModelFileNotFoundError, match=r"detector weights not found: .*yolo11x\.pt"):
         check_model_files(PipelineConfig(model_dir=tmp_path, checkpoint=ckpt, smpl_model=smpl))
-    files = check_model_files(PipelineConfig(model_dir=tmp_path, checkpoint=ckpt, smpl_model=smpl,
-                                             detector="yolo11n.yaml"))
+    files = check_model_files(
+        PipelineConfig(
+            model_dir=tmp_path, checkpoint=ckpt, smpl_model=smpl, detector="yolo11n.yaml"
+        )
+    )
     assert files.detector == "yolo11n.yaml"
 
 

@@ -9,16 +9,29 @@ import pytest
 
 from mocap import rotations
 from mocap.errors import UsageError
-from mocap.smoothing import PRESETS, SmoothingParams, smooth_rotations, smooth_sequence, smooth_signal
+from mocap.smoothing import (
+    PRESETS,
+    SmoothingParams,
+    smooth_rotations,
+    smooth_sequence,
+    smooth_signal,
+)
 from mocap.types import SmplSequence
 
 
 def _seq(times: np.ndarray, transl: np.ndarray, poses: np.ndarray) -> SmplSequence:
     n = len(times)
     return SmplSequence(
-        track_id=1, frames=np.arange(n), times=times, global_orient=poses[:, 0],
-        body_pose=poses[:, 1:], betas=np.zeros(10), transl=transl, observed=np.ones(n, bool),
-        boxes=np.zeros((n, 4)), scores=np.ones(n),
+        track_id=1,
+        frames=np.arange(n),
+        times=times,
+        global_orient=poses[:, 0],
+        body_pose=poses[:, 1:],
+        betas=np.zeros(10),
+        transl=transl,
+        observed=np.ones(n, bool),
+        boxes=np.zeros((n, 4)),
+        scores=np.ones(n),
     )
 
 
