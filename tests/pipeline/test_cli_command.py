@@ -250,3 +250,31 @@ def test_options_reach_the_pipeline_config(
         c.precision,
         c.detector,
     ) == ("heavy", "cpu", 7, 60.0, 2, 0.3, "fp32", "yolo11n.yaml")
+
+
+def test_python_dash_m_and_exit_codes_in_a_real_process(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    run = lambda *a: subprocess.run(  # noqa: E731
+        [sys.executable, "-m", "mocap", *a], cwd=root, capture_output=True, text=True, timeout=120
+    )
+    r = run("--version")
+    assert r.returncode == 0 and r.stdout.strip() == f"cliffmocap {mocap.__version__}"
+    r = run(str(tmp_path / "x.mp4"))
+    assert r.returncode == 2 and "Missing option '--out'" in r.stderr
+    r = run(str(tmp_path / "x.mp4"), "--out", str(tmp_path / "x.npz"))
+    assert r.returncode == 1 and r.stderr.strip() == (
+        f"error: input video not found: {tmp_path / 'x.mp4'}; check the path."
+    )
+
+
+def test_the_command_line_layer_does_not_import_torch() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, mocap.cli, mocap.batch, mocap.pipeline; print('torch' in sys.modules)"
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True)
+    assert out.stdout.strip() == "False", out.stderr
