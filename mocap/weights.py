@@ -230,7 +230,8 @@ def load_cliff(path: str | Path, device: str | torch.device = "cpu") -> Cliff:
     """Load a CLIFF checkpoint into a new network, strictly, in eval mode.
 
     Args:
-        path: checkpoint file (official container or plain state dict).
+        path: checkpoint file (official container or plain state dict); a bare file name that
+            is not in the working directory is looked up in the model dir.
         device: where the model goes (the file is always read onto the CPU first).
 
     Returns:
@@ -243,9 +244,7 @@ def load_cliff(path: str | Path, device: str | torch.device = "cpu") -> Cliff:
         UnsafeCheckpointError: the file needs unpickling outside the allow-list (not loaded).
         CheckpointMismatchError: a checkpoint of some other model (names missing/unexpected keys).
     """
-    path = Path(path).expanduser()
-    if not path.is_file():
-        raise CheckpointNotFoundError(_not_found_message(path, resolve_model_dir()), path)
+    path = find_checkpoint(Path(path))
     state = _state_dict_of(_read(path), path)
     variant = detect_variant(set(state))
     if variant is None:

@@ -18,7 +18,7 @@ from torch import nn
 from mocap.cliff.hrnet import FEATURE_CHANNELS, HRNetW48
 from mocap.cliff.resnet import ResNet50
 from mocap.errors import MocapError
-from mocap.rotations import rot6d_to_matrix
+from mocap.rotations import matrix_to_rot6d, rot6d_to_matrix
 
 #: Backbone constructors by variant name; both emit a (B, 2048) feature.
 BACKBONES: dict[str, Callable[[], nn.Module]] = {"hr48": HRNetW48, "res50": ResNet50}
@@ -61,14 +61,10 @@ class CliffOutput(NamedTuple):
 
 def _default_init_pose() -> torch.Tensor:
     """(1, 144) 6D start pose used before a checkpoint is loaded: root rotated 180 deg about x
-    (as in smpl_mean_params.npz, the camera sees the person's front), other joints identity.
-
-    The 6D layout is the official one: per joint the (3, 2) row-major matrix [[p0, p1], [p2, p3],
-    [p4, p5]] whose columns are the first two columns of the rotation matrix.
-    """
-    identity = torch.tensor([1.0, 0.0, 0.0, 1.0, 0.0, 0.0])
-    flip_x = torch.tensor([1.0, 0.0, 0.0, -1.0, 0.0, 0.0])
-    return torch.cat([flip_x, identity.repeat(NUM_JOINTS - 1)]).unsqueeze(0)
+    (as in smpl_mean_params.npz, the camera sees the person's front), other joints identity."""
+    rots = torch.eye(3).repeat(NUM_JOINTS, 1, 1)
+    rots[0] = torch.diag(torch.tensor([1.0, -1.0, -1.0]))
+    return matrix_to_rot6d(rots).reshape(1, NPOSE)
 
 
 class Cliff(nn.Module):
