@@ -6,7 +6,8 @@ Conventions (``docs/exporters_spec.md`` §3):
   baked into the root), lengths in **centimetres** (import into Blender with scale 0.01);
 * root OFFSET 0 with absolute position channels ``C (J_0 + transl)``, joint OFFSETs
   ``J_k - J_parent`` of the person's shaped rest skeleton (betas baked), no rest rotations;
-* rotation channels in degrees, ``ZXY`` by default (``order=`` any of the six Tait-Bryan orders);
+* rotation channels in degrees, ``ZXY`` by default (``order=`` any of the six Tait-Bryan orders,
+  or ``"auto"``: per joint, the bone's twist axis in the middle slot, see ``AUTO_ORDERS``);
   channels "Z X Y" mean ``R = Rz Rx Ry``; angles are continuous over time (no 360 degree jumps).
   Keep the vertical axis (Y) out of the middle slot: with ZYX/XYZ a person turning sideways puts
   the root at gimbal lock (exact in the file, but float32 importers lose precision there);
@@ -48,6 +49,14 @@ from mocap.types import MotionSet, SmplSequence
 logger = logging.getLogger(__name__)
 
 ORDERS = tuple("".join(p) for p in permutations("XYZ"))
+AUTO = "AUTO"
+# order="auto": the middle (gimbal-lock) slot gets the axis a joint rarely turns 90 degrees about.
+# Root: yaw (Y) is free, so Y goes last. Spine, legs, neck, head: their bones run along Y, twist
+# about Y is small -> Y in the middle. Collars, arms, hands run along X -> X in the middle.
+_ARM_JOINTS = frozenset(range(13, 24)) - {15}  # collars, shoulders, elbows, wrists, hands
+AUTO_ORDERS: tuple[str, ...] = tuple(
+    "ZXY" if j == 0 or j in _ARM_JOINTS else "XYZ" for j in range(24)
+)
 SPANS = ("track", "video")
 END_SITE_LENGTH_M = 0.05  # leaf bone length; only used to draw the last bone of a chain
 FRAME_TIME_DIGITS = 12  # >= 10 significant digits, else Blender's fps comes out 30.0000036
@@ -93,9 +102,13 @@ def continuous_euler(angles: np.ndarray) -> np.ndarray:
     return out
 
 
-def _hierarchy(rest_cm: np.ndarray, channels: str) -> str:
-    """The HIERARCHY section for rest joints ``rest_cm`` (24, 3) in centimetres."""
-    rot = " ".join(f"{axis}rotation" for axis in channels)
+def joint_orders(order: str) -> tuple[str, ...]:
+    """Rotation channel order of each of the 24 joints for the writer option ``order``."""
+    return AUTO_ORDERS if order == AUTO else (order,) * len(SMPL_JOINT_NAMES)
+
+
+def _hierarchy(rest_cm: np.ndarray, orders: tuple[str, ...]) -> str:
+    """The HIERARCHY section for rest joints ``rest_cm`` (24, 3) in cm, channel ``orders`` (24)."""
     lines = ["HIERARCHY"]
 
     def joint(j: int, depth: int) -> None:
@@ -103,6 +116,7 @@ def _hierarchy(rest_cm: np.ndarray, channels: str) -> str:
         parent = SMPL_PARENTS[j]
         offset = np.zeros(3) if parent < 0 else rest_cm[j] - rest_cm[parent]
         kind = "ROOT" if parent < 0 else "JOINT"
+        rot = " ".join(f"{axis}rotation" for axis in orders[j])
         lines.append(f"{pad}{kind} {SMPL_JOINT_NAMES[j]}")
         lines.append(f"{pad}{{")
         lines.append(f"{pad}  OFFSET {offset[0]:.6f} {offset[1]:.6f} {offset[2]:.6f}")
@@ -133,8 +147,8 @@ def bvh_channels(
 ) -> np.ndarray:
     """(N, 6 + 3 * 23) BVH channel values of one person, one row per BVH frame.
 
-    Columns: root position (cm, y-up), then every joint's Euler angles (degrees, ``order``),
-    joints in ``depth_first()`` order.
+    Columns: root position (cm, y-up), then every joint's Euler angles (degrees, in the joint's
+    ``joint_orders(order)`` order), joints in ``depth_first()`` order.
     """
     body = require_body(motion, "BVH (.bvh)")
     rest = body.rest_joints(seq.betas)
@@ -150,8 +164,11 @@ def bvh_channels(
     position = pelvis * METRES_TO_CENTIMETRES
     dfs = depth_first()
     # Euler angles are BVH-only; mocap.rotations has no Euler conversion, scipy's is exact.
-    euler = Rotation.from_matrix(mats[:, dfs].reshape(-1, 3, 3)).as_euler(order, degrees=True)
-    euler = continuous_euler(euler.reshape(n, len(dfs), 3))
+    orders = joint_orders(order)
+    euler = np.empty((n, len(dfs), 3))
+    for col, j in enumerate(dfs):
+        euler[:, col] = Rotation.from_matrix(mats[:, j]).as_euler(orders[j], degrees=True)
+    euler = continuous_euler(euler)
     return np.concatenate([position, euler.reshape(n, -1)], axis=1)
 
 
@@ -161,7 +178,7 @@ def bvh_text(motion: MotionSet, seq: SmplSequence, order: str = "ZXY", span: str
     rest_cm = body.rest_joints(seq.betas) * METRES_TO_CENTIMETRES
     values = bvh_channels(motion, seq, order, span)
     out = io.StringIO()
-    out.write(_hierarchy(rest_cm, order))
+    out.write(_hierarchy(rest_cm, joint_orders(order)))
     out.write(f"MOTION\nFrames: {len(values)}\n")
     out.write(f"Frame Time: {1.0 / motion.fps:.{FRAME_TIME_DIGITS}g}\n")
     np.savetxt(out, values, fmt=f"%.{VALUE_DECIMALS}f", delimiter=" ")
@@ -182,7 +199,8 @@ def write_bvh(
         motion: the result; ``motion.body`` must hold the SMPL model (rest skeleton).
         path: ``<stem>.bvh``; with several people the files are ``<stem>_person<id>.bvh``.
         person: write only this track id (to ``path`` itself).
-        order: rotation channel order, one of XYZ, XZY, YXZ, YZX, ZXY, ZYX.
+        order: rotation channel order, one of XYZ, XZY, YXZ, YZX, ZXY, ZYX, or ``"auto"``
+            (per joint, see ``AUTO_ORDERS``).
         span: ``"track"`` (the person's frames) or ``"video"`` (every video frame).
         overwrite: replace existing files.
 
@@ -195,8 +213,8 @@ def write_bvh(
         OutputExistsError: a target exists (checked for every file before any is written).
     """
     order = order.upper()
-    if order not in ORDERS:
-        raise UsageError(f"BVH rotation order {order!r} is not one of {', '.join(ORDERS)}")
+    if order not in (*ORDERS, AUTO):
+        raise UsageError(f"BVH rotation order {order!r} is not one of {', '.join(ORDERS)} or auto")
     if span not in SPANS:
         raise UsageError(f"BVH span {span!r} is not one of {', '.join(SPANS)}")
     require_body(motion, "BVH (.bvh)")

@@ -52,6 +52,9 @@ CAMERA_TO_ZUP = YUP_TO_ZUP @ CAMERA_TO_YUP
 METRES_TO_CENTIMETRES = 100.0
 """BVH consumers (MotionBuilder, Maya, Blender with scale 0.01) expect centimetres."""
 
+for _matrix in (CAMERA_TO_YUP, YUP_TO_ZUP, CAMERA_TO_ZUP):
+    _matrix.setflags(write=False)  # shared constants: nobody may change them in place
+
 MAX_INFLUENCES = 4
 """glTF JOINTS_0/WEIGHTS_0 hold 4 influences; many engines read only that set."""
 

@@ -51,7 +51,7 @@ def parsed_fk(path) -> tuple[Bvh, np.ndarray]:
     return mocap, out
 
 
-@pytest.mark.parametrize("order", ["ZXY", "XYZ", "ZYX", "YZX"])
+@pytest.mark.parametrize("order", ["ZXY", "XYZ", "ZYX", "YZX", "auto"])
 def test_parsed_bvh_matches_fk(motion, tmp_path, order):
     seq = motion.people[1]  # starts at frame 12, root yaw sweeps 2.5 turns
     (path,) = exporters.write(motion, tmp_path / "p.bvh", person=seq.track_id, order=order)
@@ -62,7 +62,11 @@ def test_parsed_bvh_matches_fk(motion, tmp_path, order):
     want = fk_camera(motion.body, seq) @ CV_TO_YUP.T * CM
     order_idx = [JOINT_NAMES.index(n) for n in mocap.get_joints_names()]
     assert np.abs(got - want[:, order_idx]).max() < 1e-4  # cm: 1e-6 m
-    assert mocap.joint_channels("pelvis")[3:] == [f"{a}rotation" for a in order]
+    expect = {"pelvis": order, "left_knee": order, "left_elbow": order}
+    if order == "auto":  # twist axis in the middle: Y for legs, X for arms; root yaw (Y) last
+        expect = {"pelvis": "ZXY", "left_knee": "XYZ", "left_elbow": "ZXY"}
+    for joint, axes in expect.items():
+        assert mocap.joint_channels(joint)[-3:] == [f"{a}rotation" for a in axes]
 
 
 def test_euler_tracks_are_continuous(motion, tmp_path):

@@ -156,3 +156,22 @@ def test_edge_cases_stay_valid(tmp_path, body, caplog):
     g = pygltflib.GLTF2().load(str(path))
     times = g.accessors[g.animations[0].samplers[0].input]
     assert times.min == times.max == [pytest.approx(7 / (30000 / 1001))]
+
+
+def test_keys_use_the_decoded_timestamps(tmp_path, body):
+    """Variable frame rate: animation key times are the frames' real timestamps, not frame / fps."""
+    jitter = np.random.default_rng(1).uniform(0.0, 0.01, size=30)
+    vfr = dataclasses.replace(
+        make_motion([(2, np.arange(5, 25))], num_frames=30, body=body),
+        frame_times=np.arange(30) / 25.0 + jitter,
+    )
+    g = pygltflib.GLTF2().load(str(exporters.write(vfr, tmp_path / "vfr.glb")))
+    blob = g.binary_blob()
+    sampler = next(
+        g.animations[0].samplers[c.sampler]
+        for c in g.animations[0].channels
+        if c.target.path == "rotation"
+    )
+    view = g.bufferViews[g.accessors[sampler.input].bufferView]
+    times = np.frombuffer(blob[view.byteOffset : view.byteOffset + view.byteLength], np.float32)
+    assert np.allclose(times, vfr.frame_times[5:25], atol=1e-6)
