@@ -12,7 +12,7 @@ with their boxes, a CLIFF ResNet-50 with rule-filled weights, the synthetic SMPL
 nobody, so that row measures decode + detection only, for both sides).
 
 Memory: peak RSS of a fresh process running ``mocap.run`` on a short and on a 10x longer clip
-(small frames, boxes on every 10th frame so the run stays affordable on CPU); flat memory means
+(small frames, boxes on every 20th frame so the run stays affordable on CPU); flat memory means
 the two peaks are close, while the baseline grows with the number of frames.
 
 Run: ``python benchmarks/bench_pipeline.py --quick`` (a few minutes on 2 CPU cores) or without
@@ -189,33 +189,50 @@ def throughput(args: argparse.Namespace, work: Path, ckpt: Path, smpl: Path) -> 
 
 
 _CHILD = """
-import json, resource, sys, time
+import gc, json, sys, threading, time
 from pathlib import Path
 mode, video, boxes, ckpt, smpl = sys.argv[1:6]
+
+def rss_mb():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+
 from mocap.config import PipelineConfig
 cfg = PipelineConfig(checkpoint=Path(ckpt), smpl_model=Path(smpl), boxes=Path(boxes), device="cpu",
                      smooth="medium")
 from mocap.pipeline import load_stages
 stages = load_stages(cfg)
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+gc.collect()
+base = rss_mb()
+peak = [base]
+done = threading.Event()
+
+def sample():
+    while not done.is_set():
+        peak[0] = max(peak[0], rss_mb())
+        time.sleep(0.005)
+
+threading.Thread(target=sample, daemon=True).start()
 t0 = time.perf_counter()
 if mode == "ours":
     import mocap
-    motion = mocap.run(video, cfg, stages=stages)
-    n = motion.num_frames
+    n = mocap.run(video, cfg, stages=stages).num_frames
 else:
     from bench_pipeline import baseline
     from mocap.detect import BoxFileDetector
     n = baseline(Path(video), BoxFileDetector(boxes), stages.regressor)["frames"]
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({"frames": n, "after_load_mb": base / 1024, "peak_mb": peak / 1024,
+done.set()
+peak[0] = max(peak[0], rss_mb())
+print(json.dumps({"frames": n, "after_load_mb": base, "peak_mb": peak[0],
                   "s": time.perf_counter() - t0}))
 """
 
 
 def memory(args: argparse.Namespace, work: Path, ckpt: Path, smpl: Path) -> None:
     w, h = 320, 240
-    print(f"\n== peak RSS, {w}x{h}, boxes on every 10th frame (gaps filled), fresh process each ==")
+    print(f"\n== RSS during the run (VmRSS sampled every 5 ms) over RSS after loading the models, "
+          f"{w}x{h}, boxes on every 20th frame (gaps filled), fresh process each ==")
     print(
         f"{'frames':>7} {'mode':<6} {'after load MB':>14} {'peak MB':>9} {'growth MB':>10} {'s':>7}"
     )
@@ -226,7 +243,7 @@ def memory(args: argparse.Namespace, work: Path, ckpt: Path, smpl: Path) -> None
         video = work / f"rss{n}.mp4"
         make_video(video, w, h, n)
         boxes = work / f"rss{n}.txt"
-        write_boxes(boxes, w, h, n, every=10)
+        write_boxes(boxes, w, h, n, every=20)
         for mode in ("ours", "demo"):
             out = subprocess.run(
                 [sys.executable, "-c", _CHILD, mode, str(video), str(boxes), str(ckpt), str(smpl)],
@@ -248,6 +265,7 @@ def main() -> None:
     ap.add_argument("--frames", type=int, default=None, help="frames per throughput clip")
     ap.add_argument("--yolo", action="store_true", help="also run the YOLO11n (yaml) detector")
     ap.add_argument("--no-memory", action="store_true", help="skip the RSS part")
+    ap.add_argument("--no-throughput", action="store_true", help="skip the throughput part")
     args = ap.parse_args()
     args.frames = args.frames or (24 if args.quick else 120)
     args.sizes = ["720p", "1080p"]
@@ -261,7 +279,8 @@ def main() -> None:
         work = Path(tmp)
         ckpt = write_checkpoint(work / "res50.pt")
         smpl = write_smpl(work / "SMPL_NEUTRAL.pkl")
-        throughput(args, work, ckpt, smpl)
+        if not args.no_throughput:
+            throughput(args, work, ckpt, smpl)
         if not args.no_memory:
             memory(args, work, ckpt, smpl)
 
