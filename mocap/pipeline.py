@@ -56,6 +56,8 @@ log = logging.getLogger(__name__)
 
 #: Decoded chunks waiting for the compute thread; bounds decode memory to (depth + 2) chunks.
 PREFETCH_DEPTH = 2
+#: Seconds to wait for the decoder thread to stop when a run ends early.
+_STOP_WAIT_S = 5.0
 #: Share of the highest and of the lowest per-frame betas ignored when consolidating a
 #: person's shape.
 BETAS_TRIM = 0.2
@@ -371,11 +373,13 @@ class _Prefetcher:
         return self._iterate()
 
     def __exit__(self, *exc: object) -> None:
+        # Unblock the decoder (it may wait on a full queue) and wait for it, but not forever: a
+        # decoder stuck in native code is left behind (daemon thread); batch workers are killed.
         self._stop.set()
-        while self._thread.is_alive():
+        deadline = time.monotonic() + _STOP_WAIT_S
+        while self._thread.is_alive() and time.monotonic() < deadline:
             with suppress(queue.Empty):
                 self._queue.get(timeout=0.05)
-        self._thread.join(timeout=1.0)
 
     def _put(self, item: Any) -> bool:
         while not self._stop.is_set():

@@ -234,3 +234,16 @@ def test_run_is_streaming_fast_enough(video: Path) -> None:
     t0 = time.perf_counter()
     run(video, OFF, stages=make_stages(video=FakeVideo(frames=300, chunk=32)))
     assert time.perf_counter() - t0 < 10
+
+
+def test_a_failing_stage_stops_the_decoder_thread(video: Path) -> None:
+    class Broken(FakeDetector):
+        def detect(self, batch):
+            if batch.indices[0] >= 8:
+                raise VideoError("detector broke on purpose")
+            return super().detect(batch)
+
+    with pytest.raises(VideoError, match="on purpose"):
+        run(video, OFF, stages=make_stages(video=FakeVideo(frames=400), detector=Broken()))
+    time.sleep(0.2)
+    assert not [t for t in threading.enumerate() if t.name == "cliffmocap-decode"]
