@@ -244,7 +244,7 @@ def memory(args: argparse.Namespace, work: Path, ckpt: Path, smpl: Path) -> None
         make_video(video, w, h, n)
         boxes = work / f"rss{n}.txt"
         write_boxes(boxes, w, h, n, every=20)
-        for mode in ("ours", "demo"):
+        for mode in args.rss_modes:
             out = subprocess.run(
                 [sys.executable, "-c", _CHILD, mode, str(video), str(boxes), str(ckpt), str(smpl)],
                 env=env,
@@ -266,10 +266,12 @@ def main() -> None:
     ap.add_argument("--yolo", action="store_true", help="also run the YOLO11n (yaml) detector")
     ap.add_argument("--no-memory", action="store_true", help="skip the RSS part")
     ap.add_argument("--no-throughput", action="store_true", help="skip the throughput part")
+    ap.add_argument("--rss-frames", type=int, nargs="+", default=[300, 3000],
+                    help="clip lengths of the RSS part")
+    ap.add_argument("--rss-modes", nargs="+", default=["ours", "demo"], choices=["ours", "demo"])
     args = ap.parse_args()
     args.frames = args.frames or (24 if args.quick else 120)
     args.sizes = ["720p", "1080p"]
-    args.rss_frames = [300, 3000]
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "pipeline"))
     import torch
     from e2e_assets import write_checkpoint, write_smpl
