@@ -231,8 +231,10 @@ print(json.dumps({"frames": n, "after_load_mb": base, "peak_mb": peak[0],
 
 def memory(args: argparse.Namespace, work: Path, ckpt: Path, smpl: Path) -> None:
     w, h = 320, 240
-    print(f"\n== RSS during the run (VmRSS sampled every 5 ms) over RSS after loading the models, "
-          f"{w}x{h}, boxes on every 20th frame (gaps filled), fresh process each ==")
+    print(
+        f"\n== RSS during the run (VmRSS sampled every 5 ms) over RSS after loading the models, "
+        f"{w}x{h}, boxes on every 20th frame (gaps filled), fresh process each =="
+    )
     print(
         f"{'frames':>7} {'mode':<6} {'after load MB':>14} {'peak MB':>9} {'growth MB':>10} {'s':>7}"
     )
@@ -266,8 +268,13 @@ def main() -> None:
     ap.add_argument("--yolo", action="store_true", help="also run the YOLO11n (yaml) detector")
     ap.add_argument("--no-memory", action="store_true", help="skip the RSS part")
     ap.add_argument("--no-throughput", action="store_true", help="skip the throughput part")
-    ap.add_argument("--rss-frames", type=int, nargs="+", default=[300, 3000],
-                    help="clip lengths of the RSS part")
+    ap.add_argument(
+        "--rss-frames",
+        type=int,
+        nargs="+",
+        default=[300, 3000],
+        help="clip lengths of the RSS part",
+    )
     ap.add_argument("--rss-modes", nargs="+", default=["ours", "demo"], choices=["ours", "demo"])
     args = ap.parse_args()
     args.frames = args.frames or (24 if args.quick else 120)

@@ -65,7 +65,7 @@ def test_filled_rows_are_interpolated_on_the_rotation_manifold(video: Path) -> N
 
 
 def test_slerp_goes_the_short_way_across_pi(video: Path) -> None:
-    from mocap.pipeline import _interp_rotations
+    from mocap.pipeline.assemble import _interp_rotations
 
     # 170 deg about z, then 190 deg (= -170 deg): the midpoint is 180 deg, not 0 deg.
     a0, a1 = np.radians(170.0), np.radians(-170.0)
