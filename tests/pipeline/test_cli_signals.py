@@ -144,3 +144,44 @@ def test_batch_killed_with_sigkill_resumes_without_redoing(tmp_path: Path) -> No
         n.replace(".mp4", ".npz") for n in names
     )
     assert not list(out.rglob(".cliffmocap-tmp-*"))
+
+
+def test_ctrl_c_in_a_batch_exits_130_with_a_report(tmp_path: Path, model_home: Path) -> None:
+    src = tmp_path / "clips"
+    src.mkdir()
+    for i in range(5):
+        (src / f"slow_{i}.mp4").write_bytes(b"fake")
+    out = tmp_path / "out"
+    script = textwrap.dedent(f"""
+        import _pipeline_fakes, mocap.batch.worker as worker
+        worker.default_stages_factory = _pipeline_fakes.factory_ok
+        from mocap.cli import main
+        main([{str(src)!r}, "--out", {str(out)!r}, "--out-format", "npz",
+              "--detector", "yolo11n.yaml"])
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, env=_env(),
+                            start_new_session=True, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    manifest = Manifest(out)
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and proc.poll() is None:
+            if any(r["status"] == "ok" for r in manifest.load().values()):
+                break
+            time.sleep(0.1)
+        assert proc.poll() is None, "the batch finished before it was interrupted"
+        os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 130, stderr
+    assert stderr.strip().splitlines()[-1].startswith("error: interrupted")
+    reports = list(out.glob("cliffmocap-report-*.json"))
+    assert len(reports) == 1
+    doc = __import__("json").loads(reports[0].read_text())
+    assert doc["counts"]["ok"] >= 1
+    assert any(j["error_type"] == "Interrupted" for j in doc["jobs"])
+    assert not list(out.rglob(".cliffmocap-tmp-*"))
+    for p in out.glob("*.npz"):
+        assert np.load(p, allow_pickle=False)["schema"] == "cliffmocap/1"
