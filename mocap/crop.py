@@ -10,7 +10,7 @@ with the same bilinear rule (see its docstring for the measured agreement).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import cv2
@@ -185,17 +185,21 @@ def prepare_crops(image: Any, boxes: Any, focal: float | None = None) -> Crops:
         raise CropInputError(
             f"image must be (H, W, 3) uint8 RGB, got shape {img.shape} dtype {img.dtype}"
         )
+    geo = _geometry(boxes, img.shape[0], img.shape[1], focal)
+    raw = np.stack([_cut(img, win) for win in geo.window]) if len(geo) else np.zeros(
+        (0, CROP_H, CROP_W, 3), np.float32)
+    return replace(geo, images=_normalise(raw))
+
+
+def _geometry(boxes: Any, height: int, width: int, focal: float | None) -> Crops:
+    """Everything but the pixels (``images`` None): centre, scale, window, focal, bbox_info."""
     center, scale = box_center_scale(boxes)
     _check_positive(scale)
-    windows = crop_windows(center, scale)
-    h, w = img.shape[:2]
     n = len(scale)
-    focal_px = _focal_per_box(focal, n, h, w)
-    hw = np.tile(np.array([[h, w]], dtype=np.int64), (n, 1))
-    raw = np.stack([_cut(img, win) for win in windows]) if n else np.zeros(
-        (0, CROP_H, CROP_W, 3), np.float32)
-    return Crops(_normalise(raw), compute_bbox_info(center, scale, hw, focal_px),
-                 center, scale, focal_px, hw, windows)
+    focal_px = _focal_per_box(focal, n, height, width)
+    hw = np.tile(np.array([[height, width]], dtype=np.int64), (n, 1))
+    return Crops(None, compute_bbox_info(center, scale, hw, focal_px), center, scale, focal_px,
+                 hw, crop_windows(center, scale))
 
 
 def prepare_crops_many(frames: Any, frame_index: Any, boxes: Any,
@@ -293,18 +297,13 @@ def prepare_crops_torch(frames: Any, frame_index: Any, boxes: Any,
                      dtype=np.int64).reshape(-1)
     if isinstance(boxes, torch.Tensor):
         boxes = boxes.detach().cpu().numpy()
-    center, scale = box_center_scale(boxes)
-    _check_positive(scale)
-    if len(idx) != len(scale) or (idx.size and (idx.min() < 0 or idx.max() >= n_frames)):
+    geo = _geometry(boxes, h, w, focal)
+    if len(idx) != len(geo) or (idx.size and (idx.min() < 0 or idx.max() >= n_frames)):
         raise CropInputError(
             f"frame_index must give one frame in 0..{n_frames - 1} per box "
-            f"({len(scale)} boxes, {len(idx)} indices)"
+            f"({len(geo)} boxes, {len(idx)} indices)"
         )
-    windows = crop_windows(center, scale)
-    n = len(scale)
-    focal_px = _focal_per_box(focal, n, h, w)
-    hw = np.tile(np.array([[h, w]], dtype=np.int64), (n, 1))
-    info = torch.from_numpy(compute_bbox_info(center, scale, hw, focal_px)).to(frames.device)
+    windows = geo.window
 
     x0, x1, wx0, wx1 = _axis_taps(windows[:, 0], windows[:, 2] - windows[:, 0], CROP_W)
     y0, y1, wy0, wy1 = _axis_taps(windows[:, 1], windows[:, 3] - windows[:, 1], CROP_H)
@@ -330,4 +329,4 @@ def prepare_crops_torch(frames: Any, frame_index: Any, boxes: Any,
     crops = row0 * ay0 + row1 * ay1
     mean, std = t(IMG_MEAN), t(IMG_STD)
     images = ((crops / 255.0 - mean) / std).permute(0, 3, 1, 2)
-    return Crops(images, info, center, scale, focal_px, hw, windows)
+    return replace(geo, images=images, bbox_info=torch.from_numpy(geo.bbox_info).to(dev))
