@@ -159,9 +159,15 @@ def test_ctrl_c_in_a_batch_exits_130_with_a_report(tmp_path: Path, model_home: P
         main([{str(src)!r}, "--out", {str(out)!r}, "--out-format", "npz",
               "--detector", "yolo11n.yaml"])
     """)
-    proc = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, env=_env(),
-                            start_new_session=True, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=_env(),
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     manifest = Manifest(out)
     try:
         deadline = time.monotonic() + 180
