@@ -1,0 +1,28 @@
+"""Batch layer: plan jobs from inputs, process videos, write outputs atomically, resume, report.
+
+Only this package and the CLI write files. A folder run keeps a manifest
+(``<out>/.cliffmocap/manifest.jsonl``) so a killed run resumes without redoing finished videos;
+each video runs in a worker process that a watchdog kills when it hangs, so one bad video never
+stops the others. Engines: ``local`` (worker processes on this machine) and ``ray``.
+"""
+
+from __future__ import annotations
+
+from mocap.batch.job import process_video
+from mocap.batch.outputs import write_outputs
+from mocap.batch.plan import VIDEO_SUFFIXES, plan_jobs
+from mocap.batch.runner import run_batch
+from mocap.batch.types import BatchResult, Job, JobResult, Plan, VideoSummary
+
+__all__ = [
+    "VIDEO_SUFFIXES",
+    "BatchResult",
+    "Job",
+    "JobResult",
+    "Plan",
+    "VideoSummary",
+    "plan_jobs",
+    "process_video",
+    "run_batch",
+    "write_outputs",
+]

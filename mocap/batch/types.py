@@ -1,0 +1,103 @@
+"""Records of the batch layer: jobs planned, what one video produced, what a run did."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+JobStatus = Literal["ok", "failed", "skipped"]
+
+
+@dataclass(frozen=True)
+class Job:
+    """One input video and the files it must produce.
+
+    Attributes:
+        input: the video file.
+        outputs: output files (suffix = format), all written from one pipeline run.
+        rel: the input's path relative to the folder it was found in (its name for a file input).
+    """
+
+    input: Path
+    outputs: tuple[Path, ...]
+    rel: Path
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Jobs of one command line.
+
+    Attributes:
+        jobs: one per distinct input video, in a stable order.
+        rejected: inputs that cannot be jobs, with the reason (reported as failed).
+        out_dir: the output folder of a batch (None for a single video with explicit outputs).
+        single: True for one video given as a file with explicit output files.
+    """
+
+    jobs: tuple[Job, ...]
+    rejected: tuple[tuple[Path, str], ...] = ()
+    out_dir: Path | None = None
+    single: bool = False
+
+
+@dataclass(frozen=True)
+class VideoSummary:
+    """What processing one video produced.
+
+    Attributes:
+        input: the video.
+        people: number of people exported.
+        frames: decoded frames.
+        outputs: files written (a writer may write several per requested output, e.g. BVH).
+        stage_s: seconds per pipeline stage.
+    """
+
+    input: Path
+    people: int
+    frames: int
+    outputs: tuple[Path, ...]
+    stage_s: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """Outcome of one job in a batch (one row of the report)."""
+
+    input: str
+    status: JobStatus
+    seconds: float = 0.0
+    people: int = 0
+    frames: int = 0
+    outputs: tuple[str, ...] = ()
+    error: str = ""
+    error_type: str = ""
+    attempts: int = 1
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["outputs"] = list(self.outputs)
+        return d
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """Outcome of a batch run.
+
+    Attributes:
+        jobs: one result per planned job and per rejected input.
+        report_json, report_csv: the run report files.
+    """
+
+    jobs: tuple[JobResult, ...]
+    report_json: Path
+    report_csv: Path
+
+    @property
+    def ok(self) -> bool:
+        return all(j.status != "failed" for j in self.jobs)
+
+    def counts(self) -> dict[str, int]:
+        c = Counter(j.status for j in self.jobs)
+        return {s: c[s] for s in ("ok", "skipped", "failed") if c[s]}

@@ -1,0 +1,347 @@
+"""The ``cliffmocap`` command: options -> PipelineConfig -> one video in process, or a batch.
+
+This is the only module that imports typer and rich and the only one that talks to the terminal.
+Progress bars and errors go to stderr, the summary to stdout. Exit codes: 0 ok; 1 failure (in a
+batch: any input failed); 2 usage; 130 interrupted. Errors are one line ``error: <message>``;
+``--debug`` or ``CLIFFMOCAP_DEBUG=1`` adds the traceback.
+"""
+
+from __future__ import annotations
+
+import enum
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, ClassVar
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from mocap.config import PipelineConfig
+from mocap.errors import MocapError, UsageError
+from mocap.progress import ProgressEvent
+
+if TYPE_CHECKING:
+    from mocap.batch.types import BatchResult, VideoSummary
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help="Video in, animation out: SMPL motion of every person in a video (CLIFF).",
+)
+
+
+class Smooth(enum.StrEnum):
+    off = "off"
+    light = "light"
+    medium = "medium"
+    heavy = "heavy"
+
+
+class Engine(enum.StrEnum):
+    local = "local"
+    ray = "ray"
+
+
+class Precision(enum.StrEnum):
+    auto = "auto"
+    fp32 = "fp32"
+    bf16 = "bf16"
+    fp16 = "fp16"
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        import mocap
+
+        typer.echo(f"cliffmocap {mocap.__version__}")
+        raise typer.Exit(EXIT_OK)
+
+
+class RichProgress:
+    """Progress callback drawing one bar per pipeline stage (rate and ETA) on stderr."""
+
+    _UNITS: ClassVar[dict[str, str]] = {
+        "decode": "frames",
+        "detect": "frames",
+        "regress": "crops",
+        "videos": "videos",
+    }
+
+    def __init__(self, console: Console, enabled: bool) -> None:
+        self.enabled = enabled
+        self.seconds: dict[str, float] = {}
+        self._tasks: dict[str, TaskID] = {}
+        self._progress = Progress(
+            TextColumn("{task.description:<9}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]}"),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            transient=False,
+            disable=not enabled,
+        )
+
+    def __enter__(self) -> RichProgress:
+        self._progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._progress.__exit__(None, None, None)
+
+    def __call__(self, event: ProgressEvent) -> None:
+        self.seconds[event.stage] = event.elapsed_s
+        if not self.enabled:
+            return
+        unit = self._UNITS.get(event.stage, "")
+        rate = f"{event.done / event.elapsed_s:6.1f} {unit}/s" if event.elapsed_s > 0 else ""
+        task = self._tasks.get(event.stage)
+        if task is None:
+            task = self._progress.add_task(event.stage, total=event.total, rate=rate)
+            self._tasks[event.stage] = task
+        self._progress.update(task, completed=event.done, total=event.total, rate=rate)
+
+
+def _fail(console: Console, message: str, code: int, debug: bool) -> typer.Exit:
+    if debug:
+        console.print(traceback.format_exc(), markup=False, highlight=False)
+    console.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+@app.command()
+def cliffmocap(
+    inputs: Annotated[
+        list[Path], typer.Argument(help="Video files or folders of videos (searched recursively).")
+    ],
+    out: Annotated[
+        list[Path],
+        typer.Option(
+            "--out",
+            "-o",
+            help="Output file; its suffix picks the format (.glb .bvh .npz .fbx). "
+            "Repeat for several "
+            "formats. With several inputs or a folder: an output folder (layout kept).",
+        ),
+    ],
+    out_format: Annotated[
+        str | None,
+        typer.Option(help="Formats written per video when --out is a folder, e.g. glb,npz [glb]."),
+    ] = None,
+    checkpoint: Annotated[
+        Path | None,
+        typer.Option(help="CLIFF checkpoint (.pt); default: the hr48 file in CLIFFMOCAP_HOME."),
+    ] = None,
+    smpl: Annotated[
+        Path | None,
+        typer.Option(
+            help="SMPL model (.pkl or .npz); default: SMPL_NEUTRAL.pkl in CLIFFMOCAP_HOME."
+        ),
+    ] = None,
+    detector: Annotated[
+        str | None,
+        typer.Option(help="YOLO weights (path, or file name in CLIFFMOCAP_HOME) [yolo11x.pt]."),
+    ] = None,
+    boxes: Annotated[
+        Path | None,
+        typer.Option(
+            help="Box file (JSON or MOTChallenge txt) used instead of the detector; for "
+            "several videos a folder of box files named <video stem>.txt or .json."
+        ),
+    ] = None,
+    smooth: Annotated[
+        Smooth, typer.Option(help="Temporal smoothing of pose and translation.")
+    ] = Smooth.medium,
+    device: Annotated[
+        str, typer.Option(help="auto (CUDA when present), cpu, cuda or cuda:N.")
+    ] = "auto",
+    batch_size: Annotated[
+        int, typer.Option(min=1, help="Person crops per CLIFF forward pass.")
+    ] = 32,
+    precision: Annotated[
+        Precision, typer.Option(help="auto (bf16 on CUDA, fp32 on CPU), fp32, bf16 or fp16.")
+    ] = Precision.auto,
+    fov: Annotated[
+        float | None, typer.Option(help="Vertical field of view of the camera in degrees.")
+    ] = None,
+    focal: Annotated[
+        float | None, typer.Option(help="Focal length in pixels (default: image diagonal).")
+    ] = None,
+    max_people: Annotated[
+        int | None, typer.Option(min=1, help="Keep only the N most prominent people.")
+    ] = None,
+    det_conf: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Minimum detector confidence.")
+    ] = 0.5,
+    engine: Annotated[
+        Engine, typer.Option(help="Batch engine: local worker processes, or Ray.")
+    ] = Engine.local,
+    address: Annotated[
+        str | None, typer.Option(help="Ray cluster address to join (e.g. auto); with --engine ray.")
+    ] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Videos processed at the same time in a batch.")
+    ] = 1,
+    timeout: Annotated[
+        float,
+        typer.Option(min=1.0, help="Seconds one video may take in a batch before it is killed."),
+    ] = 3600.0,
+    overwrite: Annotated[bool, typer.Option(help="Replace existing outputs.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+    debug: Annotated[
+        bool,
+        typer.Option(envvar="CLIFFMOCAP_DEBUG", help="Show tracebacks (also CLIFFMOCAP_DEBUG=1)."),
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_version_callback,
+            is_eager=True,
+            help="Print the version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Capture the SMPL motion of every person in the input videos."""
+    err = Console(stderr=True, highlight=False)
+    try:
+        if detector is not None and boxes is not None:
+            raise UsageError("--detector and --boxes both given: pass only one of them.")
+        if address is not None and engine is not Engine.ray:
+            raise UsageError("--address needs --engine ray.")
+        config = PipelineConfig(
+            checkpoint=checkpoint,
+            smpl_model=smpl,
+            detector=detector,
+            boxes=boxes,
+            smooth=smooth.value,
+            device=device,
+            batch_size=batch_size,
+            precision=precision.value,
+            fov=fov,
+            focal=focal,
+            max_people=max_people,
+            det_conf=det_conf,
+        )
+        code = _run(
+            inputs,
+            out,
+            out_format,
+            config,
+            engine,
+            address,
+            workers,
+            timeout,
+            overwrite,
+            quiet,
+            err,
+        )
+    except MocapError as e:
+        raise _fail(err, str(e), e.exit_code, debug) from None
+    except KeyboardInterrupt:
+        raise _fail(
+            err, "interrupted; no partial outputs were left.", EXIT_INTERRUPTED, debug
+        ) from None
+    except Exception as e:  # anything else is a bug: one line unless --debug
+        msg = f"internal error ({type(e).__name__}: {e}); rerun with --debug for the traceback."
+        raise _fail(err, msg, EXIT_FAILED, debug) from None
+    raise typer.Exit(code)
+
+
+def _run(
+    inputs: list[Path],
+    outs: list[Path],
+    out_format: str | None,
+    config: PipelineConfig,
+    engine: Engine,
+    address: str | None,
+    workers: int,
+    timeout: float,
+    overwrite: bool,
+    quiet: bool,
+    err: Console,
+) -> int:
+    from mocap import batch, pipeline
+
+    plan = batch.plan_jobs(inputs, outs, out_format=out_format, overwrite=overwrite)
+    pipeline.check_model_files(config)  # before any decoding
+    show = not quiet and err.is_terminal
+    if plan.single and engine is Engine.local:
+        job = plan.jobs[0]
+        start = time.perf_counter()
+        with RichProgress(err, show) as bars:
+            summary = batch.process_video(job, config, progress=bars, overwrite=overwrite)
+        _print_single_summary(summary, bars.seconds, time.perf_counter() - start)
+        return EXIT_OK
+
+    with RichProgress(err, show) as bars:
+        result = batch.run_batch(
+            plan,
+            config,
+            engine=engine.value,
+            address=address,
+            workers=workers,
+            timeout_s=timeout,
+            overwrite=overwrite,
+            progress=bars,
+        )
+    _print_batch_summary(result)
+    return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def _print_single_summary(summary: VideoSummary, stage_s: dict[str, float], total_s: float) -> None:
+    typer.echo(
+        f"{summary.input}: {summary.people} people, {summary.frames} frames, "
+        f"{total_s:.1f} s ({summary.frames / max(total_s, 1e-9):.1f} frames/s)"
+    )
+    if stage_s:
+        typer.echo("stages: " + ", ".join(f"{k} {v:.2f} s" for k, v in stage_s.items()))
+    for path in summary.outputs:
+        typer.echo(f"wrote {path}")
+
+
+def _print_batch_summary(result: BatchResult) -> None:
+    counts = result.counts()
+    typer.echo(f"{len(result.jobs)} videos: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
+    for job in result.jobs:
+        if job.status == "failed":
+            typer.echo(f"failed: {job.input}: {job.error}")
+    typer.echo(f"report: {result.report_json} and {result.report_csv}")
+    if not result.ok:
+        typer.echo(
+            f"error: {counts.get('failed', 0)} of {len(result.jobs)} videos failed "
+            f"(see {result.report_json}).",
+            err=True,
+        )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: run the command and exit with its code.
+
+    Usage errors exit with 2 (Click's convention), a Ctrl-C that escapes the command with 130.
+    """
+    try:
+        app(args=argv, prog_name="cliffmocap")
+    except KeyboardInterrupt:
+        sys.stderr.write("error: interrupted.\n")
+        sys.exit(EXIT_INTERRUPTED)

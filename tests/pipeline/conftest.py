@@ -1,0 +1,40 @@
+"""Fixtures of the pipeline/CLI/batch tests (fakes live in _pipeline_fakes.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture
+def model_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A CLIFFMOCAP_HOME holding placeholder model files (the stages themselves are faked)."""
+    home = tmp_path / "models"
+    home.mkdir()
+    for name in ("hr48-PA43.0_MJE69.0_MVE81.2_3dpw.pt", "SMPL_NEUTRAL.pkl", "yolo11x.pt"):
+        (home / name).write_bytes(b"placeholder")
+    monkeypatch.setenv("CLIFFMOCAP_HOME", str(home))
+    monkeypatch.delenv("CLIFFMOCAP_DEBUG", raising=False)
+    return home
+
+
+@pytest.fixture
+def fake_stages(monkeypatch: pytest.MonkeyPatch):
+    """Make the real-stage loaders return fakes, in this process and in batch workers."""
+    import _pipeline_fakes
+
+    import mocap.batch.worker
+    import mocap.pipeline
+
+    monkeypatch.setattr(mocap.pipeline, "load_stages", _pipeline_fakes.factory_ok)
+    monkeypatch.setattr(mocap.batch.worker, "default_stages_factory", _pipeline_fakes.factory_ok)
+    return _pipeline_fakes
+
+
+@pytest.fixture
+def clip(tmp_path: Path) -> Path:
+    p = tmp_path / "in" / "clip.mp4"
+    p.parent.mkdir()
+    p.write_bytes(b"fake video")
+    return p
