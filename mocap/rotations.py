@@ -77,10 +77,7 @@ def axis_angle_to_matrix(axis_angle: Array) -> Array:
     r = _as_float(axis_angle)
     _check_last(r, (3,), "axis_angle_to_matrix", "axis-angle")
     xp = _xp(r)
-    t2 = (r * r).sum(-1)
-    t = xp.sqrt(t2)
-    small = t < _SMALL_ANGLE
-    t_safe = xp.where(small, xp.ones_like(t), t)
+    t2, t, small, t_safe = _angles(r, xp)
     half_sin = xp.sin(t_safe / 2)
     # a = sin(t)/t, b = (1 - cos t)/t^2 = 2 sin^2(t/2)/t^2 (no cancellation near 0)
     a = xp.where(small, 1 - t2 / 6, xp.sin(t_safe) / t_safe)
@@ -129,10 +126,7 @@ def axis_angle_to_quaternion(axis_angle: Array) -> Array:
     r = _as_float(axis_angle)
     _check_last(r, (3,), "axis_angle_to_quaternion", "axis-angle")
     xp = _xp(r)
-    t2 = (r * r).sum(-1)
-    t = xp.sqrt(t2)
-    small = t < _SMALL_ANGLE
-    t_safe = xp.where(small, xp.ones_like(t), t)
+    t2, t, small, t_safe = _angles(r, xp)
     k = xp.where(small, 0.5 - t2 / 48, xp.sin(t_safe / 2) / t_safe)  # sin(t/2)/t
     q = xp.stack([r[..., 0] * k, r[..., 1] * k, r[..., 2] * k, xp.cos(t / 2)], -1)
     return _positive_w(q)
@@ -319,6 +313,17 @@ def matrix_to_rot6d(matrix: Array) -> Array:
 def _normalize(q: Array) -> Array:
     xp = _xp(q)
     return q / xp.sqrt((q * q).sum(-1))[..., None]
+
+
+def _angles(r: Array, xp: Any) -> tuple[Array, Array, Array, Array]:
+    """Angle terms of axis-angle r (..., 3): (t^2, t, t < _SMALL_ANGLE, t with 1 where small).
+
+    The last one is safe to divide by; callers switch to Taylor series where ``small`` is true.
+    """
+    t2 = (r * r).sum(-1)
+    t = xp.sqrt(t2)
+    small = t < _SMALL_ANGLE
+    return t2, t, small, xp.where(small, xp.ones_like(t), t)
 
 
 def _positive_w(q: Array) -> Array:
