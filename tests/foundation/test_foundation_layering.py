@@ -11,6 +11,20 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
+def _run_python(code: str) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a fresh interpreter at the repo root; it must exit 0."""
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done
+
+
 @pytest.mark.parametrize(
     "modules",
     [
@@ -25,15 +39,7 @@ def test_light_imports_leave_torch_out(modules):
         "heavy = sorted(m for m in heavy if m in sys.modules)\n"
         "print(','.join(heavy))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    done = _run_python(code)
     assert done.stdout.strip() == "", f"importing {modules} imported {done.stdout.strip()}"
 
 
@@ -46,13 +52,5 @@ def test_rotations_numpy_path_stays_torch_free():
         "r.continuous_quaternions(r.matrix_to_quaternion(m))\n"
         "print('torch' in sys.modules)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    done = _run_python(code)
     assert done.stdout.strip() == "False"
