@@ -68,6 +68,12 @@ class Precision(enum.StrEnum):
     fp16 = "fp16"
 
 
+class DecoderChoice(enum.StrEnum):
+    auto = "auto"
+    decord = "decord"
+    pyav = "pyav"
+
+
 def _version_callback(value: bool) -> None:
     if value:
         import mocap
@@ -181,6 +187,10 @@ def cliffmocap(
     precision: Annotated[
         Precision, typer.Option(help="auto (bf16 on CUDA, fp32 on CPU), fp32, bf16 or fp16.")
     ] = Precision.auto,
+    decoder: Annotated[
+        DecoderChoice,
+        typer.Option(help="Video decoder: auto (decord; PyAV for AV1, long GOPs, damaged files)."),
+    ] = DecoderChoice.auto,
     fov: Annotated[
         float | None, typer.Option(help="Vertical field of view of the camera in degrees.")
     ] = None,
@@ -238,6 +248,7 @@ def cliffmocap(
             device=device,
             batch_size=batch_size,
             precision=precision.value,
+            decoder=decoder.value,
             fov=fov,
             focal=focal,
             max_people=max_people,

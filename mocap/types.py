@@ -106,7 +106,7 @@ class FrameBatch:
     Attributes:
         indices: (B,) int64 frame indices in decode order.
         times: (B,) float64 presentation times in seconds (true timestamps; VFR safe).
-        images: (B, H, W, 3) uint8 RGB.
+        images: (B, H, W, 3) uint8 RGB; may be a read-only view of the decoder's buffer.
     """
 
     indices: IntArray

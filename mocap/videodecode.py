@@ -7,8 +7,16 @@ a partial-decode report or a user-facing :class:`~mocap.errors.VideoError`).
 
 Measured decord 0.6.0 hazards guarded here (docs/ecosystem.md §1):
 
-* decode-ahead: its reader thread decodes the whole file into RAM when the consumer is slow;
-  ``vr.seek(0)`` after every chunk stops it (costs throughput on long-GOP files);
+* decode-ahead: its reader thread decodes the whole file into RAM when the consumer is slow
+  (measured: +6.5 GB after 30 idle chunks of a 720p clip); ``vr.seek(0)`` after every chunk stops
+  it. The next chunk then starts with a seek, so chunks end on keyframes where the GOP allows
+  (a chunk starting on a keyframe costs no extra decoding); long-GOP files, where every chunk
+  would re-decode from its keyframe, are left to PyAV by :mod:`mocap.video`;
+* double copy: ``NDArray.asnumpy()`` copies the batch; we take it zero-copy through DLPack;
+* heap growth: every ``seek`` restarts decord's decoder thread, and the frames it allocates in
+  short-lived threads' malloc arenas are freed without going back to the OS, so RSS stepped up
+  with video length (640x480, 2400 frames: +51 -> +163 MB). Trimming the heap before each chunk
+  keeps it flat (+43 -> +49 MB);
 * MP4 edit lists: hidden pre-roll samples are counted as frames (phantom copies of the last frame
   at the end) and timestamps are shifted negative; we drop the tail and re-base the times;
 * AV1 and truncated files cannot be opened at all (PyAV takes over).
@@ -16,9 +24,11 @@ Measured decord 0.6.0 hazards guarded here (docs/ecosystem.md §1):
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,6 +61,8 @@ class Probe:
         rotation_ccw: counter-clockwise rotation in degrees (0/90/180/270) as FFmpeg stores it;
             the PyAV path turns frames by it, decord applies it itself.
         coded_width, coded_height: frame size before rotation, pixels.
+        keyframe_gap: most frames from one keyframe to the next (or to the end) in the
+            container's sample index, i.e. the longest GOP (0 = unknown: not an MP4/MOV index).
     """
 
     info: VideoInfo
@@ -58,6 +70,7 @@ class Probe:
     rotation_ccw: int
     coded_width: int
     coded_height: int
+    keyframe_gap: int = 0
 
     @classmethod
     def read(cls, path: Path, container: Any) -> Probe:
@@ -86,7 +99,7 @@ class Probe:
         codec = getattr(stream.codec_context.codec, "canonical_name", stream.codec_context.name)
         info = VideoInfo(path=path, width=w, height=h, fps=fps, num_frames=int(num_frames),
                          rotation=(-rotation_ccw) % 360, codec=str(codec))
-        return cls(info, expected, rotation_ccw, cw, ch)
+        return cls(info, expected, rotation_ccw, cw, ch, _keyframe_gap(container, stream))
 
 
 def _displayable_frames(container: Any, stream: Any) -> int:
@@ -97,6 +110,20 @@ def _displayable_frames(container: Any, stream: Any) -> int:
         if entries is not None and len(entries):
             return sum(1 for e in entries if not e.is_discard)
     return max(int(stream.frames or 0), 0)
+
+
+def _keyframe_gap(container: Any, stream: Any) -> int:
+    """Longest run of samples that starts on a keyframe, from the MP4/MOV index (0 = unknown)."""
+    fmt = container.format.name or ""
+    if not any(f in fmt.split(",") for f in _SAMPLE_INDEXED_FORMATS):
+        return 0
+    entries = stream.index_entries
+    if entries is None or not len(entries):
+        return 0
+    keys = [i for i, e in enumerate(entries) if e.is_keyframe]
+    if not keys:
+        return 0
+    return int(np.diff(np.asarray([*keys, len(entries)])).max())
 
 
 def _ffmpeg_reason(error: BaseException) -> str:
@@ -128,6 +155,7 @@ def iter_decord(probe: Probe, chunk: int) -> Iterator[FrameBatch]:
         vr = decord.VideoReader(str(info.path), ctx=decord.cpu(0), num_threads=0)
         raw = len(vr)
         stamps = np.asarray(vr.get_frame_timestamp(list(range(raw))), np.float64)[:, 0]
+        sample_keys = np.asarray(vr.get_key_indices(), np.int64)
     except (decord.DECORDError, RuntimeError, ValueError) as e:
         raise DecodeFailure(f"decord: {_decord_reason(e)}") from None
     # Edit lists: hidden pre-roll samples come first with negative times; decord still counts
@@ -139,10 +167,13 @@ def iter_decord(probe: Probe, chunk: int) -> Iterator[FrameBatch]:
     if n <= 0:
         raise DecodeFailure("decord found no frames")
     times = stamps[hidden : hidden + n] - stamps[hidden]
+    # decord counts keyframes among all samples; shown frame i is its sample i + hidden.
+    trim = _malloc_trim()
     try:
-        for start in range(0, n, chunk):
-            stop = min(n, start + chunk)
-            images = vr.get_batch(list(range(start, stop))).asnumpy()
+        for start, stop in keyframe_chunks(n, chunk, sample_keys - hidden):
+            if trim is not None:
+                trim(0)  # hand the chunks the consumer has dropped back to the OS
+            images = _as_numpy(vr.get_batch(list(range(start, stop))))
             vr.seek(0)  # stops the reader thread's unbounded decode-ahead (measured; §1.4)
             if images.shape[1:3] != (info.height, info.width):
                 raise DecodeFailure(
@@ -154,6 +185,64 @@ def iter_decord(probe: Probe, chunk: int) -> Iterator[FrameBatch]:
         raise DecodeFailure(f"decord: {_decord_reason(e)}") from None
     finally:
         del vr
+
+
+def keyframe_chunks(n: int, chunk: int, keys: np.ndarray) -> Iterator[tuple[int, int]]:
+    """Split frames ``[0, n)`` into ``(start, stop)`` runs of at most ``chunk`` frames.
+
+    A run ends just before the last keyframe inside it when there is one, so the next run
+    starts on a keyframe: after ``vr.seek(0)`` decord then decodes no frame twice.
+
+    Args:
+        n: frames to cover.
+        chunk: most frames per run (>= 1).
+        keys: (K,) keyframe indices (any order; out-of-range values are ignored).
+    """
+    key_set = np.unique(keys[(keys > 0) & (keys < n)])
+    start = 0
+    while start < n:
+        stop = min(n, start + chunk)
+        if stop < n:
+            inside = key_set[(key_set > start) & (key_set <= stop)]
+            if len(inside):
+                stop = int(inside[-1])
+        yield start, stop
+        start = stop
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim`` (returns free heap pages of every arena to the OS), or None
+    where the C library has none (macOS, musl)."""
+    try:
+        return ctypes.CDLL(None).malloc_trim  # type: ignore[no-any-return]
+    except (OSError, AttributeError):
+        return None
+
+
+class _DLPackView:
+    """Hands a decord ``NDArray`` to :func:`numpy.from_dlpack` (decord 0.6 lacks ``__dlpack__``)."""
+
+    def __init__(self, array: Any) -> None:
+        self._array = array
+
+    def __dlpack__(self, stream: Any = None) -> Any:
+        return self._array.to_dlpack()
+
+    def __dlpack_device__(self) -> tuple[int, int]:
+        return (1, 0)  # kDLCPU, device 0: decord's PyPI wheel decodes on the CPU only
+
+
+def _as_numpy(array: Any) -> np.ndarray:
+    """(B, H, W, 3) uint8 view of a decord CPU ``NDArray`` without copying (read-only).
+
+    ``asnumpy()`` would copy the whole batch (190 MB per 32 1080p frames) while the original is
+    still alive, doubling the decoder's peak memory.
+    """
+    try:
+        return np.from_dlpack(_DLPackView(array))
+    except (TypeError, BufferError, RuntimeError):  # a decord build without DLPack export
+        return array.asnumpy()
 
 
 # --- PyAV ---------------------------------------------------------------------------------------

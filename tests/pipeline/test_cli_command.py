@@ -235,6 +235,8 @@ def test_options_reach_the_pipeline_config(
         "0.3",
         "--precision",
         "fp32",
+        "--decoder",
+        "pyav",
         "--detector",
         "yolo11n.yaml",
     )
@@ -248,8 +250,9 @@ def test_options_reach_the_pipeline_config(
         c.max_people,
         c.det_conf,
         c.precision,
+        c.decoder,
         c.detector,
-    ) == ("heavy", "cpu", 7, 60.0, 2, 0.3, "fp32", "yolo11n.yaml")
+    ) == ("heavy", "cpu", 7, 60.0, 2, 0.3, "fp32", "pyav", "yolo11n.yaml")
 
 
 def test_python_dash_m_and_exit_codes_in_a_real_process(tmp_path: Path) -> None:

@@ -26,10 +26,19 @@ def decode_all(path: Path, decoder: str, chunk: int = 8):
     return video, images, indices, times
 
 
-@pytest.mark.parametrize("decoder", ["auto", "pyav"])
-@pytest.mark.parametrize("name", ["h264", "h264_10bit", "hevc", "hevc_10bit", "vp9", "av1"])
+CODECS = ["h264", "h264_10bit", "hevc", "hevc_10bit", "vp9", "av1"]
+
+
+@pytest.mark.parametrize(
+    ("name", "decoder"),
+    [(name, decoder) for name in CODECS for decoder in ("auto", "decord", "pyav")
+     if (name, decoder) != ("av1", "decord")],  # decord has no AV1: test_video_av1_with_decord...
+)
 def test_video_codecs_decode_every_frame_in_order(videos, name, decoder):
-    video, images, indices, times = decode_all(videos[name], decoder)
+    # auto with chunks longer than the GOP (30 frames) keeps decord; shorter chunks go to PyAV
+    # (test_video_auto_leaves_long_gops_to_pyav).
+    video, images, indices, times = decode_all(videos[name], decoder, chunk=32 if decoder == "auto"
+                                               else 8)
     n = len(images)
     assert n == (PLAIN_FRAMES if name == "h264" else 12)
     assert images.dtype == np.uint8 and images.shape[1:] == (96, 160, 3)
@@ -51,7 +60,7 @@ def test_video_rgb_channel_order(videos):
     assert red[0] > 180 and red[1] < 60 and red[2] < 60
 
 
-@pytest.mark.parametrize("decoder", ["auto", "pyav"])
+@pytest.mark.parametrize("decoder", ["decord", "pyav"])
 @pytest.mark.parametrize(("name", "ccw"), [("rot90", 90), ("rot270", 270), ("rot180", 180)])
 def test_video_rotation_metadata_is_applied(videos, name, ccw, decoder):
     video, images, _, _ = decode_all(videos[name], decoder)
@@ -71,7 +80,7 @@ def test_video_both_paths_give_the_same_pixels(videos):
         assert np.abs(via_decord.astype(int) - via_pyav).mean() < 3.0
 
 
-@pytest.mark.parametrize("decoder", ["auto", "pyav"])
+@pytest.mark.parametrize("decoder", ["decord", "pyav"])
 def test_video_variable_frame_rate_keeps_true_timestamps(videos, decoder):
     _, images, _, times = decode_all(videos["vfr"], decoder)
     assert len(images) == len(VFR_TIMES)
@@ -90,7 +99,7 @@ def test_video_edit_list_has_no_phantom_frames(videos, decoder):
 
 
 def test_video_truncated_file_keeps_decodable_frames_and_reports_partial(videos):
-    video, images, _, _ = decode_all(videos["truncated"], "auto")
+    video, images, _, _ = decode_all(videos["truncated"], "auto", chunk=32)
     report = video.report
     assert report.partial and report.backend == "pyav"
     assert 0 < report.frames_decoded == len(images) < report.expected_frames == 300
@@ -116,6 +125,38 @@ def test_video_chunks_bound_the_batch_size(videos):
     assert video.report.frames_decoded == PLAIN_FRAMES
 
 
+def test_video_decord_chunks_end_on_keyframes(videos):
+    """Keyframes every 30 frames: decord's runs stop before frame 30 so the next one starts on
+    it and nothing is decoded twice after the decode-ahead guard's seek."""
+    with open_video(videos["h264"], decoder="decord", chunk_frames=7) as video:
+        batches = list(video)
+    assert [len(b) for b in batches] == [7, 7, 7, 7, 2] * 2
+    assert [int(b.indices[0]) for b in batches][5] == 30
+    assert [read_index(img) for b in batches for img in b.images] == list(range(PLAIN_FRAMES))
+
+
+def test_video_probe_reads_the_longest_keyframe_gap(videos):
+    with open_video(videos["h264"]) as video:  # 60 frames, keyframes every 30
+        assert video._probe.keyframe_gap == 30
+    with open_video(videos["rot90"]) as video:  # 12 frames, one keyframe
+        assert video._probe.keyframe_gap == 12
+    with open_video(videos["vp9"]) as video:  # WebM indexes cues, not every sample
+        assert video._probe.keyframe_gap == 0
+
+
+def test_video_auto_leaves_long_gops_to_pyav(videos):
+    """decord can only bound its memory by re-decoding each chunk from its keyframe; with
+    keyframes further apart than a chunk, auto decodes with PyAV and says why."""
+    video, images, _, _ = decode_all(videos["h264"], "auto", chunk=16)
+    assert video.backend == video.report.backend == "pyav"
+    assert "keyframes up to 30 frames apart" in video.report.note
+    assert [read_index(img) for img in images] == list(range(PLAIN_FRAMES))
+    video, _, _, _ = decode_all(videos["h264"], "auto", chunk=30)
+    assert video.report.backend == "decord" and video.report.note == ""
+    video, _, _, _ = decode_all(videos["h264"], "decord", chunk=16)  # asked for: obeyed
+    assert video.report.backend == "decord"
+
+
 def test_video_can_stop_early_and_decode_again(videos):
     with open_video(videos["h264"], chunk_frames=4) as video:
         first = next(iter(video))
@@ -130,14 +171,14 @@ def test_video_pyav_takes_over_when_decord_fails_midway(videos, monkeypatch):
 
     real = mocap.video.iter_decord
 
-    def failing_after_two_chunks(probe, chunk):
+    def failing_after_one_chunk(probe, chunk):
         for k, batch in enumerate(real(probe, chunk)):
-            if k == 2:
+            if k == 1:
                 raise DecodeFailure("simulated decord error")
             yield batch
 
-    monkeypatch.setattr(mocap.video, "iter_decord", failing_after_two_chunks)
-    video, images, indices, times = decode_all(videos["h264"], "auto", chunk=10)
+    monkeypatch.setattr(mocap.video, "iter_decord", failing_after_one_chunk)
+    video, images, indices, times = decode_all(videos["h264"], "auto", chunk=30)
     assert video.report.backend == "decord+pyav" and not video.report.partial
     assert "simulated" in video.report.note
     assert list(indices) == list(range(PLAIN_FRAMES))
@@ -154,8 +195,8 @@ def test_video_pyav_finishes_when_decord_stops_short(videos, monkeypatch):
         yield next(iter(real(probe, chunk)))  # decord silently ends after one chunk
 
     monkeypatch.setattr(mocap.video, "iter_decord", short)
-    video, images, indices, _ = decode_all(videos["h264"], "auto", chunk=16)
+    video, images, indices, _ = decode_all(videos["h264"], "auto", chunk=32)
     assert video.report.backend == "decord+pyav" and not video.report.partial
-    assert "stopped after 16 of 60" in video.report.note
+    assert "stopped after 30 of 60" in video.report.note  # the first run ends on keyframe 30
     assert list(indices) == list(range(PLAIN_FRAMES))
     assert [read_index(img) for img in images] == list(range(PLAIN_FRAMES))
