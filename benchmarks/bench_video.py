@@ -7,7 +7,7 @@ Run from the repository root::
 Every measurement runs in a fresh child process so peak RSS (``ru_maxrss``) belongs to that
 decode alone: the peak (VmHWM) is reset after the imports and reported above the RSS then. Prints:
 
-* 1080p H.264 (GOP 30 and GOP 250): frames/s and peak RSS for decoder=decord and decoder=pyav,
+* 1080p H.264 (GOP 30 and GOP 250): frames/s and peak RSS for decoder=decord, pyav and auto,
   plus the same with a slow consumer (sleeps per chunk), which is what made raw decord decode the
   whole file ahead into RAM (docs/ecosystem.md §1.4); the raw-decord run is the baseline;
 * 640x480 videos of 300 and 3000 frames: peak RSS must not grow with length.
@@ -67,6 +67,7 @@ with open("/proc/self/clear_refs", "w") as f:
 base = status_mb("VmRSS")
 t = time.perf_counter()
 n = 0
+backend = mode
 if mode == "raw_decord":  # baseline: plain decord get_batch without our guards
     vr = decord.VideoReader(path, ctx=decord.cpu(0))
     for s in range(0, len(vr), chunk):
@@ -77,9 +78,10 @@ else:
         for b in v:
             n += len(b)
             time.sleep(sleep)
+        backend = v.report.backend
 dt = time.perf_counter() - t - sleep * ((n + chunk - 1) // chunk)
 peak = status_mb("VmHWM")
-print(json.dumps({"frames": n, "fps": n / dt, "peak_mb": peak - base}))
+print(json.dumps({"frames": n, "fps": n / dt, "peak_mb": peak - base, "backend": backend}))
 """
 
 
@@ -109,11 +111,12 @@ def main() -> None:
             path = write_video(folder / f"hd_gop{gop}.mp4", args.frames_1080p, 1920, 1080, gop)
             print(f"\n1080p H.264, GOP {gop}, {args.frames_1080p} frames, chunks of {CHUNK}")
             rows = {}
-            for mode in ("pyav", "decord", "raw_decord"):
+            for mode in ("pyav", "decord", "raw_decord", "auto"):
                 rows[mode] = measure(mode, path)
                 r = rows[mode]
                 print(f"  {mode:11s} fast consumer: {r['fps']:6.1f} frames/s, "
-                      f"peak RSS +{r['peak_mb']:6.0f} MB")
+                      f"peak RSS +{r['peak_mb']:6.0f} MB" + (f" ({r['backend']})" if mode == "auto"
+                                                           else ""))
             ratio = rows["decord"]["fps"] / rows["pyav"]["fps"]
             print(f"  decord/pyav throughput ratio: {ratio:.2f}")
             if gop != 30:

@@ -189,7 +189,7 @@ def cliffmocap(
     ] = Precision.auto,
     decoder: Annotated[
         DecoderChoice,
-        typer.Option(help="Video decoder: auto (decord; PyAV for AV1, long GOPs, damaged files)."),
+        typer.Option(help="auto: decord for MP4/MOV; PyAV for AV1, long GOPs, other containers."),
     ] = DecoderChoice.auto,
     fov: Annotated[
         float | None, typer.Option(help="Vertical field of view of the camera in degrees.")

@@ -5,7 +5,8 @@ reads the file's facts first (codec, rotation, frame count, frame rate) and reje
 with one clear :class:`~mocap.errors.VideoError`. decord is the primary decoder; PyAV takes over
 where decord cannot (AV1, files decord refuses, files that fail part-way) and, in ``auto``, for
 long-GOP files, which decord could only decode in bounded memory by re-decoding every chunk from
-its keyframe. Both paths give the same
+its keyframe, and for containers without a full sample index (MKV, WebM, AVI...), where decord's
+frame count cannot be checked (an over-count can hang it). Both paths give the same
 frames: rotation metadata applied, MP4 edit lists honoured, true per-frame timestamps (VFR safe).
 
 Usage::
@@ -197,6 +198,13 @@ def _plan_backend(probe: Probe, decoder: str, chunk_frames: int) -> tuple[str, s
                 "Use --decoder auto or --decoder pyav."
             )
         return "pyav", f"decord cannot decode {probe.info.codec}; using PyAV"
+    if decoder == "auto" and not probe.sample_indexed:
+        # decord can spin forever when its frame count exceeds the decodable frames (decord#373,
+        # uninterruptible); only an MP4/MOV sample index lets us cap the count it is asked for.
+        return "pyav", (
+            "the container does not index every frame (not MP4/MOV); using PyAV, which cannot "
+            "be hung by a wrong frame count"
+        )
     if decoder == "auto" and probe.keyframe_gap > chunk_frames:
         # decord's bounded-memory guard makes every chunk re-decode from its keyframe: with
         # keyframes 250 frames apart that is 4-5x the work (measured 52 vs 111 frames/s, 1080p).
@@ -212,8 +220,9 @@ def open_video(path: str | Path, decoder: str = "auto", chunk_frames: int = 32) 
 
     Args:
         path: the video file (anything FFmpeg reads: mp4, mov, mkv, webm, ...).
-        decoder: ``"auto"`` (decord; PyAV where decord cannot decode the file or would have to
-            re-decode long GOPs to keep memory bounded), ``"decord"`` or ``"pyav"``.
+        decoder: ``"auto"`` (decord for MP4/MOV; PyAV where decord cannot decode the file,
+            would have to re-decode long GOPs to keep memory bounded, or where the container has
+            no sample index to check its frame count against), ``"decord"`` or ``"pyav"``.
         chunk_frames: frames per :class:`FrameBatch`; bounds memory to about
             ``chunk_frames * H * W * 3`` bytes of frames (plus the decoder's own buffers).
 

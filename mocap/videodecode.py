@@ -63,6 +63,8 @@ class Probe:
         coded_width, coded_height: frame size before rotation, pixels.
         keyframe_gap: most frames from one keyframe to the next (or to the end) in the
             container's sample index, i.e. the longest GOP (0 = unknown: not an MP4/MOV index).
+        sample_indexed: the container indexes every sample (MP4/MOV), so ``expected_frames``
+            and ``keyframe_gap`` are exact rather than unknown or estimated.
     """
 
     info: VideoInfo
@@ -71,6 +73,7 @@ class Probe:
     coded_width: int
     coded_height: int
     keyframe_gap: int = 0
+    sample_indexed: bool = False
 
     @classmethod
     def read(cls, path: Path, container: Any) -> Probe:
@@ -99,7 +102,8 @@ class Probe:
         codec = getattr(stream.codec_context.codec, "canonical_name", stream.codec_context.name)
         info = VideoInfo(path=path, width=w, height=h, fps=fps, num_frames=int(num_frames),
                          rotation=(-rotation_ccw) % 360, codec=str(codec))
-        return cls(info, expected, rotation_ccw, cw, ch, _keyframe_gap(container, stream))
+        gap = _keyframe_gap(container, stream)
+        return cls(info, expected, rotation_ccw, cw, ch, gap, sample_indexed=gap > 0)
 
 
 def _displayable_frames(container: Any, stream: Any) -> int:
