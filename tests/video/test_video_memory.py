@@ -90,8 +90,8 @@ def test_peak_memory_does_not_grow_with_video_length(clips, decoder):
     assert (short["frames"], long["frames"]) == (SHORT, LONG)
     assert long["backend"] == ("pyav" if decoder == "pyav" else "decord")
     # 8x the frames (2100 more, 1.8 GB of RGB) may cost allocator noise, not frames: measured
-    # +5..+10 MB (decord) and +0.3 MB (PyAV); decord without its heap trim: +60 MB and more.
-    assert long["peak_mb"] - short["peak_mb"] < 24, (short, long)
+    # +2..+13 MB (decord) and +0.3 MB (PyAV); decord without its heap trim: +47..+67 MB.
+    assert long["peak_mb"] - short["peak_mb"] < 32, (short, long)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/status")
