@@ -60,11 +60,13 @@ class Probe:
         expected_frames: displayable frames listed by the container index (0 = unknown).
         rotation_ccw: counter-clockwise rotation in degrees (0/90/180/270) as FFmpeg stores it;
             the PyAV path turns frames by it, decord applies it itself.
-        coded_width, coded_height: frame size before rotation, pixels.
+        coded_width, coded_height: frame size before rotation, in square pixels (a
+            non-square sample aspect ratio is resampled to its display width by both paths).
         keyframe_gap: most frames from one keyframe to the next (or to the end) in the
             container's sample index, i.e. the longest GOP (0 = unknown: not an MP4/MOV index).
         sample_indexed: the container indexes every sample (MP4/MOV), so ``expected_frames``
             and ``keyframe_gap`` are exact rather than unknown or estimated.
+        resampled: the stream has non-square pixels, resampled to ``coded_width``.
     """
 
     info: VideoInfo
@@ -74,6 +76,7 @@ class Probe:
     coded_height: int
     keyframe_gap: int = 0
     sample_indexed: bool = False
+    resampled: bool = False
 
     @classmethod
     def read(cls, path: Path, container: Any) -> Probe:
@@ -88,7 +91,11 @@ class Probe:
         if first is None:
             raise DecodeFailure("the stream holds no frames")
         rotation_ccw = (round(float(first.rotation or 0) / 90) * 90) % 360
-        cw, ch = first.width, first.height
+        ch = first.height
+        cw = _square_pixel_width(first.width, stream)
+        if cw != first.width:
+            log.info("%s has non-square pixels; resampling %dx%d to %dx%d", path, first.width,
+                     ch, cw, ch)
         w, h = (ch, cw) if rotation_ccw in (90, 270) else (cw, ch)
         rate = stream.average_rate or stream.guessed_rate or stream.base_rate
         fps = float(rate) if rate else 0.0
@@ -103,7 +110,21 @@ class Probe:
         info = VideoInfo(path=path, width=w, height=h, fps=fps, num_frames=int(num_frames),
                          rotation=(-rotation_ccw) % 360, codec=str(codec))
         gap = _keyframe_gap(container, stream)
-        return cls(info, expected, rotation_ccw, cw, ch, gap, sample_indexed=gap > 0)
+        return cls(info, expected, rotation_ccw, cw, ch, gap, sample_indexed=gap > 0,
+                   resampled=cw != first.width)
+
+
+def _square_pixel_width(width: int, stream: Any) -> int:
+    """Frame width in square pixels: ``width`` times the sample aspect ratio (SAR).
+
+    Anamorphic footage (HDV 1440x1080 at SAR 4:3, DV, some broadcast files) stores pixels wider
+    than tall; CLIFF's crops and camera assume square pixels, so frames are resampled to the
+    display width (1440x1080 -> 1920x1080) and every later stage sees true proportions.
+    """
+    sar = stream.sample_aspect_ratio or stream.codec_context.sample_aspect_ratio
+    if not sar or sar <= 0 or sar == 1:
+        return width
+    return max(1, round(width * float(sar)))
 
 
 def _displayable_frames(container: Any, stream: Any) -> int:
@@ -156,7 +177,9 @@ def iter_decord(probe: Probe, chunk: int) -> Iterator[FrameBatch]:
 
     info = probe.info
     try:
-        vr = decord.VideoReader(str(info.path), ctx=decord.cpu(0), num_threads=0)
+        # width/height only resample non-square pixels (decord scales after its rotation).
+        size = {"width": info.width, "height": info.height} if probe.resampled else {}
+        vr = decord.VideoReader(str(info.path), ctx=decord.cpu(0), num_threads=0, **size)
         raw = len(vr)
         stamps = np.asarray(vr.get_frame_timestamp(list(range(raw))), np.float64)[:, 0]
         sample_keys = np.asarray(vr.get_key_indices(), np.int64)

@@ -62,6 +62,7 @@ def write_video(
     gop: int = 30,
     options: dict[str, str] | None = None,
     container_options: dict[str, str] | None = None,
+    sample_aspect: Fraction | None = None,
 ) -> Path:
     """Encode ``num_frames`` pattern frames; ``times`` (seconds) gives variable frame rate."""
     time_base = Fraction(1, 1000) if times is not None else Fraction(1, fps)
@@ -80,6 +81,8 @@ def write_video(
         stream.options = opts
         if rotation_ccw is not None:
             stream.set_display_rotation(rotation_ccw)
+        if sample_aspect is not None:
+            stream.codec_context.sample_aspect_ratio = sample_aspect
         for i in range(num_frames):
             frame = av.VideoFrame.from_ndarray(pattern(i), format="rgb24")
             frame.pts = round(times[i] * 1000) if times is not None else i
@@ -172,6 +175,9 @@ def make_all(folder: Path) -> dict[str, Path]:
         "rot90": write_video(folder / "rot90.mp4", 12, rotation_ccw=90),
         "rot270": write_video(folder / "rot270.mp4", 12, rotation_ccw=-90),
         "rot180": write_video(folder / "rot180.mp4", 12, rotation_ccw=180),
+        "anamorphic": write_video(folder / "anamorphic.mp4", 12, sample_aspect=Fraction(4, 3)),
+        "anamorphic_rot90": write_video(folder / "anamorphic_rot90.mp4", 12, rotation_ccw=90,
+                                        sample_aspect=Fraction(4, 3)),
         "vfr": write_video(folder / "vfr.mp4", len(VFR_TIMES), times=VFR_TIMES),
         "long_faststart": write_video(folder / "long_faststart.mp4", LONG_FRAMES,
                                       container_options={"movflags": "faststart"}),

@@ -212,3 +212,18 @@ def test_video_pyav_finishes_when_decord_stops_short(videos, monkeypatch):
     assert "stopped after 30 of 60" in video.report.note  # the first run ends on keyframe 30
     assert list(indices) == list(range(PLAIN_FRAMES))
     assert [read_index(img) for img in images] == list(range(PLAIN_FRAMES))
+
+
+@pytest.mark.parametrize("decoder", ["decord", "pyav"])
+@pytest.mark.parametrize(("name", "ccw"), [("anamorphic", 0), ("anamorphic_rot90", 90)])
+def test_video_non_square_pixels_are_resampled_to_display_width(videos, name, ccw, decoder):
+    """SAR 4:3 (anamorphic camera footage): 160x96 stored pixels show as 213x96."""
+    import cv2
+
+    video, images, _, _ = decode_all(videos[name], decoder)
+    shown = cv2.resize(pattern(0), (213, 96), interpolation=cv2.INTER_LINEAR)
+    expected = np.rot90(shown, ccw // 90)
+    assert (video.info.width, video.info.height) == (expected.shape[1], expected.shape[0])
+    assert images.shape[1:3] == expected.shape[:2]
+    assert np.abs(images[0].astype(int) - expected).mean() < MAX_MEAN_ERROR
+    assert video.report.backend == decoder and len(images) == 12
