@@ -64,8 +64,6 @@ class Probe:
             non-square sample aspect ratio is resampled to its display width by both paths).
         keyframe_gap: most frames from one keyframe to the next (or to the end) in the
             container's sample index, i.e. the longest GOP (0 = unknown: not an MP4/MOV index).
-        sample_indexed: the container indexes every sample (MP4/MOV), so ``expected_frames``
-            and ``keyframe_gap`` are exact rather than unknown or estimated.
         resampled: the stream has non-square pixels, resampled to ``coded_width``.
     """
 
@@ -75,7 +73,6 @@ class Probe:
     coded_width: int
     coded_height: int
     keyframe_gap: int = 0
-    sample_indexed: bool = False
     resampled: bool = False
 
     @classmethod
@@ -102,16 +99,22 @@ class Probe:
         if not fps > 0:
             log.warning("%s states no frame rate; assuming %.0f fps", path, FALLBACK_FPS)
             fps = FALLBACK_FPS
-        expected = _displayable_frames(container, stream)
+        entries = _sample_index(container, stream)  # read once: one object per sample
+        expected = _displayable_frames(entries, stream)
         num_frames = expected
         if not num_frames and container.duration:
             num_frames = round(container.duration / 1_000_000 * fps)  # an estimate
         codec = getattr(stream.codec_context.codec, "canonical_name", stream.codec_context.name)
         info = VideoInfo(path=path, width=w, height=h, fps=fps, num_frames=int(num_frames),
                          rotation=(-rotation_ccw) % 360, codec=str(codec))
-        gap = _keyframe_gap(container, stream)
-        return cls(info, expected, rotation_ccw, cw, ch, gap, sample_indexed=gap > 0,
+        return cls(info, expected, rotation_ccw, cw, ch, _keyframe_gap(entries),
                    resampled=cw != first.width)
+
+    @property
+    def sample_indexed(self) -> bool:
+        """The container indexes every sample (MP4/MOV), so ``expected_frames`` and
+        ``keyframe_gap`` are exact rather than unknown or estimated."""
+        return self.keyframe_gap > 0
 
 
 def _square_pixel_width(width: int, stream: Any) -> int:
@@ -127,24 +130,23 @@ def _square_pixel_width(width: int, stream: Any) -> int:
     return max(1, round(width * float(sar)))
 
 
-def _displayable_frames(container: Any, stream: Any) -> int:
-    """Frames a player shows: sample count minus edit-list-hidden samples (0 = unknown)."""
+def _sample_index(container: Any, stream: Any) -> list[Any]:
+    """The stream's per-sample index where the container keeps one (MP4/MOV), else ``[]``."""
     fmt = container.format.name or ""
-    if any(f in fmt.split(",") for f in _SAMPLE_INDEXED_FORMATS):
-        entries = stream.index_entries
-        if entries is not None and len(entries):
-            return sum(1 for e in entries if not e.is_discard)
+    if not any(f in fmt.split(",") for f in _SAMPLE_INDEXED_FORMATS):
+        return []
+    return list(stream.index_entries or ())
+
+
+def _displayable_frames(entries: list[Any], stream: Any) -> int:
+    """Frames a player shows: sample count minus edit-list-hidden samples (0 = unknown)."""
+    if entries:
+        return sum(1 for e in entries if not e.is_discard)
     return max(int(stream.frames or 0), 0)
 
 
-def _keyframe_gap(container: Any, stream: Any) -> int:
-    """Longest run of samples that starts on a keyframe, from the MP4/MOV index (0 = unknown)."""
-    fmt = container.format.name or ""
-    if not any(f in fmt.split(",") for f in _SAMPLE_INDEXED_FORMATS):
-        return 0
-    entries = stream.index_entries
-    if entries is None or not len(entries):
-        return 0
+def _keyframe_gap(entries: list[Any]) -> int:
+    """Longest run of samples that starts on a keyframe, from the sample index (0 = unknown)."""
     keys = [i for i, e in enumerate(entries) if e.is_keyframe]
     if not keys:
         return 0
@@ -194,9 +196,9 @@ def iter_decord(probe: Probe, chunk: int) -> Iterator[FrameBatch]:
     if n <= 0:
         raise DecodeFailure("decord found no frames")
     times = stamps[hidden : hidden + n] - stamps[hidden]
-    # decord counts keyframes among all samples; shown frame i is its sample i + hidden.
     trim = _malloc_trim()
     try:
+        # decord counts keyframes among all samples; shown frame i is its sample i + hidden.
         for start, stop in keyframe_chunks(n, chunk, sample_keys - hidden):
             if trim is not None:
                 trim(0)  # hand the chunks the consumer has dropped back to the OS
