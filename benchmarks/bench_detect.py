@@ -45,11 +45,12 @@ def main() -> None:
     batch = FrameBatch(np.arange(args.frames), np.arange(args.frames) / 30.0, images)
     rates = {}
     for size in (1, 8):
-        detector = YoloDetector(args.weights, imgsz=args.imgsz, batch_size=size,
-                                device=args.device)
+        detector = YoloDetector(args.weights, imgsz=args.imgsz, batch_size=size, device=args.device)
         rates[size] = images_per_second(detector, batch, args.rounds)
-        print(f"{args.weights} on {detector.device} (half={detector.half}), imgsz {args.imgsz}, "
-              f"1080p frames, batch {size}: {rates[size]:6.1f} images/s")
+        print(
+            f"{args.weights} on {detector.device} (half={detector.half}), imgsz {args.imgsz}, "
+            f"1080p frames, batch {size}: {rates[size]:6.1f} images/s"
+        )
     print(f"batch 8 / batch 1 throughput ratio: {rates[8] / rates[1]:.2f}")
 
 

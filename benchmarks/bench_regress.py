@@ -62,8 +62,11 @@ def damped_fill(model: torch.nn.Module, seed: int = 0) -> None:
             elif leaf == "weight" and len(shape) >= 2:
                 v = torch.randn(shape, generator=gen) / math.sqrt(math.prod(shape[1:]))
             elif leaf == "weight":
-                damp = key.endswith("bn3.weight") or ".fuse_layers." in key or (
-                    ".branches." in key and key.endswith("bn2.weight"))
+                damp = (
+                    key.endswith("bn3.weight")
+                    or ".fuse_layers." in key
+                    or (".branches." in key and key.endswith("bn2.weight"))
+                )
                 v = (0.25 if damp else 1.0) * (1 + 0.1 * torch.randn(shape, generator=gen))
             elif key == "init_cam":
                 v = torch.tensor([[0.9, 0.0, 0.0]]) + 0.1 * torch.randn(shape, generator=gen)
@@ -76,8 +79,9 @@ def smooth_crops(n: int, seed: int = 0) -> torch.Tensor:
     """(n, 3, 256, 192) normalised crops with image-like structure (blobs + fine noise)."""
     gen = torch.Generator().manual_seed(seed)
     coarse = torch.rand(n, 3, 8, 6, generator=gen)
-    img = torch.nn.functional.interpolate(coarse, size=(256, 192), mode="bilinear",
-                                          align_corners=False)
+    img = torch.nn.functional.interpolate(
+        coarse, size=(256, 192), mode="bilinear", align_corners=False
+    )
     img = (img + 0.05 * torch.rand(n, 3, 256, 192, generator=gen)).clamp(0, 1)
     mean = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
     std = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
@@ -92,8 +96,13 @@ def worker(args: argparse.Namespace) -> None:
     torch.set_num_threads(args.threads)
     model = build_model(args.variant)
     damped_fill(model)
-    reg = CliffRegressor(model, device="cpu", precision=args.precision,
-                         batch_size=args.batch, channels_last=args.layout == "channels_last")
+    reg = CliffRegressor(
+        model,
+        device="cpu",
+        precision=args.precision,
+        batch_size=args.batch,
+        channels_last=args.layout == "channels_last",
+    )
     images = smooth_crops(args.batch)
     info = torch.zeros(args.batch, 3)
     dtype = torch.float32 if args.precision == "fp32" else torch.bfloat16
@@ -102,25 +111,50 @@ def worker(args: argparse.Namespace) -> None:
     times: list[float] = []
     start = time.perf_counter()
     while len(times) < args.repeats or (
-            time.perf_counter() - start < args.min_time and len(times) < 20):
+        time.perf_counter() - start < args.min_time and len(times) < 20
+    ):
         t = time.perf_counter()
         reg.predict(images, info)
         times.append(time.perf_counter() - t)
     # the machine is shared: the ceiling is re-measured around the timing, best value kept
     ceiling = max(ceiling, matmul_ceiling(dtype))
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"best": min(times), "median": float(np.median(times)), "calls": len(times),
-                      "ceiling": ceiling, "peak_mib": peak_mib}))
+    print(
+        json.dumps(
+            {
+                "best": min(times),
+                "median": float(np.median(times)),
+                "calls": len(times),
+                "ceiling": ceiling,
+                "peak_mib": peak_mib,
+            }
+        )
+    )
 
 
 def run_throughput(args: argparse.Namespace) -> None:
     torch.set_num_threads(args.threads)
     ceil32 = matmul_ceiling(torch.float32)
     ceil16 = matmul_ceiling(torch.bfloat16)
-    print(f"threads {args.threads}; matmul {MATMUL_N}^3 ceiling: fp32 {ceil32:.0f} GFLOP/s, "
-          f"bf16 {ceil16:.0f} GFLOP/s")
-    header = ("variant", "prec", "layout", "batch", "calls", "best s/call", "median s/call",
-              "crops/s", "GFLOP/s", "local ceil GFLOP/s", "% ceil", "x vs fp32 NCHW", "peak MiB")
+    print(
+        f"threads {args.threads}; matmul {MATMUL_N}^3 ceiling: fp32 {ceil32:.0f} GFLOP/s, "
+        f"bf16 {ceil16:.0f} GFLOP/s"
+    )
+    header = (
+        "variant",
+        "prec",
+        "layout",
+        "batch",
+        "calls",
+        "best s/call",
+        "median s/call",
+        "crops/s",
+        "GFLOP/s",
+        "local ceil GFLOP/s",
+        "% ceil",
+        "x vs fp32 NCHW",
+        "peak MiB",
+    )
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for variant in args.variants:
@@ -128,10 +162,25 @@ def run_throughput(args: argparse.Namespace) -> None:
         for precision in args.precisions:
             for layout in args.layouts:
                 for batch in args.batches:
-                    cmd = [sys.executable, __file__, "--worker", "--variant", variant,
-                           "--precision", precision, "--layout", layout, "--batch", str(batch),
-                           "--repeats", str(args.repeats), "--threads", str(args.threads),
-                           "--min-time", str(args.min_time)]
+                    cmd = [
+                        sys.executable,
+                        __file__,
+                        "--worker",
+                        "--variant",
+                        variant,
+                        "--precision",
+                        precision,
+                        "--layout",
+                        layout,
+                        "--batch",
+                        str(batch),
+                        "--repeats",
+                        str(args.repeats),
+                        "--threads",
+                        str(args.threads),
+                        "--min-time",
+                        str(args.min_time),
+                    ]
                     out = subprocess.run(cmd, check=True, capture_output=True, text=True)
                     r = json.loads(out.stdout.strip().splitlines()[-1])
                     cps = batch / r["best"]
@@ -140,14 +189,18 @@ def run_throughput(args: argparse.Namespace) -> None:
                     if precision == "fp32" and layout == "nchw":
                         base[batch] = cps
                     ratio = f"{cps / base[batch]:.2f}" if batch in base else "-"
-                    print(f"| {variant} | {precision} | {layout} | {batch} | {r['calls']} | "
-                          f"{r['best']:.3f} | {r['median']:.3f} | {cps:.1f} | {gflops:.0f} | "
-                          f"{ceil:.0f} | {100 * gflops / ceil:.0f} | {ratio} | "
-                          f"{r['peak_mib']:.0f} |", flush=True)
+                    print(
+                        f"| {variant} | {precision} | {layout} | {batch} | {r['calls']} | "
+                        f"{r['best']:.3f} | {r['median']:.3f} | {cps:.1f} | {gflops:.0f} | "
+                        f"{ceil:.0f} | {100 * gflops / ceil:.0f} | {ratio} | "
+                        f"{r['peak_mib']:.0f} |",
+                        flush=True,
+                    )
 
 
-def forward_kinematics(rotmat: np.ndarray, rest: np.ndarray, parents: tuple[int, ...]
-                       ) -> np.ndarray:
+def forward_kinematics(
+    rotmat: np.ndarray, rest: np.ndarray, parents: tuple[int, ...]
+) -> np.ndarray:
     """(N, 24, 3, 3) local rotations over rest joints (24, 3) -> (N, 24, 3) joint positions."""
     n = len(rotmat)
     glob = np.zeros_like(rotmat)
@@ -179,10 +232,14 @@ def run_accuracy(args: argparse.Namespace) -> None:
     rest = designed_joints()
     images = smooth_crops(args.crops, seed=1)
     info = torch.from_numpy(np.random.default_rng(1).uniform(-1, 1, (args.crops, 3))).float()
-    print(f"bf16 autocast (backbone) vs float32 on {args.crops} crops; skeleton: synthetic "
-          f"SMPL joints (height {np.ptp(rest[:, 1]):.2f} m)")
-    print("| variant | weights | rot err deg mean | max | joint err mm mean | max | "
-          "betas max abs | cam max abs | fp32 crop-to-crop rot spread deg |")
+    print(
+        f"bf16 autocast (backbone) vs float32 on {args.crops} crops; skeleton: synthetic "
+        f"SMPL joints (height {np.ptp(rest[:, 1]):.2f} m)"
+    )
+    print(
+        "| variant | weights | rot err deg mean | max | joint err mm mean | max | "
+        "betas max abs | cam max abs | fp32 crop-to-crop rot spread deg |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for variant in args.variants:
         if args.checkpoint:
@@ -209,15 +266,18 @@ def run_accuracy(args: argparse.Namespace) -> None:
         dc = np.abs(out["fp32"]["cam"] - out["bf16"]["cam"]).max()
         # how much the fp32 predictions differ between crops: the signal the error competes with
         spread = _angle_deg(r32[:1], r32[1:]).mean()
-        print(f"| {variant} | {weights} | {ang.mean():.3f} | {ang.max():.3f} | "
-              f"{jerr.mean():.2f} | {jerr.max():.2f} | {db:.4f} | {dc:.4f} | {spread:.2f} |",
-              flush=True)
+        print(
+            f"| {variant} | {weights} | {ang.mean():.3f} | {ang.max():.3f} | "
+            f"{jerr.mean():.2f} | {jerr.max():.2f} | {db:.4f} | {dc:.4f} | {spread:.2f} |",
+            flush=True,
+        )
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--quick", action="store_true",
-                   help="batches 1 and 16, one timed call (more within 1 s)")
+    p.add_argument(
+        "--quick", action="store_true", help="batches 1 and 16, one timed call (more within 1 s)"
+    )
     p.add_argument("--accuracy", action="store_true", help="bf16 vs fp32 accuracy instead")
     p.add_argument("--checkpoint", help="real CLIFF checkpoint for --accuracy")
     p.add_argument("--crops", type=int, default=16, help="crops for --accuracy")
@@ -226,8 +286,12 @@ def main() -> None:
     p.add_argument("--layouts", nargs="+", default=["nchw", "channels_last"])
     p.add_argument("--batches", nargs="+", type=int, default=[1, 16, 64])
     p.add_argument("--repeats", type=int, default=2, help="timed calls at least")
-    p.add_argument("--min-time", type=float, default=3.0,
-                   help="keep timing (up to 20 calls) until this many seconds passed")
+    p.add_argument(
+        "--min-time",
+        type=float,
+        default=3.0,
+        help="keep timing (up to 20 calls) until this many seconds passed",
+    )
     p.add_argument("--threads", type=int, default=torch.get_num_threads())
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--variant", help=argparse.SUPPRESS)

@@ -33,8 +33,16 @@ FPS = 30.0
 Scene = tuple[list[Detections], list[np.ndarray]]  # detections, person index per detection
 
 
-def make_scene(centres: np.ndarray, velocities: np.ndarray, frames: int, hidden: dict[int, range],
-               miss: float, false_pos: float, seed: int, size=(60.0, 160.0)) -> Scene:
+def make_scene(
+    centres: np.ndarray,
+    velocities: np.ndarray,
+    frames: int,
+    hidden: dict[int, range],
+    miss: float,
+    false_pos: float,
+    seed: int,
+    size=(60.0, 160.0),
+) -> Scene:
     rng = np.random.default_rng(seed)
     dets, truth = [], []
     w, h = size
@@ -61,12 +69,21 @@ def scenes() -> dict[str, Scene]:
     crowd_v = rng.uniform(-2, 2, (20, 2))
     return {
         "crowd20": make_scene(crowd_c, crowd_v, 300, {}, 0.05, 0.03, 2),
-        "crossing": make_scene(np.array([[50, 200], [450, 205]]), np.array([[4, 0], [-4, 0]]),
-                               100, {}, 0.0, 0.0, 3),
-        "occlusion40": make_scene(np.array([[100, 200], [500, 200]]), np.array([[2, 0], [0, 0]]),
-                                  120, {0: range(40, 80)}, 0.0, 0.0, 4),
-        "occlusion75": make_scene(np.array([[100, 200]]), np.array([[2, 0]]), 160,
-                                  {0: range(40, 115)}, 0.0, 0.0, 5),
+        "crossing": make_scene(
+            np.array([[50, 200], [450, 205]]), np.array([[4, 0], [-4, 0]]), 100, {}, 0.0, 0.0, 3
+        ),
+        "occlusion40": make_scene(
+            np.array([[100, 200], [500, 200]]),
+            np.array([[2, 0], [0, 0]]),
+            120,
+            {0: range(40, 80)},
+            0.0,
+            0.0,
+            4,
+        ),
+        "occlusion75": make_scene(
+            np.array([[100, 200]]), np.array([[2, 0]]), 160, {0: range(40, 115)}, 0.0, 0.0, 5
+        ),
     }
 
 
@@ -89,9 +106,12 @@ def run_norfair_defaults(dets: list[Detections]) -> dict[tuple[int, int], int]:
     tracker = Tracker(distance_function="iou", distance_threshold=IOU_DISTANCE_THRESHOLD)
     links = {}
     for d in dets:
-        found = [Detection(points=b.reshape(2, 2).astype(float), scores=np.array([s, s]),
-                           data=(d.frame, j)) for j, (b, s) in enumerate(zip(d.boxes, d.scores,
-                                                                              strict=True))]
+        found = [
+            Detection(
+                points=b.reshape(2, 2).astype(float), scores=np.array([s, s]), data=(d.frame, j)
+            )
+            for j, (b, s) in enumerate(zip(d.boxes, d.scores, strict=True))
+        ]
         for obj in tracker.update(found):
             if obj.last_detection.data[0] == d.frame:
                 links[obj.last_detection.data] = obj.id
@@ -129,8 +149,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=2)
     args = parser.parse_args()
-    print(f"{'scene':12s} {'tracker':16s} {'frames/s':>9s} {'id sw':>6s} {'frag':>5s} "
-          f"{'linked':>7s}")
+    print(
+        f"{'scene':12s} {'tracker':16s} {'frames/s':>9s} {'id sw':>6s} {'frag':>5s} {'linked':>7s}"
+    )
     for name, scene in scenes().items():
         base_fps = None
         for label, fn in (("norfair default", run_norfair_defaults), ("PersonTracker", run_ours)):
@@ -138,8 +159,10 @@ def main() -> None:
             switches, fragments, linked = quality(scene, links)
             ratio = "" if base_fps is None else f"  ({fps / base_fps:.2f}x baseline speed)"
             base_fps = base_fps or fps
-            print(f"{name:12s} {label:16s} {fps:9.0f} {switches:6d} {fragments:5d} "
-                  f"{linked:7.1%}{ratio}")
+            print(
+                f"{name:12s} {label:16s} {fps:9.0f} {switches:6d} {fragments:5d} "
+                f"{linked:7.1%}{ratio}"
+            )
 
 
 if __name__ == "__main__":

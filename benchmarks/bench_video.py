@@ -88,7 +88,9 @@ print(json.dumps({"frames": n, "fps": n / dt, "peak_mb": peak - base, "backend":
 def measure(mode: str, path: Path, sleep: float = 0.0) -> dict:
     done = subprocess.run(
         [sys.executable, "-c", CHILD, mode, str(path), str(CHUNK), str(sleep)],
-        capture_output=True, text=True, timeout=600,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     if done.returncode != 0:
         raise SystemExit(f"{mode} on {path.name} failed:\n{done.stderr[-2000:]}")
@@ -98,10 +100,15 @@ def measure(mode: str, path: Path, sleep: float = 0.0) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames-1080p", type=int, default=300)
-    parser.add_argument("--long-frames", type=int, default=3000,
-                        help="frames of the long 640x480 video (memory vs length)")
-    parser.add_argument("--slow-sleep", type=float, default=0.4,
-                        help="seconds the slow consumer spends per chunk")
+    parser.add_argument(
+        "--long-frames",
+        type=int,
+        default=3000,
+        help="frames of the long 640x480 video (memory vs length)",
+    )
+    parser.add_argument(
+        "--slow-sleep", type=float, default=0.4, help="seconds the slow consumer spends per chunk"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -114,17 +121,21 @@ def main() -> None:
             for mode in ("pyav", "decord", "raw_decord", "auto"):
                 rows[mode] = measure(mode, path)
                 r = rows[mode]
-                print(f"  {mode:11s} fast consumer: {r['fps']:6.1f} frames/s, "
-                      f"peak RSS +{r['peak_mb']:6.0f} MB" + (f" ({r['backend']})" if mode == "auto"
-                                                           else ""))
+                print(
+                    f"  {mode:11s} fast consumer: {r['fps']:6.1f} frames/s, "
+                    f"peak RSS +{r['peak_mb']:6.0f} MB"
+                    + (f" ({r['backend']})" if mode == "auto" else "")
+                )
             ratio = rows["decord"]["fps"] / rows["pyav"]["fps"]
             print(f"  decord/pyav throughput ratio: {ratio:.2f}")
             if gop != 30:
                 continue
             for mode in ("decord", "raw_decord", "pyav"):
                 r = measure(mode, path, sleep=args.slow_sleep)
-                print(f"  {mode:11s} slow consumer ({args.slow_sleep}s/chunk): "
-                      f"peak RSS +{r['peak_mb']:6.0f} MB")
+                print(
+                    f"  {mode:11s} slow consumer ({args.slow_sleep}s/chunk): "
+                    f"peak RSS +{r['peak_mb']:6.0f} MB"
+                )
         print("\nmemory vs length, 640x480 H.264 GOP 30")
         for mode in ("decord", "pyav"):
             peaks = []
@@ -134,10 +145,14 @@ def main() -> None:
                     write_video(path, frames, 640, 480, 30)
                 r = measure(mode, path)
                 peaks.append(r["peak_mb"])
-                print(f"  {mode:6s} {frames:5d} frames: {r['fps']:7.1f} frames/s, "
-                      f"peak RSS +{r['peak_mb']:5.1f} MB")
-            print(f"  {mode:6s} RSS ratio {args.long_frames}/300 frames: "
-                  f"{peaks[1] / max(peaks[0], 1e-3):.2f}")
+                print(
+                    f"  {mode:6s} {frames:5d} frames: {r['fps']:7.1f} frames/s, "
+                    f"peak RSS +{r['peak_mb']:5.1f} MB"
+                )
+            print(
+                f"  {mode:6s} RSS ratio {args.long_frames}/300 frames: "
+                f"{peaks[1] / max(peaks[0], 1e-3):.2f}"
+            )
 
 
 if __name__ == "__main__":

@@ -74,8 +74,9 @@ def load_boxes(path: str | Path) -> BoxTable:
     try:
         text = p.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as e:
-        raise BoxFileError(f"Cannot read box file '{p}' as text ({e}). Pass a JSON or "
-                           "MOTChallenge .txt file.") from None
+        raise BoxFileError(
+            f"Cannot read box file '{p}' as text ({e}). Pass a JSON or MOTChallenge .txt file."
+        ) from None
     is_json = p.suffix.lower() == ".json" or (
         p.suffix.lower() not in (".txt", ".csv") and text.lstrip().startswith("{")
     )
@@ -100,7 +101,7 @@ def _parse_json(path: Path, text: str) -> BoxTable:
     except json.JSONDecodeError as e:
         raise _bad(path, f"line {e.lineno}", f"invalid JSON ({e.msg}); {fix}.") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("frames"), dict):
-        raise _bad(path, "top level", f"no \"frames\" object; {fix}.")
+        raise _bad(path, "top level", f'no "frames" object; {fix}.')
     frames: dict[int, Detections] = {}
     for key, boxes in doc["frames"].items():
         try:
@@ -108,15 +109,16 @@ def _parse_json(path: Path, text: str) -> BoxTable:
         except ValueError:
             frame = -1
         if frame < 0 or str(frame) != key.strip():
-            raise _bad(path, f"frame {key!r}", "frame keys must be 0-based integers like \"12\".")
+            raise _bad(path, f"frame {key!r}", 'frame keys must be 0-based integers like "12".')
         if not isinstance(boxes, list):
             raise _bad(path, f"frame {key!r}", f"expected a list of boxes; {fix}.")
         rows = []
         for i, box in enumerate(boxes):
             where = f"frame {key!r}, box {i}"
             ok = isinstance(box, list) and len(box) == 5
-            if not ok or not all(isinstance(v, int | float) and not isinstance(v, bool)
-                                 for v in box):
+            if not ok or not all(
+                isinstance(v, int | float) and not isinstance(v, bool) for v in box
+            ):
                 raise _bad(path, where, f"expected [x1, y1, x2, y2, score] numbers, got {box!r}.")
             x1, y1, x2, y2, score = (float(v) for v in box)
             _check_box(path, where, x1, y1, x2, y2)
@@ -163,15 +165,20 @@ def _parse_mot(path: Path, text: str) -> BoxTable:
         tid = _integer(path, n, "id", cols[1])
         if tid < MOT_NO_ID:
             raise _bad(path, f"line {n}", f"id {tid}; use -1 for no id or an id >= 0.")
-        left, top, w, h = (_number(path, n, c, v)
-                           for c, v in zip(("bb_left", "bb_top", "width", "height"), cols[2:6],
-                                           strict=True))
+        left, top, w, h = (
+            _number(path, n, c, v)
+            for c, v in zip(("bb_left", "bb_top", "width", "height"), cols[2:6], strict=True)
+        )
         _check_box(path, f"line {n}", left, top, left + w, top + h)
         score = _number(path, n, "score", cols[6]) if len(cols) > 6 and cols[6].strip() else 1.0
         if tid >= 0:
             if (frame, tid) in seen:
-                raise _bad(path, f"line {n}", f"id {tid} already has a box on frame "
-                           f"{frame + MOT_FIRST_FRAME} (line {seen[frame, tid]}).")
+                raise _bad(
+                    path,
+                    f"line {n}",
+                    f"id {tid} already has a box on frame "
+                    f"{frame + MOT_FIRST_FRAME} (line {seen[frame, tid]}).",
+                )
             seen[frame, tid] = n
         rows[frame].append((left, top, left + w, top + h, min(max(score, 0.0), 1.0), tid))
     has_ids = bool(seen)

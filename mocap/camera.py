@@ -40,8 +40,9 @@ def focal_from_fov(fov_deg: float, height: int) -> float:
     return (height / 2.0) / math.tan(math.radians(fov_deg) / 2.0)
 
 
-def make_intrinsics(width: int, height: int, focal: float | None = None,
-                    fov: float | None = None) -> CameraIntrinsics:
+def make_intrinsics(
+    width: int, height: int, focal: float | None = None, fov: float | None = None
+) -> CameraIntrinsics:
     """Intrinsics of the video camera: square pixels, principal point at (w/2, h/2).
 
     Args:
@@ -60,8 +61,9 @@ def make_intrinsics(width: int, height: int, focal: float | None = None,
         focal = estimate_focal(width, height)
     elif not focal > 0:
         raise UsageError(f"focal length must be > 0 pixels, got {focal}")
-    return CameraIntrinsics(fx=focal, fy=focal, cx=width / 2.0, cy=height / 2.0,
-                            width=int(width), height=int(height))
+    return CameraIntrinsics(
+        fx=focal, fy=focal, cx=width / 2.0, cy=height / 2.0, width=int(width), height=int(height)
+    )
 
 
 def cam_crop2full(cam: Any, center: Any, scale: Any, image_hw: Any, focal: Any) -> Any:

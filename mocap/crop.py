@@ -76,8 +76,9 @@ def _check_boxes(boxes: Any) -> F32:
     return arr.astype(np.float32)  # detectors deliver float32; the demo's sums happen in float32
 
 
-def box_center_scale(boxes: Any, rescale: float = BOX_RESCALE
-                     ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+def box_center_scale(
+    boxes: Any, rescale: float = BOX_RESCALE
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """CLIFF ``bbox_from_detector``: box -> centre (N, 2) and scale (N,), both float64.
 
     The box grows to a 3:4 (w:h) aspect by its longer side, then by ``rescale``. The sums and
@@ -86,16 +87,18 @@ def box_center_scale(boxes: Any, rescale: float = BOX_RESCALE
     """
     b = _check_boxes(boxes)
     x1, y1, x2, y2 = b[:, 0], b[:, 1], b[:, 2], b[:, 3]
-    center = np.stack([(x1 + x2).astype(np.float64) / 2.0,
-                       (y1 + y2).astype(np.float64) / 2.0], axis=1)
+    center = np.stack(
+        [(x1 + x2).astype(np.float64) / 2.0, (y1 + y2).astype(np.float64) / 2.0], axis=1
+    )
     size = np.maximum((x2 - x1).astype(np.float64) * CROP_ASPECT, (y2 - y1).astype(np.float64))
     scale = size / PIXELS_PER_SCALE
     scale = scale * rescale
     return center, scale
 
 
-def crop_windows(center: npt.NDArray[np.float64], scale: npt.NDArray[np.float64]
-                 ) -> npt.NDArray[np.int64]:
+def crop_windows(
+    center: npt.NDArray[np.float64], scale: npt.NDArray[np.float64]
+) -> npt.NDArray[np.int64]:
     """Integer crop windows (N, 4) = (x0, y0, x1, y1), end exclusive, as SPIN's ``crop`` finds them.
 
     The official code builds the 3x3 affine crop matrix, inverts it with ``np.linalg.inv`` and maps
@@ -150,8 +153,9 @@ def _focal_per_box(focal: float | None, n: int, height: int, width: int) -> F32:
 
 def _normalise(crops: F32) -> F32:
     """(N, 256, 192, 3) float32 0..255 RGB -> (N, 3, 256, 192) ImageNet-normalised."""
-    return np.ascontiguousarray(((crops / np.float32(255.0) - IMG_MEAN) / IMG_STD)
-                                .transpose(0, 3, 1, 2))
+    return np.ascontiguousarray(
+        ((crops / np.float32(255.0) - IMG_MEAN) / IMG_STD).transpose(0, 3, 1, 2)
+    )
 
 
 def _cut(image: npt.NDArray[np.uint8], win: npt.NDArray[np.int64]) -> F32:
@@ -162,7 +166,7 @@ def _cut(image: npt.NDArray[np.uint8], win: npt.NDArray[np.int64]) -> F32:
     sx0, sx1 = max(0, x0), min(img_w, x1)
     sy0, sy1 = max(0, y0), min(img_h, y1)
     if sx1 > sx0 and sy1 > sy0:
-        canvas[sy0 - y0:sy1 - y0, sx0 - x0:sx1 - x0] = image[sy0:sy1, sx0:sx1]
+        canvas[sy0 - y0 : sy1 - y0, sx0 - x0 : sx1 - x0] = image[sy0:sy1, sx0:sx1]
     return cv2.resize(canvas, (CROP_W, CROP_H), interpolation=cv2.INTER_LINEAR)
 
 
@@ -186,8 +190,11 @@ def prepare_crops(image: Any, boxes: Any, focal: float | None = None) -> Crops:
             f"image must be (H, W, 3) uint8 RGB, got shape {img.shape} dtype {img.dtype}"
         )
     geo = _geometry(boxes, img.shape[0], img.shape[1], focal)
-    raw = np.stack([_cut(img, win) for win in geo.window]) if len(geo) else np.zeros(
-        (0, CROP_H, CROP_W, 3), np.float32)
+    raw = (
+        np.stack([_cut(img, win) for win in geo.window])
+        if len(geo)
+        else np.zeros((0, CROP_H, CROP_W, 3), np.float32)
+    )
     return replace(geo, images=_normalise(raw))
 
 
@@ -198,12 +205,20 @@ def _geometry(boxes: Any, height: int, width: int, focal: float | None) -> Crops
     n = len(scale)
     focal_px = _focal_per_box(focal, n, height, width)
     hw = np.tile(np.array([[height, width]], dtype=np.int64), (n, 1))
-    return Crops(None, compute_bbox_info(center, scale, hw, focal_px), center, scale, focal_px,
-                 hw, crop_windows(center, scale))
+    return Crops(
+        None,
+        compute_bbox_info(center, scale, hw, focal_px),
+        center,
+        scale,
+        focal_px,
+        hw,
+        crop_windows(center, scale),
+    )
 
 
-def prepare_crops_many(frames: Any, frame_index: Any, boxes: Any,
-                       focal: float | None = None) -> Crops:
+def prepare_crops_many(
+    frames: Any, frame_index: Any, boxes: Any, focal: float | None = None
+) -> Crops:
     """CPU path over many frames: :func:`prepare_crops` per frame, rows in box order.
 
     Args:
@@ -215,8 +230,11 @@ def prepare_crops_many(frames: Any, frame_index: Any, boxes: Any,
     frames = np.asarray(frames)
     idx = np.asarray(frame_index, dtype=np.int64).reshape(-1)
     b = _check_boxes(boxes)
-    if frames.ndim != 4 or len(idx) != len(b) or (
-            idx.size and (idx.min() < 0 or idx.max() >= len(frames))):
+    if (
+        frames.ndim != 4
+        or len(idx) != len(b)
+        or (idx.size and (idx.min() < 0 or idx.max() >= len(frames)))
+    ):
         raise CropInputError(
             f"need (F, H, W, 3) frames and one frame index in 0..{len(frames) - 1} per box "
             f"(got frames {frames.shape}, {len(b)} boxes, {len(idx)} indices)"
@@ -240,8 +258,9 @@ def _check_positive(scale: npt.NDArray[np.float64]) -> None:
         )
 
 
-def _axis_taps(start: npt.NDArray[np.int64], length: npt.NDArray[np.int64], out: int
-               ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], F32, F32]:
+def _axis_taps(
+    start: npt.NDArray[np.int64], length: npt.NDArray[np.int64], out: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], F32, F32]:
     """OpenCV INTER_LINEAR taps along one axis for windows [start, start + length) -> ``out``.
 
     Half-pixel centres: src = (i + 0.5) * length / out - 0.5 (scale in float64, position rounded to
@@ -262,8 +281,9 @@ def _axis_taps(start: npt.NDArray[np.int64], length: npt.NDArray[np.int64], out:
     return start[:, None] + i0, start[:, None] + i1, np.float32(1.0) - frac, frac
 
 
-def prepare_crops_torch(frames: Any, frame_index: Any, boxes: Any,
-                        focal: float | None = None) -> Crops:
+def prepare_crops_torch(
+    frames: Any, frame_index: Any, boxes: Any, focal: float | None = None
+) -> Crops:
     """Batched device path: crops of many boxes on many frames in one gather.
 
     Same window, black canvas and bilinear rule as :func:`prepare_crops` (OpenCV INTER_LINEAR with
@@ -289,12 +309,17 @@ def prepare_crops_torch(frames: Any, frame_index: Any, boxes: Any,
     """
     import torch
 
-    if not isinstance(frames, torch.Tensor) or frames.ndim != 4 or frames.shape[3] != 3 \
-            or frames.dtype != torch.uint8:
+    if (
+        not isinstance(frames, torch.Tensor)
+        or frames.ndim != 4
+        or frames.shape[3] != 3
+        or frames.dtype != torch.uint8
+    ):
         raise CropInputError("frames must be an (F, H, W, 3) uint8 RGB torch tensor")
     n_frames, h, w = (int(v) for v in frames.shape[:3])
-    idx = np.asarray(frame_index.cpu() if isinstance(frame_index, torch.Tensor) else frame_index,
-                     dtype=np.int64).reshape(-1)
+    idx = np.asarray(
+        frame_index.cpu() if isinstance(frame_index, torch.Tensor) else frame_index, dtype=np.int64
+    ).reshape(-1)
     if isinstance(boxes, torch.Tensor):
         boxes = boxes.detach().cpu().numpy()
     geo = _geometry(boxes, h, w, focal)

@@ -117,8 +117,9 @@ def resolve_device(device: str) -> str:
     if device == "auto":
         return "cuda:0" if torch.cuda.is_available() else "cpu"
     if device.startswith("cuda") and not torch.cuda.is_available():
-        raise UsageError(f"--device {device}: no CUDA GPU is available here; use --device auto "
-                         "or --device cpu.")
+        raise UsageError(
+            f"--device {device}: no CUDA GPU is available here; use --device auto or --device cpu."
+        )
     return device
 
 
@@ -192,8 +193,14 @@ class YoloDetector:
 
     def _predict(self, frames: list[np.ndarray], indices: np.ndarray) -> list[Detections]:
         results = self.model.predict(
-            source=frames, stream=True, verbose=False, classes=[COCO_PERSON_CLASS],
-            conf=self.conf, imgsz=self.imgsz, device=self.device, **self._precision,
+            source=frames,
+            stream=True,
+            verbose=False,
+            classes=[COCO_PERSON_CLASS],
+            conf=self.conf,
+            imgsz=self.imgsz,
+            device=self.device,
+            **self._precision,
         )
         return [
             Detections(
@@ -232,7 +239,10 @@ def make_detector(config: PipelineConfig) -> PersonDetector:
     if config.boxes is not None:
         return BoxFileDetector(config.boxes)
     return YoloDetector(
-        config.detector, conf=config.det_conf, imgsz=config.det_imgsz,
-        batch_size=config.det_batch, device=config.device,
+        config.detector,
+        conf=config.det_conf,
+        imgsz=config.det_imgsz,
+        batch_size=config.det_batch,
+        device=config.device,
         model_dir=config.resolved_model_dir(),
     )

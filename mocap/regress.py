@@ -109,9 +109,14 @@ class CliffRegressor:
         channels_last: NHWC memory format for the convolutions (faster on CPU and CUDA).
     """
 
-    def __init__(self, model: Cliff, device: str | torch.device = "auto",
-                 precision: str = "auto", batch_size: int = 32,
-                 channels_last: bool = True) -> None:
+    def __init__(
+        self,
+        model: Cliff,
+        device: str | torch.device = "auto",
+        precision: str = "auto",
+        batch_size: int = 32,
+        channels_last: bool = True,
+    ) -> None:
         if batch_size < 1:
             raise UsageError(f"batch size must be >= 1, got {batch_size}")
         self.device = resolve_device(device)
@@ -119,16 +124,22 @@ class CliffRegressor:
         self.batch_size = int(batch_size)
         self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
         self.model = model.to(self.device, memory_format=self.memory_format).float().eval()
-        log.info("CLIFF %s on %s, %s, batch %d", getattr(model, "variant", "?"), self.device,
-                 self.precision, self.batch_size)
+        log.info(
+            "CLIFF %s on %s, %s, batch %d",
+            getattr(model, "variant", "?"),
+            self.device,
+            self.precision,
+            self.batch_size,
+        )
 
     def _autocast(self) -> contextlib.AbstractContextManager[Any]:
         if self.precision == "fp32":
             return contextlib.nullcontext()
         return torch.autocast(self.device.type, dtype=_AUTOCAST[self.precision])
 
-    def predict(self, images: Any, bbox_info: Any, features: bool = False
-                ) -> dict[str, torch.Tensor]:
+    def predict(
+        self, images: Any, bbox_info: Any, features: bool = False
+    ) -> dict[str, torch.Tensor]:
         """Network outputs for (N, 3, 256, 192) crops and (N, 3) bbox_info, chunked.
 
         Returns:
@@ -142,10 +153,12 @@ class CliffRegressor:
             parts["features"] = []
         with torch.inference_mode():
             for start in range(0, len(images), self.batch_size):
-                x = images[start:start + self.batch_size].to(
-                    self.device, torch.float32, non_blocking=True
-                ).contiguous(memory_format=self.memory_format)
-                info = bbox_info[start:start + self.batch_size].to(self.device, torch.float32)
+                x = (
+                    images[start : start + self.batch_size]
+                    .to(self.device, torch.float32, non_blocking=True)
+                    .contiguous(memory_format=self.memory_format)
+                )
+                info = bbox_info[start : start + self.batch_size].to(self.device, torch.float32)
                 with self._autocast():
                     xf = self.model.encoder(x)
                 out = self.model.head(xf.float(), info)

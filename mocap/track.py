@@ -54,8 +54,9 @@ class _Rows:
     det_index: list[int] = field(default_factory=list)
     embedding_sum: np.ndarray | None = None
 
-    def add(self, frame: int, box: np.ndarray, score: float, j: int,
-            embedding: np.ndarray | None) -> None:
+    def add(
+        self, frame: int, box: np.ndarray, score: float, j: int, embedding: np.ndarray | None
+    ) -> None:
         self.frames.append(frame)
         self.boxes.append(box)
         self.scores.append(score)
@@ -66,8 +67,14 @@ class _Rows:
 
     def to_track(self, track_id: int) -> Track:
         n = len(self.frames)
-        return Track(track_id, np.asarray(self.frames), np.asarray(self.boxes).reshape(n, 4),
-                     np.asarray(self.scores), np.ones(n, bool), np.asarray(self.det_index))
+        return Track(
+            track_id,
+            np.asarray(self.frames),
+            np.asarray(self.boxes).reshape(n, 4),
+            np.asarray(self.scores),
+            np.ones(n, bool),
+            np.asarray(self.det_index),
+        )
 
 
 class PersonTracker:
@@ -117,8 +124,13 @@ class PersonTracker:
     @classmethod
     def from_config(cls, config: PipelineConfig, fps: float) -> PersonTracker:
         """A tracker with the tracking fields of ``config`` (seconds converted at ``fps``)."""
-        return cls(fps, memory_s=config.track_memory_s, min_track_s=config.min_track_s,
-                   max_gap_s=config.max_gap_s, max_people=config.max_people)
+        return cls(
+            fps,
+            memory_s=config.track_memory_s,
+            min_track_s=config.min_track_s,
+            max_gap_s=config.max_gap_s,
+            max_people=config.max_people,
+        )
 
     def update(
         self, dets: Detections, embeddings: FloatArray | None = None
@@ -161,22 +173,25 @@ class PersonTracker:
             vec = None if emb is None else emb[j]
             if given >= 0:
                 self._given.setdefault(int(given), _Rows()).add(
-                    dets.frame, box, float(score), j, vec)
+                    dets.frame, box, float(score), j, vec
+                )
                 links.append((int(given), j))
             elif np.all(np.isfinite(box)) and box[2] > box[0] and box[3] > box[1]:
-                candidates.append(Detection(
-                    points=box.reshape(2, 2).astype(np.float64),
-                    scores=np.array([score, score], np.float64),
-                    data={"frame": dets.frame, "det": j},
-                ))
+                candidates.append(
+                    Detection(
+                        points=box.reshape(2, 2).astype(np.float64),
+                        scores=np.array([score, score], np.float64),
+                        data={"frame": dets.frame, "det": j},
+                    )
+                )
         for obj in self._tracker.update(candidates):
             last = obj.last_detection
             if last.data["frame"] != dets.frame:
                 continue  # coasting on its prediction this frame
             j = last.data["det"]
             self._tracked.setdefault(obj.id, _Rows()).add(
-                dets.frame, dets.boxes[j], float(dets.scores[j]), j,
-                None if emb is None else emb[j])
+                dets.frame, dets.boxes[j], float(dets.scores[j]), j, None if emb is None else emb[j]
+            )
             links.append((int(obj.id), j))
         return links
 
@@ -190,14 +205,18 @@ class PersonTracker:
         """
         pieces = [rows.to_track(tid) for tid, rows in sorted(self._tracked.items())]
         embeddings = {
-            tid: rows.embedding_sum for tid, rows in self._tracked.items()
+            tid: rows.embedding_sum
+            for tid, rows in self._tracked.items()
             if rows.embedding_sum is not None
         }
         stitched = stitch_fragments(pieces, embeddings, self.fps, self.stitch_max_gap_frames)
         kept = drop_short(stitched, self.min_frames)
         if len(kept) < len(stitched):
-            log.info("dropped %d tracks shorter than %d frames", len(stitched) - len(kept),
-                     self.min_frames)
+            log.info(
+                "dropped %d tracks shorter than %d frames",
+                len(stitched) - len(kept),
+                self.min_frames,
+            )
         first_id = max(self._given, default=0) + 1
         made = [
             _with_id(fill_gaps(t, self.max_gap_frames), first_id + k)
@@ -209,5 +228,6 @@ class PersonTracker:
 
 
 def _with_id(track: Track, track_id: int) -> Track:
-    return Track(track_id, track.frames, track.boxes, track.scores, track.observed,
-                 track.detection_index)
+    return Track(
+        track_id, track.frames, track.boxes, track.scores, track.observed, track.detection_index
+    )

@@ -127,8 +127,14 @@ def _concat(chain: list[Track]) -> Track:
     def cat(name: str) -> np.ndarray:
         return np.concatenate([getattr(t, name) for t in chain])
 
-    return Track(chain[0].track_id, cat("frames"), cat("boxes"), cat("scores"), cat("observed"),
-                 cat("detection_index"))
+    return Track(
+        chain[0].track_id,
+        cat("frames"),
+        cat("boxes"),
+        cat("scores"),
+        cat("observed"),
+        cat("detection_index"),
+    )
 
 
 def drop_short(tracks: list[Track], min_frames: int) -> list[Track]:

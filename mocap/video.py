@@ -159,8 +159,9 @@ class VideoSource:
             partial_reason = f"the stream ended after {done} of {expected} frames"
         if partial_reason:
             note = "; ".join(x for x in (note, f"partial: {partial_reason}") if x)
-            log.warning("%s: decoded %d frames, the rest is unreadable (%s)", path, done,
-                        partial_reason)
+            log.warning(
+                "%s: decoded %d frames, the rest is unreadable (%s)", path, done, partial_reason
+            )
         if done == 0:
             raise NoFramesError(
                 f"No frame of video '{path}' could be decoded ({partial_reason or 'empty stream'})."
@@ -181,7 +182,9 @@ class VideoSource:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
         self.close()
@@ -255,9 +258,7 @@ def probe_video(path: str | Path) -> Probe:
     if not p.is_file():
         raise VideoNotFoundError(f"'{p}' is not a file. Pass a video file.")
     if p.stat().st_size == 0:
-        raise VideoEmptyError(
-            f"Video '{p}' is empty (0 bytes). Copy or export the video again."
-        )
+        raise VideoEmptyError(f"Video '{p}' is empty (0 bytes). Copy or export the video again.")
     try:
         container = av.open(str(p))
     except PermissionError:

@@ -91,8 +91,9 @@ class Probe:
         ch = first.height
         cw = _square_pixel_width(first.width, stream)
         if cw != first.width:
-            log.info("%s has non-square pixels; resampling %dx%d to %dx%d", path, first.width,
-                     ch, cw, ch)
+            log.info(
+                "%s has non-square pixels; resampling %dx%d to %dx%d", path, first.width, ch, cw, ch
+            )
         w, h = (ch, cw) if rotation_ccw in (90, 270) else (cw, ch)
         rate = stream.average_rate or stream.guessed_rate or stream.base_rate
         fps = float(rate) if rate else 0.0
@@ -105,10 +106,24 @@ class Probe:
         if not num_frames and container.duration:
             num_frames = round(container.duration / 1_000_000 * fps)  # an estimate
         codec = getattr(stream.codec_context.codec, "canonical_name", stream.codec_context.name)
-        info = VideoInfo(path=path, width=w, height=h, fps=fps, num_frames=int(num_frames),
-                         rotation=(-rotation_ccw) % 360, codec=str(codec))
-        return cls(info, expected, rotation_ccw, cw, ch, _keyframe_gap(entries),
-                   resampled=cw != first.width)
+        info = VideoInfo(
+            path=path,
+            width=w,
+            height=h,
+            fps=fps,
+            num_frames=int(num_frames),
+            rotation=(-rotation_ccw) % 360,
+            codec=str(codec),
+        )
+        return cls(
+            info,
+            expected,
+            rotation_ccw,
+            cw,
+            ch,
+            _keyframe_gap(entries),
+            resampled=cw != first.width,
+        )
 
     @property
     def sample_indexed(self) -> bool:
@@ -319,8 +334,9 @@ def iter_pyav(probe: Probe, chunk: int, skip: int = 0) -> Iterator[FrameBatch]:
                 t0 = t if t is not None else 0.0
             last_t = t - t0 if t is not None else last_t + period
             if index >= skip:
-                rgb = frame.reformat(width=probe.coded_width, height=probe.coded_height,
-                                     format="rgb24").to_ndarray()
+                rgb = frame.reformat(
+                    width=probe.coded_width, height=probe.coded_height, format="rgb24"
+                ).to_ndarray()
                 images[len(indices)] = np.rot90(rgb, turns) if turns else rgb
                 indices.append(index)
                 times.append(last_t)

@@ -50,16 +50,26 @@ _DTYPE_CLASSES = tuple(
     type(np.dtype(t)) for t in (np.float64, np.float32, np.float16, np.int64, np.int32, np.bool_)
 )
 _SAFE_GLOBALS = [
-    np.dtype, np.ndarray, argparse.Namespace,
-    _NP_MA.scalar, (_NP_MA.scalar, "numpy._core.multiarray.scalar"),
-    _NP_MA._reconstruct, (_NP_MA._reconstruct, "numpy._core.multiarray._reconstruct"),
+    np.dtype,
+    np.ndarray,
+    argparse.Namespace,
+    _NP_MA.scalar,
+    (_NP_MA.scalar, "numpy._core.multiarray.scalar"),
+    _NP_MA._reconstruct,
+    (_NP_MA._reconstruct, "numpy._core.multiarray._reconstruct"),
     *_DTYPE_CLASSES,
 ]
-_ALLOWED_NAMES = frozenset({
-    "numpy.dtype", "numpy.ndarray", "argparse.Namespace",
-    "numpy.core.multiarray.scalar", "numpy._core.multiarray.scalar",
-    "numpy.core.multiarray._reconstruct", "numpy._core.multiarray._reconstruct",
-})
+_ALLOWED_NAMES = frozenset(
+    {
+        "numpy.dtype",
+        "numpy.ndarray",
+        "argparse.Namespace",
+        "numpy.core.multiarray.scalar",
+        "numpy._core.multiarray.scalar",
+        "numpy.core.multiarray._reconstruct",
+        "numpy._core.multiarray._reconstruct",
+    }
+)
 
 
 class CheckpointNotFoundError(ModelFileNotFoundError):
@@ -217,7 +227,8 @@ def _strict_load(model: Cliff, state: dict[str, torch.Tensor], path: Path) -> No
         )
     wrong = [
         f"{k} {tuple(state[k].shape)} != {tuple(v.shape)}"
-        for k, v in expected.items() if state[k].shape != v.shape
+        for k, v in expected.items()
+        if state[k].shape != v.shape
     ]
     if wrong:
         raise CheckpointMismatchError(

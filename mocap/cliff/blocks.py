@@ -16,8 +16,9 @@ def conv3x3(in_ch: int, out_ch: int, stride: int = 1) -> nn.Conv2d:
     return nn.Conv2d(in_ch, out_ch, kernel_size=3, stride=stride, padding=1, bias=False)
 
 
-def conv_bn(in_ch: int, out_ch: int, kernel: int, stride: int = 1, relu: bool = True,
-            bias: bool = False) -> nn.Sequential:
+def conv_bn(
+    in_ch: int, out_ch: int, kernel: int, stride: int = 1, relu: bool = True, bias: bool = False
+) -> nn.Sequential:
     """``Sequential(conv, BN[, ReLU])``: keys ``0.*`` (conv) and ``1.*`` (BN)."""
     layers: list[nn.Module] = [
         nn.Conv2d(in_ch, out_ch, kernel, stride=stride, padding=kernel // 2, bias=bias),
@@ -81,8 +82,13 @@ class Bottleneck(nn.Module):
         return self.relu(out + residual)
 
 
-def make_layer(block: type[BasicBlock] | type[Bottleneck], in_ch: int, planes: int,
-               blocks: int, stride: int = 1) -> nn.Sequential:
+def make_layer(
+    block: type[BasicBlock] | type[Bottleneck],
+    in_ch: int,
+    planes: int,
+    blocks: int,
+    stride: int = 1,
+) -> nn.Sequential:
     """``blocks`` blocks; only the first one strides / projects."""
     layers = [block(in_ch, planes, stride)]
     in_ch = planes * block.expansion

@@ -101,8 +101,9 @@ class Cliff(nn.Module):
         self.register_buffer("init_shape", torch.zeros(1, NSHAPE))
         self.register_buffer("init_cam", torch.tensor([MEAN_CAM]))
 
-    def regress(self, xf: torch.Tensor, bbox_info: torch.Tensor, n_iter: int = N_ITER
-                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def regress(
+        self, xf: torch.Tensor, bbox_info: torch.Tensor, n_iter: int = N_ITER
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Iterative refinement from the mean parameters.
 
         Args:
@@ -163,4 +164,3 @@ def build_model(variant: str) -> Cliff:
         variant: ``"hr48"`` (HRNet-W48) or ``"res50"`` (ResNet-50).
     """
     return Cliff(variant)
-

@@ -30,8 +30,11 @@ class ResNet50(nn.Module):
         self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
         in_ch = STEM_CHANNELS
         for k, (blocks, planes) in enumerate(zip(LAYERS, PLANES, strict=True), start=1):
-            setattr(self, f"layer{k}", make_layer(Bottleneck, in_ch, planes, blocks,
-                                                  stride=1 if k == 1 else 2))
+            setattr(
+                self,
+                f"layer{k}",
+                make_layer(Bottleneck, in_ch, planes, blocks, stride=1 if k == 1 else 2),
+            )
             in_ch = planes * Bottleneck.expansion
         self.avgpool = nn.AvgPool2d(POOL_HW, stride=1)
 

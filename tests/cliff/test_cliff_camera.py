@@ -22,9 +22,13 @@ def test_cam_crop2full_hand_computed():
     got = cam_crop2full(cam, center, scale, (720, 1280), 1000.0)
     assert got.dtype == np.float32
     np.testing.assert_allclose(got, want, rtol=1e-6)
-    got_t = cam_crop2full(torch.tensor(cam, dtype=torch.float32), torch.tensor(center),
-                          torch.tensor(scale), torch.tensor([[720, 1280], [720, 1280]]),
-                          torch.tensor([1000.0, 1000.0]))
+    got_t = cam_crop2full(
+        torch.tensor(cam, dtype=torch.float32),
+        torch.tensor(center),
+        torch.tensor(scale),
+        torch.tensor([[720, 1280], [720, 1280]]),
+        torch.tensor([1000.0, 1000.0]),
+    )
     assert got_t.dtype == torch.float32
     np.testing.assert_array_equal(got_t.numpy(), got)
 
@@ -39,10 +43,15 @@ def test_cam_crop2full_matches_the_demo_lines():
     img_h, img_w = torch.full((20,), 1080.0), torch.full((20,), 1920.0)
     focal = torch.full((20,), float(f))
     bs = s * 200 * k[:, 0] + 1e-9
-    ref = torch.stack([2 * (c[:, 0] - img_w / 2.0) / bs + k[:, 1],
-                       2 * (c[:, 1] - img_h / 2.0) / bs + k[:, 2], 2 * focal / bs], dim=-1)
-    np.testing.assert_array_equal(cam_crop2full(cam, center, scale, (1080, 1920), f),
-                                  ref.numpy())
+    ref = torch.stack(
+        [
+            2 * (c[:, 0] - img_w / 2.0) / bs + k[:, 1],
+            2 * (c[:, 1] - img_h / 2.0) / bs + k[:, 2],
+            2 * focal / bs,
+        ],
+        dim=-1,
+    )
+    np.testing.assert_array_equal(cam_crop2full(cam, center, scale, (1080, 1920), f), ref.numpy())
 
 
 def test_focal_and_intrinsics():

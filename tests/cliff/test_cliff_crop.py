@@ -53,8 +53,7 @@ def test_centre_box_hand_computed():
     np.testing.assert_array_equal(crop_windows(center, scale), [[530, 213, 750, 507]])
     info = compute_bbox_info(center, scale, (H, W), FOCAL)
     b = 200 * scale[0]
-    np.testing.assert_allclose(info[0], [0.0, 0.0, (b - 0.24 * FOCAL) / (0.06 * FOCAL)],
-                               atol=1e-6)
+    np.testing.assert_allclose(info[0], [0.0, 0.0, (b - 0.24 * FOCAL) / (0.06 * FOCAL)], atol=1e-6)
 
 
 def test_corner_box_is_padded_black():
@@ -66,9 +65,9 @@ def test_corner_box_is_padded_black():
     colour = (np.array([200, 100, 50], np.float32) / 255 - IMG_MEAN) / IMG_STD
     np.testing.assert_allclose(crops.images[0, :, 0, 0], black, atol=1e-6)
     np.testing.assert_allclose(crops.images[0, :, 128, 96], colour, atol=1e-6)
-    np.testing.assert_allclose(crops.bbox_info[0, :2],
-                               [(50 - W / 2) / FOCAL * 2.8, (150 - H / 2) / FOCAL * 2.8],
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        crops.bbox_info[0, :2], [(50 - W / 2) / FOCAL * 2.8, (150 - H / 2) / FOCAL * 2.8], rtol=1e-6
+    )
 
 
 def test_box_partly_outside_right_and_bottom():
@@ -84,8 +83,11 @@ def test_box_partly_outside_right_and_bottom():
 def test_box_fully_outside_gives_a_black_crop():
     image = np.full((H, W, 3), 255, dtype=np.uint8)
     crops = prepare_crops(image, [[2000, 2000, 2100, 2200]])
-    np.testing.assert_allclose(crops.images[0], np.broadcast_to(
-        (-IMG_MEAN / IMG_STD)[:, None, None], (3, 256, 192)), atol=1e-6)
+    np.testing.assert_allclose(
+        crops.images[0],
+        np.broadcast_to((-IMG_MEAN / IMG_STD)[:, None, None], (3, 256, 192)),
+        atol=1e-6,
+    )
 
 
 def test_trap_tie_box_rounds_like_the_official_affine_path():
@@ -158,13 +160,16 @@ def test_focal_override_and_fields():
     assert default.focal[0] == np.float32(FOCAL)
 
 
-@pytest.mark.parametrize("image, boxes", [
-    (np.zeros((H, W), np.uint8), [[0, 0, 10, 10]]),
-    (np.zeros((H, W, 3), np.float32), [[0, 0, 10, 10]]),
-    (np.zeros((H, W, 3), np.uint8), [[0, 0, 10]]),
-    (np.zeros((H, W, 3), np.uint8), [[10, 10, 10, 10]]),
-    (np.zeros((H, W, 3), np.uint8), [[0, 0, np.nan, 10]]),
-])
+@pytest.mark.parametrize(
+    "image, boxes",
+    [
+        (np.zeros((H, W), np.uint8), [[0, 0, 10, 10]]),
+        (np.zeros((H, W, 3), np.float32), [[0, 0, 10, 10]]),
+        (np.zeros((H, W, 3), np.uint8), [[0, 0, 10]]),
+        (np.zeros((H, W, 3), np.uint8), [[10, 10, 10, 10]]),
+        (np.zeros((H, W, 3), np.uint8), [[0, 0, np.nan, 10]]),
+    ],
+)
 def test_bad_inputs_raise_one_clear_error(image, boxes):
     with pytest.raises(CropInputError):
         prepare_crops(image, boxes)
@@ -175,9 +180,17 @@ def _scene(seed: int, smooth: bool) -> np.ndarray:
     return cv2.GaussianBlur(image, (0, 0), 3) if smooth else image
 
 
-BOXES = np.array([[472, 274, 727, 353], [0, 0, 100, 300], [1200, 600, 1400, 800],
-                  [600, 300, 640, 340], [-50, -50, 2000, 900], [100.3, 200.7, 400.2, 650.9]],
-                 dtype=np.float32)
+BOXES = np.array(
+    [
+        [472, 274, 727, 353],
+        [0, 0, 100, 300],
+        [1200, 600, 1400, 800],
+        [600, 300, 640, 340],
+        [-50, -50, 2000, 900],
+        [100.3, 200.7, 400.2, 650.9],
+    ],
+    dtype=np.float32,
+)
 
 
 def _device_agreement(device: str) -> float:
@@ -197,7 +210,7 @@ def test_many_frames_keep_box_order():
     frame_index = [1, 0, 1]
     many = prepare_crops_many(frames, frame_index, BOXES[:3])
     for i, f in enumerate(frame_index):
-        one = prepare_crops(frames[f], BOXES[i:i + 1])
+        one = prepare_crops(frames[f], BOXES[i : i + 1])
         np.testing.assert_array_equal(many.images[i], one.images[0])
         np.testing.assert_array_equal(many.window[i], one.window[0])
     assert len(prepare_crops_many(frames, [], np.zeros((0, 4)))) == 0

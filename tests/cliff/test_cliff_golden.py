@@ -95,8 +95,11 @@ def test_final_outputs_float32(filled):
     with torch.inference_mode():
         out = filled.model32(images, bbox)
     assert out.pose_rotmat.dtype == torch.float32
-    for ours, key in ((out.pose_rotmat, "pred_rotmat"), (out.betas, "pred_betas"),
-                      (out.cam, "pred_cam_crop")):
+    for ours, key in (
+        (out.pose_rotmat, "pred_rotmat"),
+        (out.betas, "pred_betas"),
+        (out.cam, "pred_cam_crop"),
+    ):
         np.testing.assert_allclose(ours.numpy(), g[key + "_f32"], rtol=0, atol=F32_TOL)
         np.testing.assert_allclose(ours.double().numpy(), g[key], rtol=0, atol=F32_TOL)
 

@@ -30,9 +30,12 @@ def _golden_crops(golden) -> Crops:
     n = len(golden["images"])
     rng = np.random.default_rng(0)
     return Crops(
-        images=golden["images"], bbox_info=golden["bbox_info"].astype(np.float32),
-        center=rng.uniform(100, 1000, size=(n, 2)), scale=rng.uniform(0.5, 3, size=n),
-        focal=np.full(n, 1500.0, np.float32), image_hw=np.tile([[720, 1280]], (n, 1)),
+        images=golden["images"],
+        bbox_info=golden["bbox_info"].astype(np.float32),
+        center=rng.uniform(100, 1000, size=(n, 2)),
+        scale=rng.uniform(0.5, 3, size=n),
+        focal=np.full(n, 1500.0, np.float32),
+        image_hw=np.tile([[720, 1280]], (n, 1)),
         window=np.zeros((n, 4), np.int64),
     )
 
@@ -41,7 +44,8 @@ def test_fp32_regressor_reproduces_the_golden_in_chunks(res50, filled_res50):
     g = filled_res50.golden
     crops = _golden_crops(g)
     result = CliffRegressor(res50, device="cpu", precision="fp32", batch_size=3)(
-        crops, features=True)
+        crops, features=True
+    )
     assert result.rotmat.shape == (4, 24, 3, 3) and result.rotmat.dtype == np.float32
     np.testing.assert_allclose(result.rotmat, g["pred_rotmat"], atol=F32_TOL, rtol=0)
     np.testing.assert_allclose(result.betas, g["pred_betas"], atol=F32_TOL, rtol=0)
@@ -80,9 +84,15 @@ def test_end_to_end_from_an_image(res50):
 
 
 def test_no_crops_give_empty_results(res50):
-    empty = Crops(np.zeros((0, 3, 256, 192), np.float32), np.zeros((0, 3), np.float32),
-                  np.zeros((0, 2)), np.zeros(0), np.zeros(0, np.float32),
-                  np.zeros((0, 2), np.int64), np.zeros((0, 4), np.int64))
+    empty = Crops(
+        np.zeros((0, 3, 256, 192), np.float32),
+        np.zeros((0, 3), np.float32),
+        np.zeros((0, 2)),
+        np.zeros(0),
+        np.zeros(0, np.float32),
+        np.zeros((0, 2), np.int64),
+        np.zeros((0, 4), np.int64),
+    )
     result = CliffRegressor(res50, device="cpu")(empty)
     assert result.rotmat.shape == (0, 24, 3, 3) and result.transl.shape == (0, 3)
 

@@ -81,8 +81,11 @@ def test_container_with_training_state_and_numpy_scalars(tmp_path, state32):
     fc(torch.ones(1, 2)).sum().backward()
     optim.step()
     extra = dict(
-        optimizer=optim.state_dict(), epoch=41, best=np.float64(45.7),
-        mean=np.zeros(3, dtype=np.float32), args=argparse.Namespace(lr=1e-4, batch_size=64),
+        optimizer=optim.state_dict(),
+        epoch=41,
+        best=np.float64(45.7),
+        mean=np.zeros(3, dtype=np.float32),
+        args=argparse.Namespace(lr=1e-4, batch_size=64),
     )
     path = tmp_path / "ckpt.pt"
     torch.save(_official_container(state32, **extra), path)
@@ -130,8 +133,15 @@ def test_truncated_file(tmp_path, state32):
         load_cliff(cut)
 
 
-@pytest.mark.parametrize("content", [b"", b"\x00" * 10, np.random.default_rng(0).bytes(4096),
-                                     b"<html>Google Drive - virus scan warning</html>"])
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"",
+        b"\x00" * 10,
+        np.random.default_rng(0).bytes(4096),
+        b"<html>Google Drive - virus scan warning</html>",
+    ],
+)
 def test_not_a_checkpoint(tmp_path, content):
     path = tmp_path / "download.pt"
     path.write_bytes(content)
@@ -182,8 +192,7 @@ def test_legacy_format_hostile_pickle_is_refused(tmp_path):
     """Non-zip (legacy) files skip the inspection; the weights_only unpickler still refuses."""
     marker = tmp_path / "pwned"
     path = tmp_path / "legacy.pt"
-    torch.save({"model": {"x": _Hostile(str(marker))}}, path,
-               _use_new_zipfile_serialization=False)
+    torch.save({"model": {"x": _Hostile(str(marker))}}, path, _use_new_zipfile_serialization=False)
     _EXECUTED.clear()
     with pytest.raises(UnsafeCheckpointError):
         load_cliff(path)

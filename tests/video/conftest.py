@@ -26,8 +26,12 @@ def videos(tmp_path_factory: pytest.TempPathFactory) -> Videos:
     stops working in that process (clashing bundled libraries, measured).
     """
     folder = tmp_path_factory.mktemp("videos")
-    done = subprocess.run([sys.executable, str(HERE / "synth_video.py"), str(folder)],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, str(HERE / "synth_video.py"), str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     if done.returncode != 0:
         pytest.fail(f"making the fixture videos failed:\n{done.stderr[-3000:]}")
     return Videos({p.stem: p for p in folder.iterdir()})

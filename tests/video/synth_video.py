@@ -106,8 +106,11 @@ def cut_with_edit_list(src: Path, dst: Path, start_frame: int, fps: int = 30) ->
         ist = inp.streams.video[0]
         tb = ist.time_base
         start_pts = round(Fraction(start_frame, fps) / tb)
-        keyframe_pts = max(p.pts for p in inp.demux(ist) if p.is_keyframe and p.pts is not None
-                           and p.pts <= start_pts)
+        keyframe_pts = max(
+            p.pts
+            for p in inp.demux(ist)
+            if p.is_keyframe and p.pts is not None and p.pts <= start_pts
+        )
     with av.open(str(src)) as inp, av.open(str(dst), "w") as out:
         ist = inp.streams.video[0]
         ost = out.add_stream_from_template(ist)
@@ -126,8 +129,9 @@ def write_audio_only(path: Path) -> Path:
     with av.open(str(path), "w") as out:
         stream = out.add_stream("aac", rate=48000)
         for i in range(5):
-            frame = av.AudioFrame.from_ndarray(np.zeros((1, 1024), np.float32), format="fltp",
-                                               layout="mono")
+            frame = av.AudioFrame.from_ndarray(
+                np.zeros((1, 1024), np.float32), format="fltp", layout="mono"
+            )
             frame.sample_rate, frame.pts = 48000, i * 1024
             for packet in stream.encode(frame):
                 out.mux(packet)
@@ -176,22 +180,34 @@ def make_all(folder: Path) -> dict[str, Path]:
         "rot270": write_video(folder / "rot270.mp4", 12, rotation_ccw=-90),
         "rot180": write_video(folder / "rot180.mp4", 12, rotation_ccw=180),
         "anamorphic": write_video(folder / "anamorphic.mp4", 12, sample_aspect=Fraction(4, 3)),
-        "anamorphic_rot90": write_video(folder / "anamorphic_rot90.mp4", 12, rotation_ccw=90,
-                                        sample_aspect=Fraction(4, 3)),
+        "anamorphic_rot90": write_video(
+            folder / "anamorphic_rot90.mp4", 12, rotation_ccw=90, sample_aspect=Fraction(4, 3)
+        ),
         "vfr": write_video(folder / "vfr.mp4", len(VFR_TIMES), times=VFR_TIMES),
-        "long_faststart": write_video(folder / "long_faststart.mp4", LONG_FRAMES,
-                                      container_options={"movflags": "faststart"}),
+        "long_faststart": write_video(
+            folder / "long_faststart.mp4", LONG_FRAMES, container_options={"movflags": "faststart"}
+        ),
     }
     # Encoders a PyAV build may lack: their tests skip (conftest) instead of failing the rest.
     optional = {
         "h264_10bit": lambda: write_video(folder / "h264_10bit.mp4", 12, pix_fmt="yuv420p10le"),
         "hevc": lambda: write_video(folder / "hevc.mp4", 12, codec="libx265", options=quiet_x265),
-        "hevc_10bit": lambda: write_video(folder / "hevc_10bit.mp4", 12, codec="libx265",
-                                          pix_fmt="yuv420p10le", options=quiet_x265),
-        "vp9": lambda: write_video(folder / "vp9.webm", 12, codec="libvpx-vp9",
-                                   options={"crf": "20", "b": "0", "deadline": "realtime"}),
-        "av1": lambda: write_video(folder / "av1.mp4", 12, codec="libsvtav1",
-                                   options={"svtav1-params": "log-level=0"}),
+        "hevc_10bit": lambda: write_video(
+            folder / "hevc_10bit.mp4",
+            12,
+            codec="libx265",
+            pix_fmt="yuv420p10le",
+            options=quiet_x265,
+        ),
+        "vp9": lambda: write_video(
+            folder / "vp9.webm",
+            12,
+            codec="libvpx-vp9",
+            options={"crf": "20", "b": "0", "deadline": "realtime"},
+        ),
+        "av1": lambda: write_video(
+            folder / "av1.mp4", 12, codec="libsvtav1", options={"svtav1-params": "log-level=0"}
+        ),
     }
     for name, write in optional.items():
         try:

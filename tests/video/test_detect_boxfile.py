@@ -20,8 +20,9 @@ def _batch(indices: list[int]) -> FrameBatch:
 
 def test_detect_boxfile_json_frames_are_zero_based(tmp_path):
     path = tmp_path / "boxes.json"
-    path.write_text('{"frames": {"0": [[10, 20, 50, 80, 0.9], [1, 2, 3, 4, 0.3]],'
-                    ' "2": [[5.5, 6, 7.5, 9, 1]]}}')
+    path.write_text(
+        '{"frames": {"0": [[10, 20, 50, 80, 0.9], [1, 2, 3, 4, 0.3]], "2": [[5.5, 6, 7.5, 9, 1]]}}'
+    )
     dets = BoxFileDetector(path).detect(_batch([0, 1, 2]))
     assert [d.frame for d in dets] == [0, 1, 2]
     np.testing.assert_allclose(dets[0].boxes, [[10, 20, 50, 80], [1, 2, 3, 4]])
@@ -33,8 +34,9 @@ def test_detect_boxfile_json_frames_are_zero_based(tmp_path):
 
 def test_detect_boxfile_mot_det_txt(tmp_path):
     path = tmp_path / "det.txt"
-    path.write_text("1,-1,10,20,30,40,0.8,-1,-1,-1\n1,-1,100,20,30,40,0.6,-1,-1,-1\n"
-                    "3,-1,0,0,10,10,0.5\n")
+    path.write_text(
+        "1,-1,10,20,30,40,0.8,-1,-1,-1\n1,-1,100,20,30,40,0.6,-1,-1,-1\n3,-1,0,0,10,10,0.5\n"
+    )
     table = load_boxes(path)
     assert not table.has_track_ids and len(table) == 3 and table.last_frame == 2
     first = table.get(0)
@@ -46,8 +48,10 @@ def test_detect_boxfile_mot_det_txt(tmp_path):
 
 def test_detect_boxfile_mot_gt_txt_keeps_ids(tmp_path):
     path = tmp_path / "gt.txt"
-    path.write_text("1,1,10,20,30,40,1,1,1\n1,7,50,20,30,40,1,1,0.5\n2,1,12,20,30,40,1,1,1\n"
-                    "2,-1,200,20,30,40,0.4\n2,7,52,20,30,40\n")
+    path.write_text(
+        "1,1,10,20,30,40,1,1,1\n1,7,50,20,30,40,1,1,0.5\n2,1,12,20,30,40,1,1,1\n"
+        "2,-1,200,20,30,40,0.4\n2,7,52,20,30,40\n"
+    )
     table = load_boxes(path)
     assert table.has_track_ids
     assert list(table.get(0).track_ids) == [1, 7]
@@ -62,17 +66,20 @@ def test_detect_boxfile_mot_scores_are_clipped(tmp_path):
     np.testing.assert_allclose(load_boxes(path).get(0).scores, [0, 1])
 
 
-@pytest.mark.parametrize(("rows", "line", "words"), [
-    ("1,-1,0,0,10,10\n1,-1,0,0\n", 2, "columns"),
-    ("# comment\n\n1,-1,a,0,10,10\n", 3, "bb_left"),
-    ("0,-1,0,0,10,10\n", 1, "start at 1"),
-    ("1.5,-1,0,0,10,10\n", 1, "integer"),
-    ("1,-1,0,0,0,10\n", 1, "empty box"),
-    ("1,-1,0,0,10,-4\n", 1, "empty box"),
-    ("1,-1,nan,0,10,10\n", 1, "finite"),
-    ("1,-2,0,0,10,10\n", 1, "id -2"),
-    ("1,3,0,0,10,10\n2,3,0,0,10,10\n1,3,5,5,10,10\n", 3, "already has a box"),
-])
+@pytest.mark.parametrize(
+    ("rows", "line", "words"),
+    [
+        ("1,-1,0,0,10,10\n1,-1,0,0\n", 2, "columns"),
+        ("# comment\n\n1,-1,a,0,10,10\n", 3, "bb_left"),
+        ("0,-1,0,0,10,10\n", 1, "start at 1"),
+        ("1.5,-1,0,0,10,10\n", 1, "integer"),
+        ("1,-1,0,0,0,10\n", 1, "empty box"),
+        ("1,-1,0,0,10,-4\n", 1, "empty box"),
+        ("1,-1,nan,0,10,10\n", 1, "finite"),
+        ("1,-2,0,0,10,10\n", 1, "id -2"),
+        ("1,3,0,0,10,10\n2,3,0,0,10,10\n1,3,5,5,10,10\n", 3, "already has a box"),
+    ],
+)
 def test_detect_boxfile_bad_mot_rows(tmp_path, rows, line, words):
     path = tmp_path / "det.txt"
     path.write_text(rows)
@@ -82,17 +89,20 @@ def test_detect_boxfile_bad_mot_rows(tmp_path, rows, line, words):
     assert str(path) in message and f"line {line}" in message and words in message
 
 
-@pytest.mark.parametrize(("text", "words"), [
-    ('{"frames": {"0": [[1, 2, 3, 4, 0.5]]\n', "line 2"),
-    ('{"boxes": {}}', 'no "frames"'),
-    ('{"frames": {"x": []}}', "0-based integers"),
-    ('{"frames": {"-1": []}}', "0-based integers"),
-    ('{"frames": {"0": [[1, 2, 3, 4]]}}', "box 0"),
-    ('{"frames": {"0": [[1, 2, 3, 4, 0.5], [1, 2, 3, "4", 0.5]]}}', "box 1"),
-    ('{"frames": {"0": [[1, 2, 3, 4, 1.5]]}}', "outside [0, 1]"),
-    ('{"frames": {"0": [[5, 2, 3, 4, 0.5]]}}', "empty box"),
-    ('{"frames": {"0": {"a": 1}}}', "list of boxes"),
-])
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ('{"frames": {"0": [[1, 2, 3, 4, 0.5]]\n', "line 2"),
+        ('{"boxes": {}}', 'no "frames"'),
+        ('{"frames": {"x": []}}', "0-based integers"),
+        ('{"frames": {"-1": []}}', "0-based integers"),
+        ('{"frames": {"0": [[1, 2, 3, 4]]}}', "box 0"),
+        ('{"frames": {"0": [[1, 2, 3, 4, 0.5], [1, 2, 3, "4", 0.5]]}}', "box 1"),
+        ('{"frames": {"0": [[1, 2, 3, 4, 1.5]]}}', "outside [0, 1]"),
+        ('{"frames": {"0": [[5, 2, 3, 4, 0.5]]}}', "empty box"),
+        ('{"frames": {"0": {"a": 1}}}', "list of boxes"),
+    ],
+)
 def test_detect_boxfile_bad_json(tmp_path, text, words):
     path = tmp_path / "boxes.json"
     path.write_text(text)

@@ -29,8 +29,9 @@ def assert_one_id_each(scene, tracks, people: int) -> dict[int, list[int]]:
 
 def assert_rows_link_to_their_detections(scene, tracks):
     for t in tracks:
-        for frame, box, j, seen in zip(t.frames, t.boxes, t.detection_index, t.observed,
-                                       strict=True):
+        for frame, box, j, seen in zip(
+            t.frames, t.boxes, t.detection_index, t.observed, strict=True
+        ):
             if seen:
                 np.testing.assert_array_equal(box, scene.detections[frame].boxes[j])
             else:
@@ -66,8 +67,9 @@ def test_track_gap_within_max_gap_is_filled_by_interpolation():
     filled = ~track.observed
     assert list(track.frames[filled]) == list(range(40, 80))
     assert (track.detection_index[filled] == -1).all() and (track.scores[filled] == 0).all()
-    np.testing.assert_allclose(track.boxes[filled], [walker.box(f) for f in range(40, 80)],
-                               atol=1e-3)
+    np.testing.assert_allclose(
+        track.boxes[filled], [walker.box(f) for f in range(40, 80)], atol=1e-3
+    )
     assert_rows_link_to_their_detections(scene, [track])
 
 
@@ -102,8 +104,9 @@ def test_track_different_people_far_apart_are_not_stitched():
     assert_one_id_each(scene, tracks, 2)
 
 
-@pytest.mark.parametrize(("second", "expected_tracks"), [((1.0, 0.0, 0.1), 1),
-                                                         ((0.0, 1.0, 0.0), 2)])
+@pytest.mark.parametrize(
+    ("second", "expected_tracks"), [((1.0, 0.0, 0.1), 1), ((0.0, 1.0, 0.0), 2)]
+)
 def test_track_appearance_decides_between_plausible_joins(second, expected_tracks):
     first = Person((200, 200), last=40, embedding=(1.0, 0.0, 0.0))
     later = Person((215, 200), first=100, embedding=second)
@@ -115,8 +118,11 @@ def test_track_appearance_decides_between_plausible_joins(second, expected_track
 
 
 def test_track_max_people_keeps_the_most_prominent():
-    people = [Person((100, 200), size=(40, 100)), Person((300, 200), size=(80, 200)),
-              Person((500, 200), size=(60, 150))]
+    people = [
+        Person((100, 200), size=(40, 100)),
+        Person((300, 200), size=(80, 200)),
+        Person((500, 200), size=(60, 150)),
+    ]
     scene = simulate(people, 60)
     tracks = run(scene, tracker(max_people=2))
     kept = sorted(int(t.boxes[0][3] - t.boxes[0][1]) for t in tracks)

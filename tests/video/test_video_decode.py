@@ -31,14 +31,19 @@ CODECS = ["h264", "h264_10bit", "hevc", "hevc_10bit", "vp9", "av1"]
 
 @pytest.mark.parametrize(
     ("name", "decoder"),
-    [(name, decoder) for name in CODECS for decoder in ("auto", "decord", "pyav")
-     if (name, decoder) != ("av1", "decord")],  # decord has no AV1: test_video_av1_with_decord...
+    [
+        (name, decoder)
+        for name in CODECS
+        for decoder in ("auto", "decord", "pyav")
+        if (name, decoder) != ("av1", "decord")
+    ],  # decord has no AV1: test_video_av1_with_decord...
 )
 def test_video_codecs_decode_every_frame_in_order(videos, name, decoder):
     # auto with chunks longer than the GOP (30 frames) keeps decord; shorter chunks go to PyAV
     # (test_video_auto_leaves_long_gops_to_pyav).
-    video, images, indices, times = decode_all(videos[name], decoder, chunk=32 if decoder == "auto"
-                                               else 8)
+    video, images, indices, times = decode_all(
+        videos[name], decoder, chunk=32 if decoder == "auto" else 8
+    )
     n = len(images)
     assert n == (PLAIN_FRAMES if name == "h264" else 12)
     assert images.dtype == np.uint8 and images.shape[1:] == (96, 160, 3)

@@ -38,8 +38,20 @@ def _bad_inputs(videos: dict[str, Path], tmp: Path) -> dict[str, tuple[Path, typ
     }
 
 
-@pytest.mark.parametrize("case", ["missing", "folder", "empty", "text", "noise", "moov_lost",
-                                  "audio_only", "zero_mp4", "zero_mkv"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "missing",
+        "folder",
+        "empty",
+        "text",
+        "noise",
+        "moov_lost",
+        "audio_only",
+        "zero_mp4",
+        "zero_mkv",
+    ],
+)
 @pytest.mark.parametrize("decoder", ["auto", "decord", "pyav"])
 def test_video_bad_input_gives_one_clear_error(videos, tmp_path, case, decoder):
     path, kind, words = _bad_inputs(videos, tmp_path)[case]
@@ -51,8 +63,10 @@ def test_video_bad_input_gives_one_clear_error(videos, tmp_path, case, decoder):
     assert "\n" not in message and "Traceback" not in message
 
 
-@pytest.mark.parametrize(("kwargs", "words"), [({"decoder": "opencv"}, "auto, decord, pyav"),
-                                               ({"chunk_frames": 0}, "chunk_frames")])
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [({"decoder": "opencv"}, "auto, decord, pyav"), ({"chunk_frames": 0}, "chunk_frames")],
+)
 def test_video_bad_options_are_usage_errors(videos, kwargs, words):
     with pytest.raises(UsageError, match=words):
         open_video(videos["h264"], **kwargs)

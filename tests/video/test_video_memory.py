@@ -67,8 +67,12 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
     made = {}
     for n in (SHORT, LONG):
         made[n] = folder / f"clip{n}.mp4"
-        done = subprocess.run([sys.executable, "-c", WRITE, str(made[n]), str(n), str(W),
-                               str(H)], capture_output=True, text=True, timeout=300)
+        done = subprocess.run(
+            [sys.executable, "-c", WRITE, str(made[n]), str(n), str(W), str(H)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert done.returncode == 0, done.stderr[-2000:]
     return made
 
@@ -76,7 +80,9 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
 def peak_mb(path: Path, decoder: str, slow_chunks: int = 0, sleep: float = 0.0) -> dict:
     done = subprocess.run(
         [sys.executable, "-c", MEASURE, str(path), decoder, str(slow_chunks), str(sleep)],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     return json.loads(done.stdout.strip().splitlines()[-1])

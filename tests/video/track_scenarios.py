@@ -41,8 +41,14 @@ class Scene:
     embeddings: list[np.ndarray] | None
 
 
-def simulate(people: list[Person], num_frames: int, *, miss_rate: float = 0.0,
-             false_positive_rate: float = 0.0, seed: int = 0) -> Scene:
+def simulate(
+    people: list[Person],
+    num_frames: int,
+    *,
+    miss_rate: float = 0.0,
+    false_positive_rate: float = 0.0,
+    seed: int = 0,
+) -> Scene:
     rng = np.random.default_rng(seed)
     with_emb = any(p.embedding is not None for p in people)
     dim = max((len(p.embedding) for p in people if p.embedding is not None), default=0)
@@ -55,8 +61,14 @@ def simulate(people: list[Person], num_frames: int, *, miss_rate: float = 0.0,
                 rows.append((p.box(f), 0.9, k, emb))
         if rng.random() < false_positive_rate:
             x, y = rng.uniform(0, 600), rng.uniform(0, 400)
-            rows.append((np.array([x, y, x + 50, y + 120], np.float32), 0.55, FALSE_POSITIVE,
-                         rng.normal(size=dim) if with_emb else None))
+            rows.append(
+                (
+                    np.array([x, y, x + 50, y + 120], np.float32),
+                    0.55,
+                    FALSE_POSITIVE,
+                    rng.normal(size=dim) if with_emb else None,
+                )
+            )
         order = rng.permutation(len(rows))
         rows = [rows[i] for i in order]
         boxes = np.array([r[0] for r in rows], np.float32).reshape(-1, 4)
