@@ -6,6 +6,7 @@ Importable by name (``_pipeline_fakes``) so batch worker processes (spawned) can
 from __future__ import annotations
 
 import os
+import sys
 import time
 import weakref
 from dataclasses import dataclass, field
@@ -236,3 +237,10 @@ def factory_fails(config: PipelineConfig) -> Stages:
     from mocap.errors import CheckpointError
 
     raise CheckpointError("checkpoint is broken: /nowhere/ckpt.pt; download it again.")
+
+
+def factory_dies(config: PipelineConfig) -> Stages:
+    """A worker that dies while loading its models (like a CUDA driver abort), after a last word."""
+    sys.stderr.write("loading the models...\nfatal: CUDA driver initialisation failed\n")
+    sys.stderr.flush()
+    os._exit(134)
