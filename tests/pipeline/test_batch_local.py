@@ -144,6 +144,49 @@ def test_a_worker_that_dies_while_starting_is_given_up_after_three_tries(tmp_pat
     assert error.endswith("its last error output: fatal: CUDA driver initialisation failed")
 
 
+def test_write_outputs_lets_the_writers_error_through_unchanged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import exporters
+    from mocap.batch import write_outputs
+    from mocap.errors import OutputExistsError
+
+    target = tmp_path / "o" / "a.npz"
+
+    class Refused(OutputExistsError):
+        def __init__(self, message: str, path: Path) -> None:
+            super().__init__(message)
+            self.path = path  # an attribute a rebuilt exception would lose
+
+    raised = Refused(f"output '{target}' already exists", target)
+
+    def refuses(motion, path, overwrite=False):
+        assert Path(path) == target  # written in place: the writer is atomic itself
+        raise raised
+
+    monkeypatch.setitem(exporters.WRITERS, ".npz", refuses)
+    with pytest.raises(Refused) as caught:
+        write_outputs(None, (target,))  # type: ignore[arg-type]
+    assert caught.value is raised and caught.value.path == target
+
+
+def test_partial_outputs_of_a_killed_writer_are_removed(tmp_path: Path) -> None:
+    from mocap.batch.outputs import remove_partial_outputs
+
+    names = [
+        ".a.npz.1a2b3c.part",  # a.npz being written
+        ".a_person2.bvh.4d5e6f.part",  # one of a.bvh's per-person files
+        ".clip.v2_person1.amass.npz.0f0f0f.part",  # clip.v2.amass.npz, per person
+        ".b.npz.1a2b3c.part",  # another job's output
+        ".a.npz.part.keep",  # not a temp file
+        "a.npz",  # a finished output
+    ]
+    for n in names:
+        (tmp_path / n).write_bytes(b"x")
+    remove_partial_outputs((tmp_path / "a.npz", tmp_path / "a.bvh", tmp_path / "clip.v2.amass.npz"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names[3:])
+
+
 def test_truncated_manifest_line_is_ignored(tmp_path: Path) -> None:
     src = tmp_path / "clips"
     _videos(src, ["a.mp4"])
