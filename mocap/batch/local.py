@@ -158,11 +158,12 @@ class WorkerPool:
         self._fatal: StartFailed | None = None
         self._startup_deaths = 0
         self._started = 0
-        self._tmp = Path(tempfile.mkdtemp(prefix="cliffmocap-workers-"))
+        self._tmp = Path()  # per run: the workers' start-up stderr files
 
     def run(self, jobs: list[Job], size: int) -> None:
         """Process ``jobs`` in ``size`` workers; ``on_result`` is called once per job."""
         self._todo = deque(jobs)
+        self._tmp = Path(tempfile.mkdtemp(prefix="cliffmocap-workers-"))
         try:
             self._workers = [self._start() for _ in range(min(size, len(jobs)))]
             while self._fatal is None and (self._todo or self._busy()):
