@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mocap.errors import OutputError
+from mocap.errors import OutputError, SmplModelRequiredError
 from mocap.rotations import (
     axis_angle_to_matrix,
     axis_angle_to_quaternion,
@@ -57,10 +57,6 @@ for _matrix in (CAMERA_TO_YUP, YUP_TO_ZUP, CAMERA_TO_ZUP):
 
 MAX_INFLUENCES = 4
 """glTF JOINTS_0/WEIGHTS_0 hold 4 influences; many engines read only that set."""
-
-
-class SmplModelRequiredError(OutputError):
-    """A format needs the SMPL body model (rest pose, mesh) but none was given."""
 
 
 def leaf_joints(parents: tuple[int, ...] = SMPL_PARENTS) -> list[int]:

@@ -26,7 +26,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-from mocap.errors import UsageError, VideoError
+from mocap.errors import (
+    DecoderError,
+    NoFramesError,
+    NoVideoStreamError,
+    UsageError,
+    VideoEmptyError,
+    VideoNotFoundError,
+    VideoUnreadableError,
+)
 from mocap.types import FrameBatch, VideoInfo
 from mocap.videodecode import DecodeFailure, Probe, iter_decord, iter_pyav
 
@@ -40,30 +48,6 @@ DECORD_UNSUPPORTED_CODECS = frozenset({"av1", "vvc"})
 
 
 # --- errors -------------------------------------------------------------------------------------
-
-
-class VideoNotFoundError(VideoError):
-    """The video path does not exist or is not a file."""
-
-
-class VideoEmptyError(VideoError):
-    """The video file has 0 bytes."""
-
-
-class VideoUnreadableError(VideoError):
-    """FFmpeg cannot read the file as a media container (not a video, or damaged)."""
-
-
-class NoVideoStreamError(VideoError):
-    """The file is a media file without a video stream (audio only, or no streams at all)."""
-
-
-class NoFramesError(VideoError):
-    """The video stream holds no decodable frame."""
-
-
-class DecoderError(VideoError):
-    """The decoder that was asked for (``decoder="decord"``) cannot decode this file."""
 
 
 # --- report -------------------------------------------------------------------------------------
