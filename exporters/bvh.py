@@ -35,8 +35,6 @@ from exporters._output import atomic_paths, per_person_paths
 from exporters.skeleton import (
     CAMERA_TO_YUP,
     METRES_TO_CENTIMETRES,
-    SMPL_JOINT_NAMES,
-    SMPL_PARENTS,
     dense_track,
     require_body,
     root_in_world,
@@ -44,6 +42,7 @@ from exporters.skeleton import (
 )
 from mocap.errors import UsageError
 from mocap.rotations import axis_angle_to_matrix
+from mocap.smpl_joints import SMPL_JOINT_NAMES, SMPL_PARENTS
 from mocap.types import MotionSet, SmplSequence
 
 logger = logging.getLogger(__name__)

@@ -1,4 +1,6 @@
-"""SMPL skeleton facts and axis conversions shared by every writer (and the Blender add-on).
+"""Skeleton helpers and axis conversions shared by every writer (and the Blender add-on).
+
+The SMPL joint names and parents live in ``mocap.smpl_joints``.
 
 Frames used here (see ``docs/exporters_spec.md`` of the project notes):
 
@@ -25,20 +27,8 @@ from mocap.rotations import (
     continuous_quaternions,
     quaternion_to_axis_angle,
 )
+from mocap.smpl_joints import SMPL_PARENTS
 from mocap.types import MotionSet, SmplModelData, SmplSequence
-
-SMPL_JOINT_NAMES: tuple[str, ...] = (
-    "pelvis", "left_hip", "right_hip", "spine1", "left_knee", "right_knee", "spine2",
-    "left_ankle", "right_ankle", "spine3", "left_foot", "right_foot", "neck", "left_collar",
-    "right_collar", "head", "left_shoulder", "right_shoulder", "left_elbow", "right_elbow",
-    "left_wrist", "right_wrist", "left_hand", "right_hand",
-)  # fmt: skip
-"""The 24 SMPL joints in model order (smplx's names)."""
-
-SMPL_PARENTS: tuple[int, ...] = (
-    -1, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 9, 12, 13, 14, 16, 17, 18, 19, 20, 21,
-)  # fmt: skip
-"""Parent of every SMPL joint (row 0 of the model's ``kintree_table``; -1 for the root)."""
 
 CAMERA_TO_YUP = np.diag([1.0, -1.0, -1.0])
 """(3, 3) ``C``: OpenCV camera axes -> glTF/BVH y-up world (the camera looks down -z)."""
