@@ -151,7 +151,7 @@ def bvh_channels(
     """
     body = require_body(motion, "BVH (.bvh)")
     rest = body.rest_joints(seq.betas)
-    frames, rotvecs, transl = dense_track(seq)
+    frames, rotvecs, transl = dense_track(seq, motion.frame_times)
     if span == "video":  # hold the first/last pose outside the track
         before, after = int(frames[0]), motion.num_frames - 1 - int(frames[-1])
         rotvecs = np.pad(rotvecs, ((before, after), (0, 0), (0, 0)), mode="edge")
