@@ -36,7 +36,7 @@ from mocap.errors import (
     VideoUnreadableError,
 )
 from mocap.types import FrameBatch, VideoInfo
-from mocap.videodecode import DecodeFailure, Probe, iter_decord, iter_pyav
+from mocap.videodecode import DecodeFailure, Probe, ffmpeg_reason, iter_decord, iter_pyav
 
 log = logging.getLogger(__name__)
 
@@ -256,7 +256,7 @@ def probe_video(path: str | Path) -> Probe:
         ) from None
     except (av.error.FFmpegError, OSError, ValueError, UnicodeDecodeError) as e:
         raise VideoUnreadableError(
-            f"Cannot read '{p}' as a video ({_ffmpeg_reason(e)}). It is not a video file or it "
+            f"Cannot read '{p}' as a video ({ffmpeg_reason(e)}). It is not a video file or it "
             "is damaged (e.g. an MP4 cut short before its index); export or download it again."
         ) from None
     with container:
@@ -272,7 +272,3 @@ def probe_video(path: str | Path) -> Probe:
                 f"Video '{p}' has a video stream but no decodable frame ({e}). "
                 "Export or download it again."
             ) from None
-
-
-def _ffmpeg_reason(error: BaseException) -> str:
-    return getattr(error, "strerror", None) or type(error).__name__
