@@ -37,8 +37,40 @@ class VideoError(InputError):
     """A video cannot be opened or decoded (missing, empty, not a video, no frames...)."""
 
 
+class VideoNotFoundError(VideoError):
+    """The video path does not exist or is not a file."""
+
+
+class VideoEmptyError(VideoError):
+    """The video file has 0 bytes."""
+
+
+class VideoUnreadableError(VideoError):
+    """FFmpeg cannot read the file as a media container (not a video, or damaged)."""
+
+
+class NoVideoStreamError(VideoError):
+    """The file is a media file without a video stream (audio only, or no streams at all)."""
+
+
+class NoFramesError(VideoError):
+    """The video stream holds no decodable frame."""
+
+
+class DecoderError(VideoError):
+    """The decoder that was asked for (``decoder="decord"``) cannot decode this file."""
+
+
 class BoxFileError(InputError):
     """A ``--boxes`` file is malformed; the message names the file and line."""
+
+
+class CropInputError(InputError):
+    """Image or boxes passed to the crop stage have the wrong shape or type."""
+
+
+class NpzReadError(InputError):
+    """A cliffmocap .npz file is missing keys, has another schema or cannot be read safely."""
 
 
 class NoPeopleFoundError(MocapError):
@@ -60,8 +92,24 @@ class ModelFileNotFoundError(ModelFileError):
         self.path = path
 
 
+class CheckpointNotFoundError(ModelFileNotFoundError):
+    """The CLIFF checkpoint file does not exist."""
+
+
 class CheckpointError(ModelFileError):
     """A CLIFF checkpoint is truncated, unsafe to load, or a checkpoint of something else."""
+
+
+class CheckpointCorruptError(CheckpointError):
+    """The file is not a torch checkpoint, or it is truncated."""
+
+
+class UnsafeCheckpointError(CheckpointError):
+    """The file needs unpickling of code outside the allow-list; it was not loaded."""
+
+
+class CheckpointMismatchError(CheckpointError):
+    """The file is a checkpoint, but not of a CLIFF model."""
 
 
 class SmplModelError(ModelFileError):
@@ -85,3 +133,18 @@ class UnsupportedFormatError(OutputError):
 
 class OutputExistsError(OutputError):
     """An output exists and ``--overwrite`` was not given."""
+
+
+class SmplModelRequiredError(OutputError):
+    """A format needs the SMPL body model (rest pose, mesh) but none was given."""
+
+
+# --- internal misuse ----------------------------------------------------------------------------
+
+
+class TrackerInputError(MocapError):
+    """The tracker was driven wrongly (frames out of order, embeddings of the wrong shape)."""
+
+
+class CliffInputError(MocapError):
+    """Tensors of the wrong shape were passed to the CLIFF network."""

@@ -26,7 +26,12 @@ import torch
 
 from mocap.cliff import Cliff, build_model
 from mocap.config import DEFAULT_CHECKPOINT_NAME, MODEL_DIR_ENV, resolve_model_dir
-from mocap.errors import CheckpointError, ModelFileNotFoundError
+from mocap.errors import (
+    CheckpointCorruptError,
+    CheckpointMismatchError,
+    CheckpointNotFoundError,
+    UnsafeCheckpointError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -70,22 +75,6 @@ _ALLOWED_NAMES = frozenset(
         "numpy._core.multiarray._reconstruct",
     }
 )
-
-
-class CheckpointNotFoundError(ModelFileNotFoundError):
-    """The CLIFF checkpoint file does not exist."""
-
-
-class CheckpointCorruptError(CheckpointError):
-    """The file is not a torch checkpoint, or it is truncated."""
-
-
-class UnsafeCheckpointError(CheckpointError):
-    """The file needs unpickling of code outside the allow-list; it was not loaded."""
-
-
-class CheckpointMismatchError(CheckpointError):
-    """The file is a checkpoint, but not of a CLIFF model."""
 
 
 def find_checkpoint(checkpoint: Path | None = None, model_dir: Path | None = None) -> Path:
