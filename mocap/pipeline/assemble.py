@@ -41,13 +41,18 @@ class DetectionTable:
     def _build(self) -> None:
         keys = np.concatenate(self._keys) if self._keys else np.zeros((0, 2), np.int64)
         self._index = {(int(f), int(d)): i for i, (f, d) in enumerate(keys)}
-        fields = ("global_orient", "body_pose", "betas", "cam_crop", "transl")
         if self._parts:
+            parts = self._parts
+
+            def joined(field: str) -> np.ndarray:
+                return np.concatenate([np.asarray(getattr(p, field), np.float64) for p in parts])
+
             self._rows = CropPrediction(
-                *(
-                    np.concatenate([np.asarray(getattr(p, f), np.float64) for p in self._parts])
-                    for f in fields
-                )
+                global_orient=joined("global_orient"),
+                body_pose=joined("body_pose"),
+                betas=joined("betas"),
+                cam_crop=joined("cam_crop"),
+                transl=joined("transl"),
             )
         else:
             self._rows = CropPrediction(

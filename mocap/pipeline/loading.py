@@ -35,10 +35,12 @@ def load_stages(config: PipelineConfig) -> Stages:
     regressor = regress.CliffRegressor(
         model, device=config.device, precision=config.precision, batch_size=config.batch_size
     )
-    box_folder = config.boxes is not None and Path(config.boxes).is_dir()
+    box_folder = Path(config.boxes) if config.boxes is not None else None
+    if box_folder is not None and not box_folder.is_dir():
+        box_folder = None  # one box file: the detector of one video
     detector = (
         None
-        if box_folder
+        if box_folder is not None
         else detect.make_detector(
             config if files.detector is None else config.with_(detector=files.detector)
         )
@@ -58,7 +60,7 @@ def load_stages(config: PipelineConfig) -> Stages:
             version=mocap.__version__,
             smpl_model=files.smpl.name,
         ),
-        detector_for=functools.partial(box_file_for, Path(config.boxes)) if box_folder else None,
+        detector_for=functools.partial(box_file_for, box_folder) if box_folder else None,
     )
 
 
