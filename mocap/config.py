@@ -1,8 +1,8 @@
 """PipelineConfig: every knob of one run, documented field by field.
 
 The CLI maps its options one to one onto this dataclass; Python users build it directly.
-Model files are resolved by :func:`resolve_model_dir` (``CLIFFMOCAP_HOME``, else the user cache
-dir).
+Model files are found in :mod:`mocap.modelfiles`' order: an explicit path, then the model folder
+(:func:`resolve_model_dir`: ``model_dir``, else ``CLIFFMOCAP_HOME``, else the user cache dir).
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ class PipelineConfig:
     smpl_model: Path | None = None
     """SMPL model (.pkl as downloaded, or .npz); needed for rest poses, meshes and exports."""
     detector: str | None = None
-    """YOLO weights: absolute path or file name in the model dir. Ignored when ``boxes`` is set."""
+    """YOLO weights: a path, or a file name in the model dir. Ignored when ``boxes`` is set."""
     boxes: Path | None = None
     """Box file (JSON or MOTChallenge txt) that replaces the detector."""
     model_dir: Path | None = None
