@@ -54,8 +54,9 @@ def require_body(motion: MotionSet, fmt: str) -> SmplModelData:
     """Return ``motion.body`` or raise the clear error saying that ``fmt`` needs the SMPL model."""
     if motion.body is None:
         raise SmplModelRequiredError(
-            f"{fmt} output needs the SMPL body model for the rest pose and mesh: pass --smpl PATH "
-            "(SMPL is licence-gated; register and download at https://smpl.is.tue.mpg.de). "
+            f"{fmt} output needs the SMPL body model for the rest pose and mesh: give its path in "
+            "'smpl_model' (SMPL is licence-gated; register and download at "
+            "https://smpl.is.tue.mpg.de). "
             ".npz output works without it."
         )
     return motion.body

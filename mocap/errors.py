@@ -1,8 +1,10 @@
 """One exception hierarchy for everything cliffmocap reports to a user.
 
 Every message is one plain-text line that says what failed, the value or file involved, and how to
-fix it. The CLI prints ``str(error)`` and exits with ``error.exit_code``; tracebacks only with
-``--debug``.
+fix it (a check of several files may name one per line). A message names a setting by its
+``PipelineConfig`` field or argument name in single quotes (``'det_conf'``), never by a command-line
+option; the CLI prints ``str(error)`` with its options in their place (``mocap.cli.SETTING_FLAGS``)
+and exits with ``error.exit_code``; tracebacks only on request.
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ class DecoderError(VideoError):
 
 
 class BoxFileError(InputError):
-    """A ``--boxes`` file is malformed; the message names the file and line."""
+    """A box file (the ``boxes`` setting) is malformed; the message names the file and line."""
 
 
 class CropInputError(InputError):
@@ -132,7 +134,7 @@ class UnsupportedFormatError(OutputError):
 
 
 class OutputExistsError(OutputError):
-    """An output exists and ``--overwrite`` was not given."""
+    """An output exists and ``overwrite`` was not set."""
 
 
 class SmplModelRequiredError(OutputError):

@@ -123,8 +123,7 @@ class VideoSource:
             except DecodeFailure as failure:
                 if self._decoder == "decord":
                     raise DecoderError(
-                        f"decord cannot decode '{path}' ({failure}). "
-                        "Use --decoder auto or --decoder pyav."
+                        f"decord cannot decode '{path}' ({failure}). Set 'decoder' to auto or pyav."
                     ) from None
                 note = f"decord failed ({failure}); PyAV took over"
                 log.warning("%s: %s", path, note)
@@ -182,7 +181,7 @@ def _plan_backend(probe: Probe, decoder: str, chunk_frames: int) -> tuple[str, s
         if decoder == "decord":
             raise DecoderError(
                 f"decord cannot decode {probe.info.codec} video '{probe.info.path}'. "
-                "Use --decoder auto or --decoder pyav."
+                "Set 'decoder' to auto or pyav."
             )
         return "pyav", f"decord cannot decode {probe.info.codec}; using PyAV"
     if decoder == "auto" and not probe.sample_indexed:

@@ -7,35 +7,15 @@ observed neighbours in time; each person's shape is a trimmed mean of the observ
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from mocap.interpolate import interp_linear, interp_rotations
+from mocap.prediction import CropPrediction
 from mocap.types import NUM_BETAS, SmplSequence, Track
 
 #: Share of the highest and of the lowest per-frame betas ignored when consolidating a
 #: person's shape.
 BETAS_TRIM = 0.2
-
-
-@dataclass(frozen=True, eq=False)
-class CropPrediction:
-    """CLIFF results for N crops (numpy, float64).
-
-    Attributes:
-        global_orient: (N, 3) axis-angle, camera frame.
-        body_pose: (N, 23, 3) axis-angle.
-        betas: (N, 10).
-        cam_crop: (N, 3) weak-perspective crop camera (s, tx, ty).
-        transl: (N, 3) metres, full-frame camera translation (``cam_crop2full``).
-    """
-
-    global_orient: np.ndarray
-    body_pose: np.ndarray
-    betas: np.ndarray
-    cam_crop: np.ndarray
-    transl: np.ndarray
 
 
 class DetectionTable:
@@ -52,21 +32,28 @@ class DetectionTable:
         return self._n
 
     def add(self, frames: np.ndarray, det_index: np.ndarray, pred: CropPrediction) -> None:
+        """Rows of ``pred`` for detections (frames (N,), det_index (N,)); only the SMPL
+        parameters are kept (no rotation matrices or features)."""
         self._keys.append(np.stack([frames, det_index], axis=1))
-        self._parts.append(pred)
+        self._parts.append(pred.smpl_only())
         self._n += len(frames)
         self._index = None
 
     def _build(self) -> None:
         keys = np.concatenate(self._keys) if self._keys else np.zeros((0, 2), np.int64)
         self._index = {(int(f), int(d)): i for i, (f, d) in enumerate(keys)}
-        fields = ("global_orient", "body_pose", "betas", "cam_crop", "transl")
         if self._parts:
+            parts = self._parts
+
+            def joined(field: str) -> np.ndarray:
+                return np.concatenate([np.asarray(getattr(p, field), np.float64) for p in parts])
+
             self._rows = CropPrediction(
-                *(
-                    np.concatenate([np.asarray(getattr(p, f), np.float64) for p in self._parts])
-                    for f in fields
-                )
+                global_orient=joined("global_orient"),
+                body_pose=joined("body_pose"),
+                betas=joined("betas"),
+                cam_crop=joined("cam_crop"),
+                transl=joined("transl"),
             )
         else:
             self._rows = CropPrediction(
