@@ -20,6 +20,7 @@ from mocap.errors import NoPeopleFoundError
 from mocap.pipeline.assemble import DetectionTable, assemble_people
 from mocap.pipeline.crops import concat_crops, take_crops
 from mocap.pipeline.loading import load_stages
+from mocap.pipeline.overlap import OVERLAP_DEPTH, BackgroundStage
 from mocap.pipeline.prefetch import PREFETCH_DEPTH, Prefetcher
 from mocap.pipeline.stages import Regressor, Stages
 from mocap.progress import ProgressCallback, StageClock
@@ -27,6 +28,7 @@ from mocap.types import CameraIntrinsics, MotionSet, Track, VideoInfo
 
 if TYPE_CHECKING:
     from mocap.crop import Crops
+    from mocap.prediction import CropPrediction
     from mocap.video import VideoSource
 
 
@@ -106,16 +108,27 @@ class _Streamed:
     frames_with_people: int
 
 
+_Batch = tuple[np.ndarray, np.ndarray, "Crops"]  # (frames (N,), detection index (N,), crops)
+
+
 class _CropQueue:
-    """Crops waiting for CLIFF, regressed in batches of ``batch_size`` rows into ``table``."""
+    """Crops waiting for CLIFF, regressed in batches of ``batch_size`` rows into ``table``.
+
+    Full batches run on a background thread (:class:`BackgroundStage`) so the caller decodes,
+    detects and crops the next chunk meanwhile; at most ``OVERLAP_DEPTH`` batches wait for it.
+    """
 
     def __init__(self, regressor: Regressor, batch_size: int, clock: StageClock) -> None:
         self.table = DetectionTable()
-        self._regressor = regressor
         self._batch_size = batch_size
         self._clock = clock
-        self._parts: list[tuple[np.ndarray, np.ndarray, Crops]] = []  # (frames, det idx, crops)
+        self._parts: list[_Batch] = []
         self._rows = 0
+
+        def regress(batch: _Batch) -> tuple[np.ndarray, np.ndarray, CropPrediction]:
+            return batch[0], batch[1], regressor(batch[2])
+
+        self.stage = BackgroundStage(regress, OVERLAP_DEPTH, name="regress")
 
     def add(self, frame: int, crops: Crops) -> None:
         """The crops of the detections of ``frame`` (row i = detection i)."""
@@ -124,21 +137,30 @@ class _CropQueue:
         self._rows += n
 
     def flush(self, limit: int) -> None:
-        """Regress full batches while at least ``limit`` (>= 1) rows wait."""
+        """Hand full batches to CLIFF while at least ``limit`` (>= 1) rows wait."""
         while self._rows >= limit and self._rows > 0:
-            t0 = time.perf_counter()
             frames = np.concatenate([p[0] for p in self._parts])
             dets = np.concatenate([p[1] for p in self._parts])
             crops = concat_crops([p[2] for p in self._parts])
             take = min(self._batch_size, len(crops))
-            pred = self._regressor(take_crops(crops, slice(0, take)))
-            self.table.add(frames[:take], dets[:take], pred)
+            self.stage.submit((frames[:take], dets[:take], take_crops(crops, slice(0, take))))
             rest = slice(take, None)
             self._parts = (
                 [(frames[rest], dets[rest], take_crops(crops, rest))] if take < len(crops) else []
             )
             self._rows = len(crops) - take
-            self._clock.add("regress", time.perf_counter() - t0, len(self.table), None)
+        self._collect(self.stage.done())
+
+    def finish(self) -> DetectionTable:
+        """Regress what still waits and wait for CLIFF; the table of every detection."""
+        self.flush(1)
+        self._collect(self.stage.close())
+        return self.table
+
+    def _collect(self, results: list[tuple[tuple[np.ndarray, np.ndarray, CropPrediction], float]]):
+        for (frames, dets, pred), seconds in results:
+            self.table.add(frames, dets, pred)
+            self._clock.add("regress", seconds, len(self.table), None)
 
 
 def _stream(
@@ -155,25 +177,26 @@ def _stream(
     times: list[np.ndarray] = []
     total = info.num_frames or None
     n_frames = n_dets = with_people = 0
-    with Prefetcher(source, PREFETCH_DEPTH) as batches:
-        for batch, decode_s in batches:
-            n_frames += len(batch)
-            times.append(batch.times)
-            clock.add("decode", decode_s, n_frames, total)
-            t0 = time.perf_counter()
-            detections = stages.detector.detect(batch)
-            for image, det in zip(batch.images, detections, strict=True):
-                tracker.update(det)
-                if len(det) == 0:
-                    continue
-                n_dets += len(det)
-                with_people += 1
-                waiting.add(det.frame, stages.cropper(image, det.boxes, camera.fx))
-            clock.add("detect", time.perf_counter() - t0, n_frames, total)
-            waiting.flush(config.batch_size)
-    waiting.flush(1)
+    with waiting.stage:
+        with Prefetcher(source, PREFETCH_DEPTH) as batches:
+            for batch, decode_s in batches:
+                n_frames += len(batch)
+                times.append(batch.times)
+                clock.add("decode", decode_s, n_frames, total)
+                t0 = time.perf_counter()
+                detections = stages.detector.detect(batch)
+                for image, det in zip(batch.images, detections, strict=True):
+                    tracker.update(det)
+                    if len(det) == 0:
+                        continue
+                    n_dets += len(det)
+                    with_people += 1
+                    waiting.add(det.frame, stages.cropper(image, det.boxes, camera.fx))
+                clock.add("detect", time.perf_counter() - t0, n_frames, total)
+                waiting.flush(config.batch_size)
+        table = waiting.finish()
     t0 = time.perf_counter()
     tracks = tracker.finish()
     clock.add("track", time.perf_counter() - t0, len(tracks), len(tracks))
     frame_times = np.concatenate(times) if times else np.zeros(0)
-    return _Streamed(tracks, waiting.table, frame_times, n_dets, with_people)
+    return _Streamed(tracks, table, frame_times, n_dets, with_people)
