@@ -5,10 +5,11 @@ Pool: one crashed worker must not take the others down). A worker loads the mode
 takes jobs one at a time over a pipe and answers with typed messages (:class:`Ready`,
 :class:`StartFailed`, :class:`Done`). The parent restarts a worker that died (the job is retried
 once, then reported failed) and kills a worker whose job runs past the deadline (reported
-failed). A worker that dies while starting is restarted too, but after
-:data:`MAX_STARTUP_DEATHS` such deaths the pool gives up: every pending job fails with the last
-line the worker wrote on stderr. Workers ignore SIGINT; on Ctrl-C the parent kills them and
-removes their partial outputs.
+failed). A worker that dies while starting, or is not ready within the start-up deadline (a
+hang in native code while loading models), is killed and restarted too, but after
+:data:`MAX_STARTUP_DEATHS` such failures the pool gives up: every pending job fails with the last
+line the worker wrote on stderr. A worker whose parent died exits by itself. Workers ignore
+SIGINT; on Ctrl-C the parent kills them and removes their partial outputs.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ import os
 import signal
 import sys
 import tempfile
+import threading
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -35,6 +37,11 @@ MAX_ATTEMPTS = 2
 #: Workers that may die while starting (before they are ready) before the pool gives up; a
 #: worker that cannot start (CUDA, a broken install) would otherwise be restarted forever.
 MAX_STARTUP_DEATHS = 3
+#: Default seconds a worker may take to load its models before it counts as hung (loading the
+#: CLIFF checkpoint, SMPL and YOLO and initialising CUDA takes well under a minute).
+STARTUP_TIMEOUT_S = 300.0
+#: Seconds between a worker's checks that its parent is still alive.
+_PARENT_CHECK_S = 0.5
 #: Seconds the parent waits for a message before it checks deadlines again.
 _POLL_S = 0.25
 
@@ -92,6 +99,7 @@ def _worker_main(
     stderr_path: Path,
 ) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C means
+    _exit_with_parent(os.getppid())
     saved = _redirect_stderr(stderr_path)
     try:
         stages = factory(config)
@@ -109,6 +117,17 @@ def _worker_main(
         if job is None:
             return
         conn.send(Done(run_job(job, config, stages, overwrite)))
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Exit this worker when its parent dies (a SIGKILLed batch must not leave writers behind)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(_PARENT_CHECK_S)
+        os._exit(1)  # the next run removes this job's temporary files
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _last_line(path: Path) -> str:
@@ -129,7 +148,7 @@ class _Worker:
     stderr: Path
     ready: bool = False
     job: Job | None = None
-    started: float = 0.0
+    started: float = field(default_factory=time.monotonic)  # job start, or process start
 
     @property
     def idle(self) -> bool:
@@ -147,10 +166,14 @@ class WorkerPool:
         factory: StagesFactory,
         timeout_s: float,
         on_result: ResultCallback,
+        startup_timeout_s: float = STARTUP_TIMEOUT_S,
     ) -> None:
         self._ctx = mp.get_context("spawn")
         self._config, self._overwrite, self._factory = config, overwrite, factory
         self._timeout_s = timeout_s
+        self._startup_timeout_s = startup_timeout_s
+        self._startup_hangs = 0
+        self._last_exit_code: int | None = None
         self._on_result = on_result
         self._todo: deque[Job] = deque()
         self._attempts: dict[Job, int] = {}
@@ -215,6 +238,10 @@ class WorkerPool:
             return self._on_death(w)
         if w.job is not None and time.monotonic() - w.started > self._timeout_s:
             return self._on_timeout(w)
+        if not w.ready and time.monotonic() - w.started > self._startup_timeout_s:
+            self._stop(w)
+            self._startup_hangs += 1
+            return self._on_startup_death(w, None)
         return w
 
     def _handle(self, w: _Worker, msg: WorkerMessage) -> None:
@@ -248,14 +275,28 @@ class WorkerPool:
         return self._start()
 
     def _on_startup_death(self, w: _Worker, code: int | None) -> _Worker:
-        """Hook for workers that die before they are ready: restart, up to a limit."""
+        """A worker died (``code``) or hung (None) before it was ready: restart, up to a limit."""
         self._startup_deaths += 1
+        if code is not None:
+            self._last_exit_code = code
         if self._startup_deaths < MAX_STARTUP_DEATHS:
             return self._start()
         said = _last_line(w.stderr)
+        hangs, deaths = self._startup_hangs, self._startup_deaths - self._startup_hangs
+        how = []
+        if deaths:
+            how.append(
+                f"died while starting {deaths} times (last exit code {self._last_exit_code})"
+            )
+        if hangs:
+            how.append(
+                f"hung while starting {hangs} times (not ready after "
+                f"{self._startup_timeout_s:.0f} s, killed)"
+            )
         self._fatal = StartFailed(
-            f"the worker process died while starting {self._startup_deaths} times "
-            f"(last exit code {code}); "
+            "the worker process "
+            + " and ".join(how)
+            + "; "
             + (f"its last error output: {said}" if said else "it wrote no error output"),
             "WorkerStartFailed",
         )
@@ -317,9 +358,15 @@ def run_local(
     overwrite: bool,
     on_result: ResultCallback,
     factory: StagesFactory,
+    startup_timeout_s: float = STARTUP_TIMEOUT_S,
 ) -> None:
     """Process ``jobs`` in ``workers`` processes; ``on_result`` is called once per job."""
     pool = WorkerPool(
-        config, overwrite=overwrite, factory=factory, timeout_s=timeout_s, on_result=on_result
+        config,
+        overwrite=overwrite,
+        factory=factory,
+        timeout_s=timeout_s,
+        on_result=on_result,
+        startup_timeout_s=startup_timeout_s,
     )
     pool.run(jobs, workers)

@@ -45,6 +45,7 @@ def run_batch(
     overwrite: bool = False,
     progress: ProgressCallback | None = None,
     stages_factory: StagesFactory | None = None,
+    startup_timeout_s: float | None = None,
 ) -> BatchResult:
     """Process every job of ``plan``; one failing, crashing or hanging video never stops the rest.
 
@@ -63,6 +64,8 @@ def run_batch(
         progress: receives ``ProgressEvent("videos", done, total, elapsed)``.
         stages_factory: builds the stages in each worker (picklable; default
             ``mocap.batch.worker.default_stages_factory``, which loads the real models).
+        startup_timeout_s: a local worker not ready (models loaded) after this long counts as
+            hung (default :data:`mocap.batch.local.STARTUP_TIMEOUT_S`).
 
     Returns:
         The results and the report files. ``result.ok`` is False when any video failed.
@@ -85,6 +88,7 @@ def run_batch(
                 overwrite=overwrite,
                 on_result=on_result,
                 factory=stages_factory or worker.default_stages_factory,
+                startup_timeout_s=startup_timeout_s,
             )
     finally:
         final = _final_results(run)
@@ -169,6 +173,7 @@ def _dispatch(
     overwrite: bool,
     on_result: ResultCallback,
     factory: StagesFactory,
+    startup_timeout_s: float | None,
 ) -> None:
     """Run ``todo`` on ``engine``; every job's result reaches ``on_result``."""
     if engine == "ray":
@@ -185,7 +190,7 @@ def _dispatch(
             factory=factory,
         )
     else:
-        from mocap.batch.local import run_local
+        from mocap.batch.local import STARTUP_TIMEOUT_S, run_local
 
         run_local(
             todo,
@@ -195,6 +200,7 @@ def _dispatch(
             overwrite=overwrite,
             on_result=on_result,
             factory=factory,
+            startup_timeout_s=startup_timeout_s or STARTUP_TIMEOUT_S,
         )
 
 

@@ -1,0 +1,150 @@
+"""Hostile inputs and misbehaving workers for the reliability suite, all made by the tests.
+
+Importable by name (``_hostile``) so that spawned batch workers can build the factories too. The
+worker factories give stages with the *real* video decoder and no people (a valid video ends in
+``NoPeopleFoundError``, a broken one in ``VideoError``), or simulate start-up failures.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from mocap.config import PipelineConfig
+from mocap.pipeline import Stages
+from mocap.types import Detections, FrameBatch, Provenance, Track
+
+W, H, FPS = 64, 48, 10
+
+
+# --- stages ------------------------------------------------------------------------------------
+
+
+class NobodyDetector:
+    """Finds nobody; a video name containing ``slow`` makes each chunk take 0.5 s."""
+
+    def __init__(self) -> None:
+        self.slow = False
+
+    def detect(self, batch: FrameBatch) -> list[Detections]:
+        if self.slow:
+            time.sleep(0.5)
+        return [
+            Detections(int(f), np.zeros((0, 4), np.float32), np.zeros(0, np.float32))
+            for f in batch.indices
+        ]
+
+
+class NoTracks:
+    def update(self, detections: Detections, embeddings: object = None) -> list[object]:
+        return []
+
+    def finish(self) -> list[Track]:
+        return []
+
+
+def _no_crops(image: np.ndarray, boxes: np.ndarray, focal: float):
+    raise AssertionError("nobody is detected, so nothing is cropped")
+
+
+def factory_real_decoder(config: PipelineConfig) -> Stages:
+    """The real decoder, a detector that finds nobody."""
+    from mocap import video
+
+    detector = NobodyDetector()
+
+    def open_video(path: Path):
+        detector.slow = "slow" in Path(path).name
+        return video.open_video(path, decoder=config.decoder, chunk_frames=4)
+
+    return Stages(
+        open_video=open_video,
+        detector=detector,
+        make_tracker=lambda info: NoTracks(),
+        cropper=_no_crops,
+        regressor=_no_crops,  # type: ignore[arg-type]
+        body=None,
+        provenance=Provenance(variant="reliability"),
+    )
+
+
+def factory_dies_at_startup(config: PipelineConfig) -> Stages:
+    """Dies like a driver abort while loading models, after a last word on stderr."""
+    sys.stderr.write("loading...\nfatal: libcuda.so.1: cannot open shared object file\n")
+    sys.stderr.flush()
+    os._exit(134)
+
+
+def factory_hangs_in_native_code(config: PipelineConfig) -> Stages:
+    """Hangs in a C call with SIGINT/SIGTERM blocked (only SIGKILL ends it), like a stuck driver."""
+    sys.stderr.write("initialising the GPU driver\n")
+    sys.stderr.flush()
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    libc = ctypes.CDLL(ctypes.util.find_library("c"))
+    libc.sleep(3600)
+    raise AssertionError("unreachable: the parent kills this worker")
+
+
+# --- hostile video files -----------------------------------------------------------------------
+
+
+def write_video(path: Path, frames: int = 6, codec: str = "mpeg4") -> Path:
+    """A tiny valid video (grey frames)."""
+    import av
+
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream(codec, rate=FPS)
+        stream.width, stream.height, stream.pix_fmt = W, H, "yuv420p"
+        for f in range(frames):
+            img = np.full((H, W, 3), 40 + 10 * f, np.uint8)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path
+
+
+def write_audio_only(path: Path) -> Path:
+    """An MP4 with one AAC audio stream and no video."""
+    import av
+
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("aac", rate=8000)
+        stream.layout = "mono"
+        samples = np.zeros((1, 1024), np.float32)
+        for i in range(4):
+            frame = av.AudioFrame.from_ndarray(samples, format="fltp", layout="mono")
+            frame.sample_rate, frame.pts = 8000, i * 1024
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path
+
+
+def hostile_videos(folder: Path) -> dict[str, Path]:
+    """Name -> file of every broken 'video' the suite feeds the tool."""
+    folder.mkdir(parents=True, exist_ok=True)
+    good = write_video(folder / "good.mp4", frames=12)
+    data = good.read_bytes()
+    made = {
+        "empty": folder / "empty.mp4",
+        "text": folder / "text.mp4",
+        "random": folder / "random.mp4",
+        "truncated": folder / "truncated.mp4",
+        "header_only": folder / "header_only.mp4",
+    }
+    made["empty"].write_bytes(b"")
+    made["text"].write_text("this is not a video, just some words\n" * 20)
+    made["random"].write_bytes(np.random.default_rng(0).bytes(20_000))
+    made["truncated"].write_bytes(data[: len(data) // 3])
+    made["header_only"].write_bytes(data[:64])
+    made["audio_only"] = write_audio_only(folder / "audio_only.mp4")
+    return made
