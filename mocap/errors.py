@@ -85,3 +85,7 @@ class UnsupportedFormatError(OutputError):
 
 class OutputExistsError(OutputError):
     """An output exists and ``--overwrite`` was not given."""
+
+
+class OutputInUseError(OutputError):
+    """Another run is writing to the same output folder (it holds the folder's lock)."""

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from mocap.batch import worker
+from mocap.batch.lock import FolderLock
 from mocap.batch.manifest import Manifest, config_hash, is_done, job_key
 from mocap.batch.outputs import remove_partial_outputs
 from mocap.batch.report import write_report
@@ -69,8 +70,41 @@ def run_batch(
 
     Returns:
         The results and the report files. ``result.ok`` is False when any video failed.
+
+    Raises:
+        OutputInUseError: another run works in the same output folder (nothing is done).
     """
     _check_args(plan, config, engine)
+    out_dir = _make_out_dir(plan)
+    with FolderLock(out_dir):
+        return _locked_run(
+            plan,
+            config,
+            engine=engine,
+            address=address,
+            workers=workers,
+            timeout_s=timeout_s,
+            overwrite=overwrite,
+            progress=progress,
+            factory=stages_factory or worker.default_stages_factory,
+            startup_timeout_s=startup_timeout_s,
+        )
+
+
+def _locked_run(
+    plan: Plan,
+    config: PipelineConfig,
+    *,
+    engine: str,
+    address: str | None,
+    workers: int,
+    timeout_s: float,
+    overwrite: bool,
+    progress: ProgressCallback | None,
+    factory: StagesFactory,
+    startup_timeout_s: float | None,
+) -> BatchResult:
+    """:func:`run_batch` once the output folder is locked for this run."""
     run = _open_run(plan, config)
     todo = _select(run, overwrite)
     on_result = _recorder(run, progress)
@@ -87,7 +121,7 @@ def run_batch(
                 timeout_s=timeout_s,
                 overwrite=overwrite,
                 on_result=on_result,
-                factory=stages_factory or worker.default_stages_factory,
+                factory=factory,
                 startup_timeout_s=startup_timeout_s,
             )
     finally:
@@ -110,10 +144,7 @@ def _check_args(plan: Plan, config: PipelineConfig, engine: str) -> None:
         raise UsageError(f"unknown engine {engine!r}: use local or ray.")
 
 
-def _open_run(plan: Plan, config: PipelineConfig) -> _Run:
-    """Create the output folder and read its manifest."""
-    import mocap
-
+def _make_out_dir(plan: Plan) -> Path:
     out_dir = plan.out_dir or Path(".")
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -121,6 +152,14 @@ def _open_run(plan: Plan, config: PipelineConfig) -> _Run:
         raise OutputError(
             f"cannot create the output folder {out_dir}: {e.strerror}; choose another --out."
         ) from e
+    return out_dir
+
+
+def _open_run(plan: Plan, config: PipelineConfig) -> _Run:
+    """Read the output folder's manifest (the folder exists)."""
+    import mocap
+
+    out_dir = plan.out_dir or Path(".")
     version, cfg = mocap.__version__, config_hash(config)
     keys = {job: job_key(job, cfg, version) for job in plan.jobs}
     return _Run(plan, out_dir, Manifest(out_dir), cfg, version, keys)

@@ -28,12 +28,15 @@ W, H, FPS = 64, 48, 10
 
 
 class NobodyDetector:
-    """Finds nobody; a video name containing ``slow`` makes each chunk take 0.5 s."""
+    """Finds nobody; a video name containing ``slow`` makes each chunk take 0.5 s, ``hang``
+    makes it never return."""
 
     def __init__(self) -> None:
-        self.slow = False
+        self.slow = self.hang = False
 
     def detect(self, batch: FrameBatch) -> list[Detections]:
+        while self.hang:
+            time.sleep(1)
         if self.slow:
             time.sleep(0.5)
         return [
@@ -62,6 +65,7 @@ def factory_real_decoder(config: PipelineConfig) -> Stages:
 
     def open_video(path: Path):
         detector.slow = "slow" in Path(path).name
+        detector.hang = "hang" in Path(path).name
         return video.open_video(path, decoder=config.decoder, chunk_frames=4)
 
     return Stages(
@@ -148,3 +152,30 @@ def hostile_videos(folder: Path) -> dict[str, Path]:
     made["header_only"].write_bytes(data[:64])
     made["audio_only"] = write_audio_only(folder / "audio_only.mp4")
     return made
+
+
+# --- a batch in its own process (to kill it, or to run two at once) ----------------------------
+
+
+def batch_main(src: str, out: str, workers: str = "1") -> None:
+    """``python -c "import _hostile; _hostile.batch_main(SRC, OUT)"``: a folder run whose worker
+    decodes for real and finds nobody; prints one line per result as it arrives."""
+    from mocap.batch import plan_jobs, run_batch
+    from mocap.errors import MocapError
+
+    plan = plan_jobs([Path(src)], [Path(out)], out_format="npz")
+    config = PipelineConfig(smooth="off", detector="yolo11n.yaml")
+
+    def progress(event) -> None:
+        print(f"progress {event.done}/{event.total}", flush=True)
+
+    try:
+        res = run_batch(
+            plan, config, workers=int(workers), progress=progress,
+            stages_factory=factory_real_decoder,
+        )  # fmt: skip
+    except MocapError as e:
+        print(f"error: {e}", flush=True)
+        raise SystemExit(e.exit_code) from None
+    for job in res.jobs:
+        print(f"{job.status} {Path(job.input).name} {job.error_type}", flush=True)
