@@ -337,6 +337,9 @@ def _print_batch_summary(result: BatchResult) -> None:
     for job in result.jobs:
         if job.status == "failed":
             typer.echo(f"failed: {job.input}: {job.error}")
+    if result.report_error:
+        typer.echo(f"error: no report: {result.report_error}", err=True)
+        return
     typer.echo(f"report: {result.report_json} and {result.report_csv}")
     if not result.ok:
         typer.echo(

@@ -116,6 +116,20 @@ class Manifest:
         )
 
     def append(self, key: str, config_hash: str, version: str, result: JobResult) -> None:
+        """Record ``result``; when the disk refuses (full, read-only) warn and go on: the run's
+        work is not lost, a rerun only redoes this video (unless its outputs exist)."""
+        try:
+            self._append(key, config_hash, version, result)
+        except OSError as e:
+            log.warning(
+                "cannot record %s in the manifest %s (%s); a rerun redoes it unless its "
+                "outputs exist.",
+                result.input,
+                self.path,
+                e.strerror or e,
+            )
+
+    def _append(self, key: str, config_hash: str, version: str, result: JobResult) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         outputs = {o: os.path.getsize(o) for o in result.outputs if os.path.isfile(o)}
         rec = {

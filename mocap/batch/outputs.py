@@ -13,10 +13,13 @@ from mocap.errors import OutputError
 from mocap.types import MotionSet
 
 
-def _os_error(e: OSError, target: Path) -> OutputError:
+def write_error(e: OSError, target: Path) -> OutputError:
+    """One line for an OS error while writing ``target`` (disk full, permission, read-only)."""
     if e.errno == errno.ENOSPC:
         why = "no space left on device; free some space or choose another --out"
-    elif e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+    elif e.errno == errno.EROFS:
+        why = "read-only file system; choose a folder you can write to"
+    elif e.errno in (errno.EACCES, errno.EPERM):
         why = "permission denied; choose a folder you can write to"
     else:
         why = f"{e.strerror or e}; check the path"
@@ -46,7 +49,7 @@ def write_outputs(
             target.parent.mkdir(parents=True, exist_ok=True)
             produced = exporters.write(motion, target, overwrite=overwrite)
         except OSError as e:  # the writers raise OutputError; this is mkdir or a plain OS error
-            raise _os_error(e, target) from e
+            raise write_error(e, target) from e
         written.extend(Path(p) for p in (produced if isinstance(produced, list) else [produced]))
     return tuple(written)
 

@@ -37,6 +37,8 @@ VIDEO_SUFFIXES = frozenset(
     }
 )
 DEFAULT_BATCH_FORMATS = ("glb",)
+#: :func:`input_problem`'s reason for a path that does not exist.
+NOT_FOUND = "input not found; check the path"
 
 
 def output_suffixes() -> tuple[str, ...]:
@@ -65,7 +67,7 @@ def input_problem(path: Path) -> str | None:
     try:
         st = path.stat()
     except FileNotFoundError:
-        return "input not found; check the path"
+        return NOT_FOUND
     except PermissionError:
         return "cannot be read (permission denied on the file or a folder above it)"
     except OSError as e:
@@ -124,8 +126,10 @@ def _plan_single(video: Path, outs: list[Path], out_format: str | None, overwrit
             "--out-format is for folder outputs; the suffix of --out picks the format."
         )
     problem = input_problem(video)
+    if problem == NOT_FOUND:
+        raise VideoError(f"input video not found: {video}; check the path.")
     if problem is not None:
-        raise VideoError(f"input video {video}: {problem}.")
+        raise VideoError(f"input video {video} {problem}.")
     for o in outs:
         _check_suffix(o)
     resolved = [o.resolve() for o in outs]

@@ -126,8 +126,8 @@ def _locked_run(
             )
     finally:
         final = _final_results(run)
-        report_json, report_csv = _report(run, final, engine)
-    return BatchResult(tuple(final), report_json, report_csv)
+        report_json, report_csv, report_error = _report(run, final, engine)
+    return BatchResult(tuple(final), report_json, report_csv, report_error)
 
 
 def _check_args(plan: Plan, config: PipelineConfig, engine: str) -> None:
@@ -253,7 +253,8 @@ def _final_results(run: _Run) -> list[JobResult]:
     return rows + [JobResult.failed(p, why, "InputError") for p, why in run.plan.rejected]
 
 
-def _report(run: _Run, final: list[JobResult], engine: str) -> tuple[Path, Path]:
+def _report(run: _Run, final: list[JobResult], engine: str) -> tuple[Path | None, Path | None, str]:
+    """Write the report: (json, csv, "") or, when the folder refuses it, (None, None, why)."""
     meta = {
         "version": run.version,
         "config": run.cfg,
@@ -261,4 +262,7 @@ def _report(run: _Run, final: list[JobResult], engine: str) -> tuple[Path, Path]
         "out_dir": str(run.out_dir),
         "seconds": round(time.perf_counter() - run.start, 3),
     }
-    return write_report(run.out_dir, final, meta)
+    try:
+        return (*write_report(run.out_dir, final, meta), "")
+    except OutputError as e:  # the results are still returned; the caller says why
+        return None, None, str(e)

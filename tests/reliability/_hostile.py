@@ -79,6 +79,81 @@ def factory_real_decoder(config: PipelineConfig) -> Stages:
     )
 
 
+class OnePersonDetector(NobodyDetector):
+    """One person, the same box on every frame."""
+
+    BOX = (8.0, 6.0, 40.0, 44.0)
+
+    def detect(self, batch: FrameBatch) -> list[Detections]:
+        super().detect(batch)
+        return [
+            Detections(int(f), np.array([self.BOX], np.float32), np.array([0.9], np.float32))
+            for f in batch.indices
+        ]
+
+
+class OneTrack:
+    """Every detection is track 1."""
+
+    def __init__(self) -> None:
+        self.frames: list[int] = []
+
+    def update(self, detections: Detections, embeddings: object = None) -> list[tuple[int, int]]:
+        self.frames.extend([detections.frame] * len(detections.boxes))
+        return [(1, 0)] * len(detections.boxes)
+
+    def finish(self) -> list[Track]:
+        n = len(self.frames)
+        if n < 2:
+            return []
+        box = np.array(OnePersonDetector.BOX)
+        return [
+            Track(
+                1, np.array(self.frames), np.tile(box, (n, 1)), np.full(n, 0.9),
+                np.ones(n, bool), np.zeros(n, np.int64),
+            )
+        ]  # fmt: skip
+
+
+def _crops(image: np.ndarray, boxes: np.ndarray, focal: float):
+    from mocap.crop import Crops
+
+    n = len(boxes)
+    centre = (boxes[:, :2] + boxes[:, 2:]) / 2
+    return Crops(
+        np.zeros((n, 3, 2, 2), np.float32), np.zeros((n, 3), np.float32), centre, np.ones(n),
+        np.full(n, focal), np.tile([[H, W]], (n, 1)), np.zeros((n, 4), np.int64),
+    )  # fmt: skip
+
+
+def _regress(crops):
+    from mocap.pipeline.assemble import CropPrediction
+
+    n = len(crops.images)
+    return CropPrediction(
+        np.zeros((n, 3)), np.zeros((n, 23, 3)), np.zeros((n, 10)),
+        np.tile([0.9, 0.0, 0.0], (n, 1)), np.tile([0.0, 0.0, 5.0], (n, 1)),
+    )  # fmt: skip
+
+
+def factory_one_person(config: PipelineConfig) -> Stages:
+    """The real decoder; one still person in every video (so every job writes its outputs)."""
+    stages = factory_real_decoder(config)
+    from dataclasses import replace
+
+    detector = OnePersonDetector()
+    decode = stages.open_video
+
+    def open_video(path: Path):
+        detector.slow = "slow" in Path(path).name
+        return decode(path)
+
+    return replace(
+        stages, open_video=open_video, detector=detector, make_tracker=lambda info: OneTrack(),
+        cropper=_crops, regressor=_regress,
+    )  # fmt: skip
+
+
 def factory_dies_at_startup(config: PipelineConfig) -> Stages:
     """Dies like a driver abort while loading models, after a last word on stderr."""
     sys.stderr.write("loading...\nfatal: libcuda.so.1: cannot open shared object file\n")
@@ -157,7 +232,7 @@ def hostile_videos(folder: Path) -> dict[str, Path]:
 # --- a batch in its own process (to kill it, or to run two at once) ----------------------------
 
 
-def batch_main(src: str, out: str, workers: str = "1") -> None:
+def batch_main(src: str, out: str, workers: str = "1", factory: str = "real_decoder") -> None:
     """``python -c "import _hostile; _hostile.batch_main(SRC, OUT)"``: a folder run whose worker
     decodes for real and finds nobody; prints one line per result as it arrives."""
     from mocap.batch import plan_jobs, run_batch
@@ -172,7 +247,7 @@ def batch_main(src: str, out: str, workers: str = "1") -> None:
     try:
         res = run_batch(
             plan, config, workers=int(workers), progress=progress,
-            stages_factory=factory_real_decoder,
+            stages_factory=globals()[f"factory_{factory}"],
         )  # fmt: skip
     except MocapError as e:
         print(f"error: {e}", flush=True)

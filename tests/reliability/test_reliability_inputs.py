@@ -118,7 +118,7 @@ def test_a_single_unreadable_input_is_one_error_naming_it(shared_dir: Path) -> N
     with unprivileged(), pytest.raises(VideoError) as caught:
         plan_jobs([secret], [shared_dir / "a.npz"])
     assert str(caught.value) == (
-        f"input video {secret}: cannot be read (permission denied); check the file's permissions."
+        f"input video {secret} cannot be read (permission denied); check the file's permissions."
     )
     with pytest.raises(VideoError, match="is not a regular file"):
         plan_jobs([fifo], [shared_dir / "a.npz"])
