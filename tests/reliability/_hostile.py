@@ -254,3 +254,45 @@ def batch_main(src: str, out: str, workers: str = "1", factory: str = "real_deco
         raise SystemExit(e.exit_code) from None
     for job in res.jobs:
         print(f"{job.status} {Path(job.input).name} {job.error_type}", flush=True)
+
+
+# --- malicious model files ---------------------------------------------------------------------
+
+
+class Payload:
+    """Unpickling this object runs code: it creates the file ``marker``."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (exec, (f"open({str(self.marker)!r}, 'w').close()",))
+
+
+def malicious_model_files(folder: Path, marker: Path) -> dict[str, Path]:
+    """Checkpoints and SMPL files that would create ``marker`` if anything unpickled them freely."""
+    import pickle
+
+    import torch
+
+    folder.mkdir(parents=True, exist_ok=True)
+    evil = Payload(marker)
+    made = {
+        "ckpt_zip": folder / "evil.pt",
+        "ckpt_legacy": folder / "evil_legacy.pt",
+        "ckpt_nested": folder / "evil_nested.pt",
+        "ckpt_plain_pickle": folder / "evil_plain.pt",
+        "smpl_pkl": folder / "SMPL_EVIL.pkl",
+        "smpl_nested_pkl": folder / "SMPL_EVIL_NESTED.pkl",
+        "smpl_npz": folder / "SMPL_EVIL.npz",
+    }
+    torch.save({"model": evil}, made["ckpt_zip"])
+    torch.save({"model": evil}, made["ckpt_legacy"], _use_new_zipfile_serialization=False)
+    torch.save({"model": {"conv.weight": torch.zeros(2), "x": [evil]}}, made["ckpt_nested"])
+    made["ckpt_plain_pickle"].write_bytes(pickle.dumps({"model": evil}))
+    made["smpl_pkl"].write_bytes(pickle.dumps(evil, protocol=2))
+    made["smpl_nested_pkl"].write_bytes(
+        pickle.dumps({"v_template": np.zeros((3, 3)), "f": evil}, protocol=2)
+    )
+    np.savez(made["smpl_npz"], v_template=np.array([evil], dtype=object))
+    return made
