@@ -296,3 +296,23 @@ def malicious_model_files(folder: Path, marker: Path) -> dict[str, Path]:
     )
     np.savez(made["smpl_npz"], v_template=np.array([evil], dtype=object))
     return made
+
+
+def cli_main(argv: list[str]) -> None:
+    """The real command line, with :func:`factory_one_person` as the workers' stages (model
+    files are placeholders; nothing else is changed)."""
+    import mocap.batch.worker
+    import mocap.pipeline
+    from mocap.cli import main
+
+    mocap.batch.worker.default_stages_factory = factory_one_person  # type: ignore[assignment]
+    mocap.pipeline.load_stages = factory_one_person  # type: ignore[assignment]
+    main(argv)
+
+
+def placeholder_model_home(folder: Path) -> Path:
+    """A CLIFFMOCAP_HOME whose model files exist (the stages that would read them are faked)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("hr48-PA43.0_MJE69.0_MVE81.2_3dpw.pt", "SMPL_NEUTRAL.pkl", "yolo11x.pt"):
+        (folder / name).write_bytes(b"placeholder")
+    return folder

@@ -152,3 +152,48 @@ def _is_worker(pid: int) -> bool:
     """A spawned multiprocessing child (not the resource tracker)."""
     cmd = _cmdline(pid)
     return "multiprocessing.spawn" in cmd or "spawn_main" in cmd
+
+
+def _cli(args: list[str], home: Path) -> subprocess.Popen[str]:
+    code = f"import _hostile; _hostile.cli_main({[str(a) for a in args]!r})"
+    env = _env() | {"CLIFFMOCAP_HOME": str(home)}
+    return subprocess.Popen(
+        [sys.executable, "-c", code],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(180)
+def test_sigint_stops_a_batch_in_one_line_and_the_rerun_finishes_it(tmp_path: Path) -> None:
+    from _hostile import placeholder_model_home
+
+    home = placeholder_model_home(tmp_path / "models")
+    src = tmp_path / "clips"
+    src.mkdir()
+    for i in range(4):
+        write_video(src / f"slow{i}.mp4", frames=16)  # 4 chunks x 0.5 s each
+    out = tmp_path / "out"
+    args = [src, "--out", out, "--out-format", "npz", "--workers", "2", "--quiet"]
+    run = _cli(args, home)
+    deadline = time.monotonic() + 60
+    while len([p for p in _children(run.pid) if _is_worker(p)]) < 2:
+        assert time.monotonic() < deadline and run.poll() is None
+        time.sleep(0.1)
+    workers = [p for p in _children(run.pid) if _is_worker(p)]
+    time.sleep(2.5)  # inside the first jobs
+    run.send_signal(signal.SIGINT)
+    said, err = run.communicate(timeout=60)
+    assert run.returncode == 130, said + err
+    assert err.strip().splitlines()[-1].startswith("error: interrupted")
+    assert "Traceback" not in err
+    assert not list(out.rglob(".*.part"))  # no partial output
+    assert not [p for p in workers if _alive(p)]
+    again = _cli(args, home)
+    said, err = again.communicate(timeout=120)
+    assert again.returncode == 0, said + err  # lock released, nothing half-done in the way
+    assert sorted(p.name for p in out.glob("*.npz")) == [f"slow{i}.npz" for i in range(4)]
