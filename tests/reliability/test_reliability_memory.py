@@ -1,0 +1,62 @@
+"""Decode memory is bounded by bytes, not frames: large frames get short chunks and slice-threaded
+decoding; frames beyond the largest supported size are refused in one line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from _hostile import H, W, write_video
+
+from mocap import video
+from mocap.video import VideoTooLargeError, frames_per_chunk, open_video
+
+MIB = 2**20
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "budget", "expected"),
+    [
+        (640, 480, 1024, 32),  # small frames: the setting decides
+        (1920, 1080, 1024, 32),  # 6 MiB frames: 4 x 32 x 6 = 760 MiB fits
+        (3840, 2160, 1024, 10),  # 4K: 24 MiB frames, 1024 // (4 x 24)
+        (7680, 4320, 1024, 2),  # 8K UHD: 95 MiB frames
+        (8192, 8192, 1024, 1),  # 192 MiB frames: one per chunk is the floor
+        (8192, 8192, 64, 1),
+    ],
+)
+def test_frames_per_chunk_fit_the_budget(
+    width: int, height: int, budget: int, expected: int
+) -> None:
+    got = frames_per_chunk(width, height, 32, budget, in_flight=4)
+    assert got == expected
+    if 1 < expected < 32:  # a frame more per chunk would not fit
+        assert 4 * got * width * height * 3 <= budget * MIB < 4 * (got + 1) * width * height * 3
+
+
+def test_no_budget_keeps_the_setting() -> None:
+    assert frames_per_chunk(8192, 8192, 32, None, in_flight=4) == 32
+
+
+def test_open_video_applies_the_budget(tmp_path: Path) -> None:
+    clip = write_video(tmp_path / "clip.mp4", frames=9)
+    frame_bytes = W * H * 3
+    assert MIB // (28 * frame_bytes) == 4  # 1 MiB holds 28 chunks of 4 frames of 64x48
+    with open_video(clip, chunk_frames=32, memory_mb=1, in_flight=28) as source:
+        assert [len(b) for b in source] == [4, 4, 1]
+    with open_video(clip, chunk_frames=32, memory_mb=1, in_flight=200) as source:
+        assert [len(b) for b in source] == [1] * 9  # the floor
+    with open_video(clip, chunk_frames=32) as source:
+        assert [len(b) for b in source] == [9]  # no budget: the setting
+
+
+def test_frames_beyond_the_largest_size_are_refused_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clip = write_video(tmp_path / "clip.mp4", frames=2)
+    monkeypatch.setattr(video, "MAX_FRAME_PIXELS", W * H - 1)
+    with pytest.raises(VideoTooLargeError) as caught:
+        open_video(clip)
+    message = str(caught.value)
+    assert message.startswith(f"Video '{clip}' is {W}x{H} ")
+    assert "Downscale it first" in message and "\n" not in message
