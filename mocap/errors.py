@@ -89,3 +89,14 @@ class OutputExistsError(OutputError):
 
 class OutputInUseError(OutputError):
     """Another run is writing to the same output folder (it holds the folder's lock)."""
+
+
+class WorkerError(MocapError):
+    """A video's worker process crashed, hung past its deadline, could not start, or hit a bug.
+
+    ``trace`` holds the worker's traceback of a bug (shown on request), else "".
+    """
+
+    def __init__(self, message: str, trace: str = "") -> None:
+        super().__init__(message)
+        self.trace = trace

@@ -2,8 +2,8 @@
 
 Each worker is a separate process (``multiprocessing`` spawn context, one ``Process`` each, not a
 Pool: one crashed worker must not take the others down). A worker loads the models once, then
-takes jobs one at a time over a pipe and answers with typed messages (:class:`Ready`,
-:class:`StartFailed`, :class:`Done`). The parent restarts a worker that died (the job is retried
+takes jobs one at a time over a pipe and answers with typed messages (:mod:`mocap.batch.process`).
+The parent restarts a worker that died (the job is retried
 once, then reported failed) and kills a worker whose job runs past the deadline (reported
 failed). A worker that dies while starting, or is not ready within the start-up deadline (a
 hang in native code while loading models), is killed and restarted too, but after
@@ -15,11 +15,7 @@ SIGINT; on Ctrl-C the parent kills them and removes their partial outputs.
 from __future__ import annotations
 
 import multiprocessing as mp
-import os
-import signal
-import sys
 import tempfile
-import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -28,9 +24,11 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 from mocap.batch.outputs import remove_partial_outputs
+from mocap.batch.process import Done, Progress, Ready, StartFailed, WorkerMessage, worker_main
 from mocap.batch.types import Job, JobResult
-from mocap.batch.worker import ResultCallback, StagesFactory, run_job
+from mocap.batch.worker import ResultCallback, StagesFactory
 from mocap.config import PipelineConfig
+from mocap.progress import ProgressCallback
 
 #: Attempts of a job whose worker process died (a crash may be the machine, not the video).
 MAX_ATTEMPTS = 2
@@ -40,94 +38,8 @@ MAX_STARTUP_DEATHS = 3
 #: Default seconds a worker may take to load its models before it counts as hung (loading the
 #: CLIFF checkpoint, SMPL and YOLO and initialising CUDA takes well under a minute).
 STARTUP_TIMEOUT_S = 300.0
-#: Seconds between a worker's checks that its parent is still alive.
-_PARENT_CHECK_S = 0.5
 #: Seconds the parent waits for a message before it checks deadlines again.
 _POLL_S = 0.25
-
-
-# --- messages from a worker to the parent (the parent sends a Job, or None to stop) ------------
-
-
-@dataclass(frozen=True)
-class Ready:
-    """The worker loaded its models and takes jobs."""
-
-
-@dataclass(frozen=True)
-class StartFailed:
-    """The worker could not load its models; no worker will (same config), so the run stops."""
-
-    error: str
-    error_type: str
-
-
-@dataclass(frozen=True)
-class Done:
-    """The worker finished its job (``result`` may be ``failed``: a video error, not a crash)."""
-
-    result: JobResult
-
-
-WorkerMessage = Ready | StartFailed | Done
-
-
-# --- the worker process --------------------------------------------------------------------------
-
-
-def _redirect_stderr(path: Path) -> int:
-    """Send fd 2 to ``path`` (start-up output, read back if the worker dies); returns the old."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.dup2(fd, 2)
-    os.close(fd)
-    return saved
-
-
-def _restore_stderr(saved: int) -> None:
-    sys.stderr.flush()
-    os.dup2(saved, 2)
-    os.close(saved)
-
-
-def _worker_main(
-    conn: Connection,
-    config: PipelineConfig,
-    overwrite: bool,
-    factory: StagesFactory,
-    stderr_path: Path,
-) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C means
-    _exit_with_parent(os.getppid())
-    saved = _redirect_stderr(stderr_path)
-    try:
-        stages = factory(config)
-        import exporters  # noqa: F401  (loaded before the deadline clock starts, like the models)
-    except Exception as e:
-        conn.send(StartFailed(str(e), type(e).__name__))
-        return
-    _restore_stderr(saved)
-    conn.send(Ready())
-    while True:
-        try:
-            job = conn.recv()
-        except EOFError:
-            return
-        if job is None:
-            return
-        conn.send(Done(run_job(job, config, stages, overwrite)))
-
-
-def _exit_with_parent(parent: int) -> None:
-    """Exit this worker when its parent dies (a SIGKILLed batch must not leave writers behind)."""
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(_PARENT_CHECK_S)
-        os._exit(1)  # the next run removes this job's temporary files
-
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _last_line(path: Path) -> str:
@@ -167,7 +79,9 @@ class WorkerPool:
         timeout_s: float,
         on_result: ResultCallback,
         startup_timeout_s: float = STARTUP_TIMEOUT_S,
+        progress: ProgressCallback | None = None,
     ) -> None:
+        """``progress`` receives the pipeline events of the jobs (meant for one worker)."""
         self._ctx = mp.get_context("spawn")
         self._config, self._overwrite, self._factory = config, overwrite, factory
         self._timeout_s = timeout_s
@@ -175,6 +89,9 @@ class WorkerPool:
         self._startup_hangs = 0
         self._last_exit_code: int | None = None
         self._on_result = on_result
+        self._progress = progress
+        #: the last Done of each job and the start-up failure that stopped the run, if any
+        self.done: dict[Job, Done] = {}
         self._todo: deque[Job] = deque()
         self._attempts: dict[Job, int] = {}
         self._workers: list[_Worker] = []
@@ -202,6 +119,11 @@ class WorkerPool:
         finally:
             self._close()
 
+    @property
+    def fatal(self) -> StartFailed | None:
+        """Why the workers could not start (None when they did)."""
+        return self._fatal
+
     def _busy(self) -> bool:
         return any(w.job is not None for w in self._workers)
 
@@ -210,8 +132,15 @@ class WorkerPool:
         self._started += 1
         stderr = self._tmp / f"worker-{self._started}.stderr"
         proc = self._ctx.Process(
-            target=_worker_main,
-            args=(child, self._config, self._overwrite, self._factory, stderr),
+            target=worker_main,
+            args=(
+                child,
+                self._config,
+                self._overwrite,
+                self._factory,
+                stderr,
+                self._progress is not None,
+            ),
             name="cliffmocap-worker",
             daemon=True,
         )
@@ -249,8 +178,12 @@ class WorkerPool:
             w.ready = True
         elif isinstance(msg, StartFailed):
             self._fatal = msg
+        elif isinstance(msg, Progress):
+            if self._progress is not None:
+                self._progress(msg.event)
         elif w.job is not None:
             job, w.job = w.job, None
+            self.done[job] = msg
             self._on_result(job, msg.result)
 
     def _on_death(self, w: _Worker) -> _Worker:

@@ -146,6 +146,7 @@ def factory_one_person(config: PipelineConfig) -> Stages:
 
     def open_video(path: Path):
         detector.slow = "slow" in Path(path).name
+        detector.hang = "hang" in Path(path).name
         return decode(path)
 
     return replace(
