@@ -317,3 +317,22 @@ def placeholder_model_home(folder: Path) -> Path:
     for name in ("hr48-PA43.0_MJE69.0_MVE81.2_3dpw.pt", "SMPL_NEUTRAL.pkl", "yolo11x.pt"):
         (folder / name).write_bytes(b"placeholder")
     return folder
+
+
+def write_large_video(path: Path, width: int, height: int, frames: int) -> Path:
+    """An H.264 clip of large frames (a bright block moving over grey), encoded fast."""
+    import av
+
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=FPS)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.options = {"preset": "ultrafast", "crf": "35"}
+        img = np.full((height, width, 3), 90, np.uint8)
+        for f in range(frames):
+            x = (f * width) // (2 * frames)
+            img[height // 4 : height // 2, x : x + width // 8] = (220, 180, 60)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path
