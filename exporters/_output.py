@@ -28,9 +28,7 @@ def check_target(path: Path, overwrite: bool) -> None:
     if path.is_dir():
         raise OutputError(f"cannot write '{path}': it is a folder; give a file name with a suffix")
     if path.exists() and not overwrite:
-        raise OutputExistsError(
-            f"output '{path}' already exists; pass overwrite=True (CLI: --overwrite) to replace it"
-        )
+        raise OutputExistsError(f"output '{path}' already exists; set 'overwrite' to replace it")
     if not path.parent.is_dir():
         raise OutputError(
             f"cannot write '{path}': folder '{path.parent}' does not exist; create it first"

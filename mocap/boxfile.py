@@ -1,4 +1,4 @@
-"""Box files that replace the detector (``--boxes FILE``): JSON or MOTChallenge text.
+"""Box files that replace the detector (the ``boxes`` setting): JSON or MOTChallenge text.
 
 Formats (DESIGN.md, "Command line"):
 
@@ -130,7 +130,7 @@ def load_boxes(path: str | Path) -> BoxTable:
             f"{MAX_BOX_FILE_BYTES // 2**20} MiB. Check that it is a box file."
         )
     if not p.is_file():
-        raise BoxFileError(f"Box file not found: '{p}'. Check the --boxes path.")
+        raise BoxFileError(f"Box file not found: '{p}'. Check the path in 'boxes'.")
     try:
         text = p.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as e:

@@ -28,7 +28,9 @@ MANIFEST_NAME = "manifest.jsonl"
 log = logging.getLogger(__name__)
 
 #: Config fields that change speed or placement, not results; a resume ignores them.
-_NOT_RESULT_FIELDS = frozenset({"device", "batch_size", "chunk_frames", "det_batch", "decoder"})
+_NOT_RESULT_FIELDS = frozenset(
+    {"device", "batch_size", "chunk_frames", "decode_memory_mb", "det_batch", "decoder"}
+)
 
 
 def config_hash(config: PipelineConfig) -> str:

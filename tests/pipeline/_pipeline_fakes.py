@@ -17,7 +17,8 @@ import numpy as np
 from mocap.config import PipelineConfig
 from mocap.crop import Crops
 from mocap.errors import VideoError
-from mocap.pipeline import CropPrediction, Stages
+from mocap.pipeline import Stages
+from mocap.prediction import CropPrediction
 from mocap.types import Detections, FrameBatch, Provenance, Track, VideoInfo
 
 H, W = 48, 64

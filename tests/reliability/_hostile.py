@@ -127,7 +127,7 @@ def _crops(image: np.ndarray, boxes: np.ndarray, focal: float):
 
 
 def _regress(crops):
-    from mocap.pipeline.assemble import CropPrediction
+    from mocap.prediction import CropPrediction
 
     n = len(crops.images)
     return CropPrediction(

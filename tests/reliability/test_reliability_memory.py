@@ -9,7 +9,8 @@ import pytest
 from _hostile import H, W, write_video
 
 from mocap import video
-from mocap.video import VideoTooLargeError, frames_per_chunk, open_video
+from mocap.errors import VideoTooLargeError
+from mocap.video import frames_per_chunk, open_video
 
 MIB = 2**20
 

@@ -17,9 +17,8 @@ from _hostile import (
 from mocap.batch import plan_jobs
 from mocap.batch.single import run_single
 from mocap.config import PipelineConfig
-from mocap.errors import WorkerError
+from mocap.errors import VideoUnreadableError, WorkerError
 from mocap.progress import ProgressEvent
-from mocap.video import VideoUnreadableError
 
 
 def _job(video: Path, out: Path):
