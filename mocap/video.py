@@ -95,6 +95,7 @@ class VideoSource:
         info: the probed :class:`VideoInfo` (width/height after rotation, average fps,
             container frame count, clockwise rotation, codec).
         backend: decoder planned for this file (``"decord"`` or ``"pyav"``).
+        chunk_frames: most frames per batch (after the memory budget).
         report: :class:`DecodeReport` of the last complete pass (None before one finished).
 
     Iterating decodes the file from the start; each batch holds at most ``chunk_frames`` frames,
@@ -108,7 +109,7 @@ class VideoSource:
         self._frame_threads = frame_threads
         self.info: VideoInfo = probe.info
         self._decoder = decoder
-        self._chunk = chunk_frames
+        self._chunk = self.chunk_frames = chunk_frames
         self.backend, self._plan_note = _plan_backend(probe, decoder, chunk_frames)
         if self._plan_note:
             log.info("%s: %s", probe.info.path, self._plan_note)

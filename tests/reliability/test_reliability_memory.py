@@ -61,3 +61,40 @@ def test_frames_beyond_the_largest_size_are_refused_in_one_line(
     message = str(caught.value)
     assert message.startswith(f"Video '{clip}' is {W}x{H} ")
     assert "Downscale it first" in message and "\n" not in message
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_a_run_on_the_largest_frames_stays_under_2_gib(tmp_path: Path) -> None:
+    """8192 x 8192 (192 MiB per RGB frame): with the default budget a whole run, torch loaded,
+    peaks under 2 GiB (measured 1.46 GiB; 32-frame chunks took 3.7 GiB on 8 frames)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from mocap.config import PipelineConfig
+
+    here = Path(__file__).resolve().parent
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(here.parent.parent), str(here)])
+    clip = tmp_path / "huge.mp4"
+    make = (
+        "import _hostile, pathlib; "
+        f"_hostile.write_large_video(pathlib.Path({str(clip)!r}), 8192, 8192, 8)"
+    )
+    subprocess.run([sys.executable, "-c", make], env=env, check=True, timeout=300)
+    budget = PipelineConfig().decode_memory_mb
+    done = subprocess.run(
+        [sys.executable, str(here / "_memory_run.py"), str(clip), str(budget)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    measured = json.loads(done.stdout.strip().splitlines()[-1])
+    assert measured["frames"] == 8 and measured["people"] == 1
+    assert measured["chunk"] == 1
+    assert measured["peak_mib"] < 2048, measured
