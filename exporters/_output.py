@@ -104,16 +104,20 @@ def write_npz_file(tmp: Path, arrays: dict[str, np.ndarray], compress: bool = Tr
         f.write(buf.getbuffer())
 
 
-def per_person_paths(path: Path, track_ids: list[int], suffix: str) -> list[Path]:
-    """Output file per person: ``path`` itself for one person, else ``<stem>_person<id><suffix>``.
+def per_person_paths(
+    path: Path, track_ids: list[int], suffix: str, one_file: bool = False
+) -> list[Path]:
+    """Output file per person: ``<stem>_person<id><suffix>``, even for one person (the name
+    says whose motion it is); ``path`` itself when ``one_file`` (one person asked for by id).
 
     Args:
         path: the file name the user asked for (ending in ``suffix``, case-insensitive).
         track_ids: the people to write, in order.
         suffix: the format's full suffix, e.g. ``".bvh"`` or ``".amass.npz"``.
+        one_file: write ``path`` itself (``track_ids`` holds one id).
     """
     path = Path(path)
-    if len(track_ids) == 1:
+    if one_file:
         return [path]
     name = path.name
     stem = name[: -len(suffix)] if name.lower().endswith(suffix) else path.stem

@@ -102,7 +102,8 @@ def write_amass(
         raise UsageError(f"gender={gender!r} is not one of {', '.join(GENDERS)}")
     require_body(motion, "AMASS (.amass.npz)")
     people = select_people(motion, person, str(path))
-    paths = per_person_paths(Path(path), [p.track_id for p in people], SUFFIX)
+    ids = [p.track_id for p in people]
+    paths = per_person_paths(Path(path), ids, SUFFIX, one_file=person is not None)
     with atomic_paths(paths, overwrite) as temps:
         for seq, tmp in zip(people, temps, strict=True):
             write_npz_file(tmp, amass_arrays(motion, seq, gender))

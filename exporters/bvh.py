@@ -218,7 +218,8 @@ def write_bvh(
         raise UsageError(f"BVH span {span!r} is not one of {', '.join(SPANS)}")
     require_body(motion, "BVH (.bvh)")
     people = select_people(motion, person, str(path))
-    paths = per_person_paths(Path(path), [p.track_id for p in people], ".bvh")
+    ids = [p.track_id for p in people]
+    paths = per_person_paths(Path(path), ids, ".bvh", one_file=person is not None)
     with atomic_paths(paths, overwrite) as temps:
         for seq, tmp, target in zip(people, temps, paths, strict=True):
             tmp.write_text(bvh_text(motion, seq, order, span), encoding="ascii")
