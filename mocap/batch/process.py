@@ -23,6 +23,7 @@ from mocap.batch.worker import Attempt, StagesFactory, attempt_job
 from mocap.config import PipelineConfig
 from mocap.errors import MocapError
 from mocap.progress import ProgressEvent
+from mocap.terminal import setup_terminal
 
 #: Seconds between a worker's checks that its parent is still alive.
 _PARENT_CHECK_S = 0.5
@@ -106,6 +107,7 @@ def worker_main(
     forward_progress: bool,
 ) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C means
+    setup_terminal()  # a fresh process: no third-party warning text on the user's terminal
     _exit_with_parent(os.getppid())
     saved = _redirect_stderr(stderr_path)
     try:

@@ -150,7 +150,12 @@ def test_unwritable_output_folder(
 
 
 def test_disk_full_leaves_no_partial_file(
-    clip: Path, tmp_path: Path, model_home: Path, fake_stages, monkeypatch: pytest.MonkeyPatch
+    clip: Path,
+    tmp_path: Path,
+    model_home: Path,
+    fake_stages,
+    monkeypatch: pytest.MonkeyPatch,
+    single_in_process,
 ) -> None:
     import exporters
 
@@ -183,7 +188,9 @@ def test_no_people_found(tmp_path: Path, model_home: Path, fake_stages) -> None:
     assert not (tmp_path / "a.npz").exists()
 
 
-def test_interrupt_exits_130(clip: Path, tmp_path: Path, model_home: Path, monkeypatch) -> None:
+def test_interrupt_exits_130(
+    clip: Path, tmp_path: Path, model_home: Path, monkeypatch, single_in_process
+) -> None:
     import mocap.pipeline
 
     def interrupted(*a, **k):
@@ -195,7 +202,7 @@ def test_interrupt_exits_130(clip: Path, tmp_path: Path, model_home: Path, monke
 
 
 def test_bugs_are_one_line_without_debug(
-    clip: Path, tmp_path: Path, model_home: Path, monkeypatch
+    clip: Path, tmp_path: Path, model_home: Path, monkeypatch, single_in_process
 ) -> None:
     import mocap.pipeline
 
@@ -210,7 +217,7 @@ def test_bugs_are_one_line_without_debug(
 
 
 def test_options_reach_the_pipeline_config(
-    clip: Path, tmp_path: Path, model_home: Path, monkeypatch
+    clip: Path, tmp_path: Path, model_home: Path, monkeypatch, single_in_process
 ) -> None:
     import mocap.batch
 
