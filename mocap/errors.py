@@ -134,7 +134,10 @@ class OutputError(MocapError):
 
 
 class UnsupportedFormatError(OutputError):
-    """An output suffix no writer handles; the message lists the supported ones."""
+    """An output suffix no writer handles; the message lists the supported ones. A usage
+    mistake (CLI exit code 2), like the other things a command line gets wrong."""
+
+    exit_code = 2
 
 
 class OutputExistsError(OutputError):

@@ -100,7 +100,8 @@ def plan_jobs(
     (comma-separated, default glb). The same file given twice is one job.
 
     Raises:
-        UsageError: no inputs/outputs, or files given as ``--out`` for several inputs.
+        UsageError: no inputs/outputs, files given as ``--out`` for several inputs, or one
+            video with an output that has no suffix and is not an existing folder.
         VideoError: the single input is missing or unreadable (see :func:`input_problem`).
         UnsupportedFormatError: an output suffix or format no writer handles.
         OutputExistsError: a single job's output exists and ``overwrite`` is False.
@@ -110,8 +111,15 @@ def plan_jobs(
         raise UsageError("no input given: pass video files or folders.")
     if not outs:
         raise UsageError("no --out given: pass an output file such as anim.glb, or a folder.")
-    if len(inputs) == 1 and not _is_dir(inputs[0]) and all(_is_output_file(o) for o in outs):
-        return _plan_single(inputs[0], outs, out_format, overwrite)
+    if len(inputs) == 1 and not _is_dir(inputs[0]):
+        if all(_is_output_file(o) for o in outs):
+            return _plan_single(inputs[0], outs, out_format, overwrite)
+        if len(outs) == 1 and not _is_dir(outs[0]):
+            raise UsageError(
+                f"output {str(outs[0])!r} has no suffix: for one video give a file such as "
+                f"{outs[0]}.glb (the suffix picks the format), or an existing folder to write "
+                "into."
+            )
     if len(outs) != 1 or _is_output_file(outs[0]):
         raise UsageError(
             "with several inputs or a folder, --out must be one folder (no suffix); "

@@ -134,7 +134,7 @@ def test_existing_output_needs_overwrite(
 
 def test_unsupported_output_suffix(clip: Path, tmp_path: Path, model_home: Path) -> None:
     r = invoke(clip, "--out", tmp_path / "a.mp3")
-    assert r.exit_code == 1
+    assert r.exit_code == 2  # a usage mistake (README: 2 = usage)
     assert "unsupported output" in r.output and ".glb" in r.output and ".npz" in r.output
 
 

@@ -29,16 +29,21 @@ W, H, FPS = 64, 48, 10
 
 class NobodyDetector:
     """Finds nobody; a video name containing ``slow`` makes each chunk take 0.5 s, ``hang``
-    makes it never return."""
+    makes it never return, ``noisy`` makes numpy and a library warn."""
 
     def __init__(self) -> None:
-        self.slow = self.hang = False
+        self.slow = self.hang = self.noisy = False
 
     def detect(self, batch: FrameBatch) -> list[Detections]:
         while self.hang:
             time.sleep(1)
         if self.slow:
             time.sleep(0.5)
+        if self.noisy:  # what numpy and a third-party library may say on stderr
+            np.float32(np.float64(1e39))
+            import warnings
+
+            warnings.warn("a third-party library has something to say", UserWarning, stacklevel=1)
         return [
             Detections(int(f), np.zeros((0, 4), np.float32), np.zeros(0, np.float32))
             for f in batch.indices
@@ -147,6 +152,7 @@ def factory_one_person(config: PipelineConfig) -> Stages:
     def open_video(path: Path):
         detector.slow = "slow" in Path(path).name
         detector.hang = "hang" in Path(path).name
+        detector.noisy = "noisy" in Path(path).name
         return decode(path)
 
     return replace(
