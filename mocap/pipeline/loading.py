@@ -61,7 +61,11 @@ def load_stages(config: PipelineConfig) -> Stages:
             version=mocap.__version__,
             smpl_model=files.smpl.name,
         ),
-        detector_for=functools.partial(box_file_for, box_folder) if box_folder else None,
+        detector_for=(
+            functools.partial(box_file_for, box_folder, min_score=config.det_conf)
+            if box_folder
+            else None
+        ),
     )
 
 
@@ -79,7 +83,7 @@ def open_video_for(config: PipelineConfig) -> Callable[[Path], VideoSource]:
     )
 
 
-def box_file_for(folder: Path, video: Path) -> PersonDetector:
+def box_file_for(folder: Path, video: Path, min_score: float = 0.0) -> PersonDetector:
     """The box-file detector of ``video`` from a folder of box files: ``<stem>.txt`` or ``.json``.
 
     Raises:
@@ -90,7 +94,7 @@ def box_file_for(folder: Path, video: Path) -> PersonDetector:
     for suffix in (".txt", ".json"):
         candidate = folder / f"{video.stem}{suffix}"
         if candidate.is_file():
-            return BoxFileDetector(candidate)
+            return BoxFileDetector(candidate, min_score=min_score)
     raise BoxFileError(
         f"no box file for {video} in {folder}: expected {video.stem}.txt "
         f"(MOTChallenge) or {video.stem}.json."

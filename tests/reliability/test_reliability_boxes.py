@@ -6,6 +6,7 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from mocap import boxfile
@@ -103,3 +104,37 @@ def test_boxes_partly_outside_the_frame_are_kept(tmp_path: Path) -> None:
     table = load_boxes(path)
     table.check_frame_size(100, 80)
     assert len(table) == 2
+
+
+def _frames(indices: list[int], width: int = 100, height: int = 80):
+    from mocap.types import FrameBatch
+
+    images = np.zeros((len(indices), height, width, 3), np.uint8)
+    return FrameBatch(np.array(indices), np.array(indices) * 0.1, images)
+
+
+def test_det_conf_applies_to_box_scores_with_ids_kept_aligned(tmp_path: Path) -> None:
+    from mocap.config import PipelineConfig
+    from mocap.detect import make_detector
+
+    path = tmp_path / "gt.txt"
+    path.write_text(
+        "1,3,10,10,20,40,0.9\n1,4,40,10,20,40,0.2\n1,5,60,10,20,40\n2,4,40,10,20,40,0.6\n"
+    )
+    detector = make_detector(PipelineConfig(boxes=path, det_conf=0.5))
+    first, second = detector.detect(_frames([0, 1]))
+    assert first.track_ids.tolist() == [3, 5]  # 0.2 dropped; no score counts as 1
+    assert first.boxes[:, 0].tolist() == [10.0, 60.0]
+    assert second.track_ids.tolist() == [4] and second.scores.tolist() == [pytest.approx(0.6)]
+    everything = make_detector(PipelineConfig(boxes=path, det_conf=0.0)).detect(_frames([0]))[0]
+    assert everything.track_ids.tolist() == [3, 4, 5]
+
+
+def test_box_file_far_outside_the_video_fails_on_the_first_frames(tmp_path: Path) -> None:
+    from mocap.detect import BoxFileDetector
+
+    path = tmp_path / "boxes.txt"
+    path.write_text("1,-1,10,10,20,40\n2,-1,5000,10,20,40\n")
+    detector = BoxFileDetector(path)
+    with pytest.raises(BoxFileError, match=r"line 2: box .* far outside the 100x80 video"):
+        detector.detect(_frames([0]))
