@@ -19,7 +19,7 @@ from mocap.body import (
 )
 from mocap.errors import ModelFileNotFoundError, SmplModelError
 from mocap.rotations import axis_angle_to_matrix
-from mocap.synthetic import write_smpl_npz, write_smpl_pkl
+from mocap.testing.synthetic import write_smpl_npz, write_smpl_pkl
 
 
 @pytest.fixture(scope="module")

@@ -29,7 +29,7 @@ def _run_python(code: str) -> subprocess.CompletedProcess[str]:
     "modules",
     [
         "exporters, mocap, mocap.types, mocap.rotations, mocap.config, mocap.errors",
-        "mocap.body, mocap.synthetic",
+        "mocap.body, mocap.testing.synthetic",
     ],
 )
 def test_light_imports_leave_torch_out(modules):
