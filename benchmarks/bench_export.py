@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 
 import exporters
-from mocap.testing.demo_motion import walk_pose
 from mocap.rotations import axis_angle_to_matrix, matrix_to_axis_angle
+from mocap.testing.demo_motion import walk_pose
 from mocap.testing.synthetic import synthetic_smpl_model_data
 from mocap.types import CameraIntrinsics, MotionSet, SmplSequence, VideoInfo
 
