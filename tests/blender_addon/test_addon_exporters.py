@@ -11,13 +11,13 @@ import addon_synthetic as syn
 import numpy as np
 import pytest
 from addon_checks import PIXEL_TOL, POSITION_TOL_M, person_errors
-from addon_harness import REPO, requires_bpy, run_probe, write_tiny_video
+from addon_harness import REPO, run_probe, write_tiny_video
 
 import exporters
 from mocap.testing import synthetic
 from mocap.testing.demo_motion import demo_motion
 
-pytestmark = [pytest.mark.blender, requires_bpy]
+pytestmark = pytest.mark.blender
 
 SPANS = [(3, 0, 39), (6, 8, 31)]  # 2 people, 40 frames at 29.97 fps, one enters and leaves
 
