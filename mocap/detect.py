@@ -111,7 +111,7 @@ def _import_yolo() -> Any:
 
 def _half_precision_args() -> dict[str, Any]:
     """predict() arguments for fp16: ``quantize=16`` (ultralytics >= 8.4), else ``half=True``."""
-    from ultralytics.cfg import DEFAULT_CFG_DICT
+    from ultralytics.cfg import DEFAULT_CFG_DICT  # pyright: ignore[reportPrivateImportUsage]
 
     return {"quantize": 16} if "quantize" in DEFAULT_CFG_DICT else {"half": True}
 

@@ -1,3 +1,5 @@
+# pyright: reportAttributeAccessIssue=false, reportArgumentType=false
+# (the pure-Python pickler's internals and copyreg.__newobj__ are not in the stubs)
 """Writers of SMPL-format model files as the SMPL downloads store them (``.pkl``) and as ``.npz``.
 
 Used by tests and samples with the dict of :func:`mocap.testing.synthetic.make_synthetic_smpl`.

@@ -9,6 +9,7 @@ for how the model around it (regressor, weights, blend shapes) is made.
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
 from mocap.types import NUM_SMPL_JOINTS
 
@@ -122,7 +123,7 @@ class _MeshBuilder:
         self.count = 0
         self.faces: list[np.ndarray] = []
 
-    def add(self, pts: np.ndarray) -> np.ndarray:
+    def add(self, pts: npt.ArrayLike) -> np.ndarray:
         pts = np.asarray(pts, dtype=np.float64).reshape(-1, 3)
         idx = np.arange(self.count, self.count + len(pts))
         self.points.append(pts)
