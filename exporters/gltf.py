@@ -186,7 +186,7 @@ def _add_person(
             },
         )
     )
-    gltf.scenes[0].nodes.append(len(gltf.nodes) - 1)
+    gltf.scenes[0].nodes.append(len(gltf.nodes) - 1)  # pyright: ignore[reportOptionalMemberAccess]
     _add_skinned_mesh(gltf, buf, body, seq, rest, root, weights)
     _add_channels(buf, seq, rest, root, animation, frame_times)
 
@@ -233,7 +233,7 @@ def _add_skinned_mesh(
     gltf.nodes.append(
         gl.Node(name=f"person_{tid}_body", mesh=len(gltf.meshes) - 1, skin=len(gltf.skins) - 1)
     )
-    gltf.scenes[0].nodes.append(len(gltf.nodes) - 1)
+    gltf.scenes[0].nodes.append(len(gltf.nodes) - 1)  # pyright: ignore[reportOptionalMemberAccess]
 
 
 def _add_channels(
@@ -343,7 +343,7 @@ def build_gltf(motion: MotionSet) -> tuple[gl.GLTF2, bytes]:
         )
     )
     gltf.nodes.append(gl.Node(name="video_camera", camera=0))
-    gltf.scenes[0].nodes.append(len(gltf.nodes) - 1)
+    gltf.scenes[0].nodes.append(len(gltf.nodes) - 1)  # pyright: ignore[reportOptionalMemberAccess]
 
     blob = buf.blob()
     gltf.buffers.append(gl.Buffer(byteLength=len(blob)))
