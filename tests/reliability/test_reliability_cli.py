@@ -93,3 +93,26 @@ def test_timeout_holds_for_a_single_video(tmp_path: Path) -> None:
     line = one_error_line(done)
     assert line.startswith("error: hang.mp4: timed out after 3 s and was stopped")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["hang.mp4", "models"]
+
+
+def test_regress_bar_shows_crops_per_second_and_an_estimate_not_a_question_mark() -> None:
+    import io
+
+    from rich.console import Console
+
+    from mocap.cli import RichProgress
+    from mocap.progress import ProgressEvent
+
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=True, width=140)
+    with RichProgress(console, enabled=True) as bars:
+        bars(ProgressEvent("decode", 10, 40, 1.0))
+        bars(ProgressEvent("regress", 20, None, 2.0))  # 2 crops per frame so far: ~80 in all
+        first = bars._tasks["regress"]
+        assert bars._progress.tasks[first].total == 80
+        bars(ProgressEvent("decode", 40, 40, 4.0))
+        bars(ProgressEvent("regress", 85, None, 5.0))
+    text = out.getvalue()
+    assert "20/~80" in text and "85/~85" in text
+    assert "17.0 crops/s" in text
+    assert "/?" not in text
