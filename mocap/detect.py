@@ -147,13 +147,13 @@ class YoloDetector:
             reason = reason.rstrip(".")
             raise DetectorError(
                 f"Cannot load detector weights '{self.weights}' ({reason}). "
-                f"{DETECTOR_BACKENDS['yolo'].source}."
+                f"{DETECTOR_BACKENDS['yolo'].advice}."
             ) from None
         task = getattr(self.model, "task", "detect")
         if task not in BOX_TASKS:
             raise DetectorError(
                 f"'{self.weights}' is a YOLO {task} model, not a detector: it gives no person "
-                f"boxes. {DETECTOR_BACKENDS['yolo'].source}."
+                f"boxes. {DETECTOR_BACKENDS['yolo'].advice}."
             )
 
     def detect(self, batch: FrameBatch) -> list[Detections]:

@@ -116,3 +116,18 @@ def test_regress_bar_shows_crops_per_second_and_an_estimate_not_a_question_mark(
     assert "20/~80" in text and "85/~85" in text
     assert "17.0 crops/s" in text
     assert "/?" not in text
+
+
+def test_missing_detector_message_reads_in_order(tmp_path: Path) -> None:
+    from mocap.config import PipelineConfig
+    from mocap.errors import ModelFileError
+    from mocap.modelfiles import check_model_files
+
+    with pytest.raises(ModelFileError) as caught:
+        check_model_files(PipelineConfig(model_dir=tmp_path))
+    (line,) = [x for x in str(caught.value).splitlines() if "person detector" in x]
+    assert "releases (https://github.com/ultralytics/assets/releases), then put it in" in line
+    assert line.endswith(
+        "or give its path in 'detector'; or skip the detector and give the boxes in a file with "
+        "'boxes'."
+    )
