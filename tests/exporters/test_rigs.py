@@ -1,0 +1,142 @@
+"""Rig presets: retargeted joints equal plain SMPL FK exactly; rest poses are the presets'.
+
+Expected positions come from the independent numpy FK of ``export_helpers`` (camera frame); the
+retargeted skeleton is evaluated by its own local keys (``G_k = G_parent [L_k | t_k]``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from export_helpers import CV_TO_YUP, REST, fk_camera_full, make_motion
+
+from exporters.rigs import PRESETS, build_rig, rest_vertices, rig_motion, rig_preset
+from exporters.rigs.retarget import PRIMARY_CHILD
+from exporters.skeleton import local_rotations, root_in_world
+from mocap.errors import UsageError
+
+EXACT_M = 1e-6
+ANGLE_TOL_DEG = 1e-6
+
+
+def chain_fk(parents, rotations, translations):
+    """(T, K, 3) world positions and (T, K, 3, 3) rotations of local keys."""
+    n, k = rotations.shape[:2]
+    pos, rot = np.zeros((n, k, 3)), np.zeros((n, k, 3, 3))
+    for b, p in enumerate(parents):
+        if p < 0:
+            rot[:, b], pos[:, b] = rotations[:, b], translations[:, b]
+        else:
+            rot[:, b] = rot[:, p] @ rotations[:, b]
+            pos[:, b] = pos[:, p] + np.einsum("tij,tj->ti", rot[:, p], translations[:, b])
+    return pos, rot
+
+
+@pytest.fixture(scope="module")
+def person(body):
+    motion = make_motion([(3, np.arange(50))], num_frames=50, body=body, seed=5)
+    return motion, motion.people[0]
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+@pytest.mark.parametrize("bone_axes", [True, False])
+def test_retargeted_joints_equal_smpl_fk(body, person, name, bone_axes):
+    _, seq = person
+    rest = body.rest_joints(seq.betas)
+    rig = build_rig(rig_preset(name), rest, bone_axes=bone_axes)
+    rot = local_rotations(seq)
+    rot[:, 0], pelvis = root_in_world(seq.global_orient, seq.transl, rest[0], CV_TO_YUP)
+    keys = rig_motion(rig, rot, pelvis, floor_y=-1.3)
+    pos, _ = chain_fk(rig.parents, keys.rotations, keys.translations)
+    expected = fk_camera_full(body, seq)[0] @ CV_TO_YUP.T
+    mapped = [b for b, j in enumerate(rig.smpl_joint) if j >= 0]
+    assert [rig.smpl_joint[b] for b in mapped] == list(range(24))
+    assert np.abs(pos[:, mapped] - expected).max() < EXACT_M
+    if rig.has_root_bone:  # on the floor under the pelvis, never rotating
+        assert np.allclose(pos[:, 0, 1], -1.3)
+        assert np.allclose(pos[:, 0, [0, 2]], expected[:, 0, [0, 2]])
+        assert np.allclose(keys.rotations[:, 0], np.eye(3))
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_rest_keys_reproduce_the_bind_pose(body, person, name):
+    """The stored rest (bind) pose is the FK of the rest-pose keys: node defaults = bind pose."""
+    _, seq = person
+    rig = build_rig(rig_preset(name), body.rest_joints(seq.betas))
+    pos, rot = chain_fk(
+        rig.parents, rig.rest_local_rotation[None], rig.rest_local_translation[None]
+    )
+    assert np.abs(pos[0] - rig.rest_world[:, :3, 3]).max() < EXACT_M
+    assert np.abs(rot[0] - rig.rest_world[:, :3, :3]).max() < EXACT_M
+
+
+def _angle_deg(a, b):
+    cos = np.dot(a, b) / np.linalg.norm(a) / np.linalg.norm(b)
+    return np.degrees(np.arccos(np.clip(cos, -1, 1)))
+
+
+@pytest.mark.parametrize("name", ["mixamo", "unity", "ue5", "rigify"])
+def test_rest_pose_arms_and_legs_point_as_the_preset_says(body, person, name):
+    preset = rig_preset(name)
+    _, seq = person
+    rig = build_rig(preset, body.rest_joints(seq.betas))
+    first = 1 if rig.has_root_bone else 0
+    head = rig.rest_world[first:, :3, 3]  # SMPL joint order
+    down = np.radians(preset.arm_down_deg)
+    for side, sign in (("left", 1.0), ("right", -1.0)):
+        want = np.array([sign * np.cos(down), -np.sin(down), 0.0])
+        for a, b in (("shoulder", "elbow"), ("elbow", "wrist"), ("wrist", "hand")):
+            ja, jb = (REST_NAMES.index(f"{side}_{n}") for n in (a, b))
+            assert _angle_deg(head[jb] - head[ja], want) < ANGLE_TOL_DEG
+        for a, b in (("hip", "knee"), ("knee", "ankle")):
+            ja, jb = (REST_NAMES.index(f"{side}_{n}") for n in (a, b))
+            assert _angle_deg(head[jb] - head[ja], [0.0, -1.0, 0.0]) < ANGLE_TOL_DEG
+    # bone lengths are the person's: rest pose is a rotation of SMPL's rest skeleton
+    rest = body.rest_joints(seq.betas)
+    for k, p in enumerate(REST_PARENTS):
+        if p >= 0:
+            assert np.isclose(np.linalg.norm(head[k] - head[p]), np.linalg.norm(rest[k] - rest[p]))
+
+
+@pytest.mark.parametrize("name", ["mixamo", "unity", "ue5", "rigify"])
+def test_bone_axes_follow_the_preset(body, person, name):
+    preset = rig_preset(name)
+    _, seq = person
+    rig = build_rig(preset, body.rest_joints(seq.betas))
+    first = 1 if rig.has_root_bone else 0
+    axis = "XYZ".index(preset.bone_axis)
+    for k in range(24):
+        frame = rig.rest_world[first + k, :3, :3]
+        assert np.allclose(frame.T @ frame, np.eye(3)) and np.isclose(np.linalg.det(frame), 1.0)
+        child = PRIMARY_CHILD[k]
+        if child >= 0:
+            d = rig.rest_world[first + child, :3, 3] - rig.rest_world[first + k, :3, 3]
+            assert _angle_deg(frame[:, axis], d) < ANGLE_TOL_DEG
+
+
+def test_rest_mesh_stands_on_the_origin(body, person):
+    _, seq = person
+    rest = body.rest_joints(seq.betas)
+    verts = body.shaped_vertices(seq.betas)
+    rig = build_rig(rig_preset("mixamo"), rest, mesh=(verts, body.weights))
+    moved = rest_vertices(rig, rest, verts, body.weights)
+    assert np.isclose(moved[:, 1].min(), 0.0)
+    assert np.allclose(rig.rest_world[0, [0, 2], 3], 0.0)
+    # vertices owned by one joint only move rigidly with it
+    smpl = build_rig(rig_preset("smpl"), rest)
+    assert np.array_equal(rest_vertices(smpl, rest, verts, body.weights), verts)
+
+
+def test_unknown_rig_is_a_usage_error():
+    with pytest.raises(UsageError, match="'rig' must be one of smpl, mixamo"):
+        rig_preset("maya")
+
+
+REST_NAMES = [
+    "pelvis", "left_hip", "right_hip", "spine1", "left_knee", "right_knee", "spine2",
+    "left_ankle", "right_ankle", "spine3", "left_foot", "right_foot", "neck", "left_collar",
+    "right_collar", "head", "left_shoulder", "right_shoulder", "left_elbow", "right_elbow",
+    "left_wrist", "right_wrist", "left_hand", "right_hand",
+]  # fmt: skip
+REST_PARENTS = [-1, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 9, 12, 13, 14, 16, 17, 18, 19, 20, 21]
+assert len(REST) == len(REST_NAMES)
