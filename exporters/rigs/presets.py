@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from mocap.config import RIG_CHOICES
 from mocap.errors import UsageError
 from mocap.smpl_joints import SMPL_JOINT_NAMES
 
@@ -201,6 +202,8 @@ PRESETS: dict[str, RigPreset] = {p.name: p for p in (SMPL, MIXAMO, UE5, UNITY, R
 """Every preset by its ``rig`` setting value; ``smpl`` is today's output."""
 
 RIG_NAMES: tuple[str, ...] = tuple(PRESETS)
+if RIG_NAMES != RIG_CHOICES:
+    raise AssertionError("exporters.rigs presets must be mocap.config.RIG_CHOICES, in order")
 
 
 def rig_preset(name: str) -> RigPreset:

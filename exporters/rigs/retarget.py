@@ -140,8 +140,15 @@ def rest_pose(preset: RigPreset, joints: np.ndarray) -> tuple[np.ndarray, np.nda
             inherited = parent_rot @ (joints[PRIMARY_CHILD[k]] - joints[k])
             local[k] = parent_rot.T @ swing(inherited, targets[k]) @ parent_rot
         world[k] = parent_rot @ local[k]
-        posed[k] = joints[k] if p < 0 else posed[p] + parent_rot @ (joints[k] - joints[p])
+        posed[k] = joints[k] if p < 0 else _moved(joints, posed, parent_rot, k, p)
     return local, world, posed
+
+
+def _moved(
+    joints: np.ndarray, posed: np.ndarray, parent_rot: np.ndarray, k: int, p: int
+) -> np.ndarray:
+    """(3,) ``J'_k = J'_p + A_p (J_k - J_p)`` written so that unposed joints stay bit-exact."""
+    return joints[k] + (posed[p] - joints[p]) + (parent_rot - np.eye(3)) @ (joints[k] - joints[p])
 
 
 def bone_direction(posed: np.ndarray, k: int) -> np.ndarray:
@@ -216,19 +223,26 @@ def build_rig(
         p + first if p >= 0 else (0 if root else -1) for p in SMPL_PARENTS
     )
     smpl_joint = ((-1,) if root else ()) + tuple(range(len(SMPL_JOINT_NAMES)))
-    k_total = len(names)
-    rest_world = np.tile(np.eye(4), (k_total, 1, 1))
+    up = [max(p, 0) for p in SMPL_PARENTS]
+    offsets = np.einsum("kij,kj->ki", world_a[up], joints - joints[up])  # A_p (J_k - J_p)
+    offsets[0] = posed[0] + shift
+    parent_t = np.transpose(frames_b[up], (0, 2, 1))
+    local_rot = parent_t @ frames_b
+    local_rot[0] = frames_b[0]
+    local_t = np.einsum("kij,kj->ki", parent_t, offsets)
+    local_t[0] = offsets[0]
+    rest_world = np.tile(np.eye(4), (len(names), 1, 1))
     rest_world[first:, :3, :3] = frames_b
     rest_world[first:, :3, 3] = posed + shift
-    rest_local = np.linalg.inv(rest_world[[max(p, 0) for p in parents]]) @ rest_world
-    if parents[0] < 0:
-        rest_local[0] = rest_world[0]
+    if root:
+        local_rot = np.concatenate([np.eye(3)[None], local_rot])
+        local_t = np.concatenate([np.zeros((1, 3)), local_t])
     return RigSkeleton(
         names=names,
         parents=parents,
         smpl_joint=smpl_joint,
-        rest_local_rotation=rest_local[:, :3, :3],
-        rest_local_translation=rest_local[:, :3, 3],
+        rest_local_rotation=local_rot,
+        rest_local_translation=local_t,
         rest_world=rest_world,
         frames=d,
         rest_pose=local_q,
@@ -280,5 +294,5 @@ def rest_vertices(
     for k, p in enumerate(SMPL_PARENTS):
         parent_rot = world[p] if p >= 0 else np.eye(3)
         world[k] = parent_rot @ rig.rest_pose[k]
-        posed[k] = joints[k] if p < 0 else posed[p] + parent_rot @ (joints[k] - joints[p])
+        posed[k] = joints[k] if p < 0 else _moved(joints, posed, parent_rot, k, p)
     return _blend(world, posed, joints, vertices, weights) + rig.rest_shift

@@ -71,8 +71,7 @@ def test_rest_keys_reproduce_the_bind_pose(body, person, name):
 
 
 def _angle_deg(a, b):
-    cos = np.dot(a, b) / np.linalg.norm(a) / np.linalg.norm(b)
-    return np.degrees(np.arccos(np.clip(cos, -1, 1)))
+    return np.degrees(np.arctan2(np.linalg.norm(np.cross(a, b)), np.dot(a, b)))
 
 
 @pytest.mark.parametrize("name", ["mixamo", "unity", "ue5", "rigify"])
@@ -140,3 +139,27 @@ REST_NAMES = [
 ]  # fmt: skip
 REST_PARENTS = [-1, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 9, 12, 13, 14, 16, 17, 18, 19, 20, 21]
 assert len(REST) == len(REST_NAMES)
+
+
+def test_config_and_cli_offer_exactly_the_presets():
+    from mocap.cli import RigChoice
+    from mocap.config import RIG_CHOICES, PipelineConfig
+
+    assert tuple(PRESETS) == RIG_CHOICES == tuple(c.value for c in RigChoice)
+    assert PipelineConfig().rig == "smpl"
+    with pytest.raises(UsageError, match="'rig' must be one of"):
+        PipelineConfig(rig="maya")  # type: ignore[arg-type]
+
+
+def test_write_outputs_gives_the_rig_to_skeleton_writers_only(motion, tmp_path):
+    from export_helpers import read_glb_json
+
+    from mocap.batch.outputs import write_outputs
+
+    outs = (tmp_path / "a.glb", tmp_path / "a.bvh", tmp_path / "a.npz")
+    written = write_outputs(motion, outs, rig="ue5")
+    nodes = [n["name"] for n in read_glb_json(tmp_path / "a.glb")["nodes"]]
+    assert "root" in nodes and "thigh_l" in nodes and "left_hip" not in nodes
+    bvh = [p for p in written if p.suffix == ".bvh"]
+    assert len(bvh) == 3 and all("ROOT root" in p.read_text() for p in bvh)
+    assert (tmp_path / "a.npz").is_file()
