@@ -227,7 +227,8 @@ def _add_skinned_mesh(
         )
     )
     joints4, weights4 = weights
-    joints4 = joints4 + rig.smpl_joint.index(0)  # SMPL joint j is skin joint j + (root bone)
+    # SMPL joint j is skin joint j + 1 below a root bone; unused slots stay joint 0, weight 0
+    joints4 = np.where(weights4 > 0, joints4 + rig.smpl_joint.index(0), 0)
     faces = body.faces.astype(np.uint16 if body.num_vertices < 0xFFFF else np.uint32)
     attrs = gl.Attributes(
         POSITION=buf.add(verts.astype(np.float32), _ARRAY_BUFFER, bounds=True),

@@ -6,6 +6,7 @@ import dataclasses
 
 import numpy as np
 import pytest
+from export_helpers import validate_glb
 
 import exporters
 from exporters.rigs.checks import (
@@ -69,3 +70,11 @@ def test_checks_catch_a_broken_hierarchy_and_pose(glbs):
         dataclasses.replace(ue, axes=axes)
     ))  # fmt: skip
     assert np.allclose(ue.heads[0], 0.0)
+
+
+@pytest.mark.validator
+@pytest.mark.parametrize("rig", ["mixamo", "ue5", "unity", "rigify"])
+def test_validator_reports_no_issues_for_rig_presets(glbs, rig):
+    report = validate_glb(glbs[rig])
+    issues = report["issues"]
+    assert issues["numErrors"] == 0 and issues["numWarnings"] == 0, issues["messages"][:5]
