@@ -4,7 +4,7 @@ import bpy
 import numpy as np
 from mathutils import Matrix
 
-from . import retarget_math
+from . import bone_map, retarget_math
 from .smpl_model import SMPL_JOINT_NAMES
 
 HIDDEN_SCALE = 1e-6  # a source pelvis scaled below this is hidden (off its track): no key
@@ -46,9 +46,12 @@ def bake(source, target, mapping: dict, frames: range) -> int:
     missing = [b for b in mapping.values() if b not in target.data.bones]
     if missing:
         raise RetargetError(f"bones not in {target.name}: {', '.join(missing)}")
-    absent = [j for j in SMPL_JOINT_NAMES if j not in source.data.bones]
+    # the source is a cliffmocap person on any of its rigs (SMPL names or a --rig preset)
+    _, source_map = bone_map.detect_bone_map([b.name for b in source.data.bones])
+    absent = [j for j in SMPL_JOINT_NAMES if j not in source_map]
     if absent:
-        raise RetargetError(f"{source.name} is not a cliffmocap person (no bone {absent[0]})")
+        raise RetargetError(f"{source.name} is not a cliffmocap person (no bone for {absent[0]})")
+    source_names = [source_map[j] for j in SMPL_JOINT_NAMES]
     for need in ("pelvis", "left_hip", "left_knee", "left_ankle"):
         if need not in mapping:
             raise RetargetError(f"map the SMPL joint {need} to a bone first")
@@ -59,7 +62,7 @@ def bake(source, target, mapping: dict, frames: range) -> int:
     bone_of_joint = {SMPL_JOINT_NAMES.index(j): index[b] for j, b in mapping.items()}
     to_target = np.linalg.inv(np.array(target.matrix_world)) @ np.array(source.matrix_world)
     rot_x = _rotation(to_target[:3, :3])
-    src_bones = [source.data.bones[n] for n in SMPL_JOINT_NAMES]
+    src_bones = [source.data.bones[n] for n in source_names]
     src_rest_rot = np.array(
         [rot_x @ _rotation(np.array(b.matrix_local)[:3, :3]) for b in src_bones]
     )
@@ -80,7 +83,7 @@ def bake(source, target, mapping: dict, frames: range) -> int:
     keyed = 0
     for f in frames:
         scene.frame_set(f)
-        mats = np.array([np.array(source.pose.bones[n].matrix) for n in SMPL_JOINT_NAMES])
+        mats = np.array([np.array(source.pose.bones[n].matrix) for n in source_names])
         if abs(np.linalg.det(mats[0][:3, :3])) < HIDDEN_SCALE:
             continue
         src_rot = np.array([rot_x @ _rotation(m[:3, :3]) for m in mats])

@@ -16,6 +16,12 @@ import bpy
 import numpy as np
 from addon_bpy_probe import install
 
+SMPL_NAMES = (
+    "pelvis", "left_hip", "right_hip", "spine1", "left_knee", "right_knee", "spine2",
+    "left_ankle", "right_ankle", "spine3", "left_foot", "right_foot", "neck", "left_collar",
+    "right_collar", "head", "left_shoulder", "right_shoulder", "left_elbow", "right_elbow",
+    "left_wrist", "right_wrist", "left_hand", "right_hand",
+)  # fmt: skip
 PRIMARY_CHILD = (
     3, 4, 5, 6, 7, 8, 9, 10, 11, 12, -1, -1, 15, 16, 17, -1, 18, 19, 20, 21, 22, 23, -1, -1,
 )  # fmt: skip
@@ -44,6 +50,10 @@ def run(spec: dict) -> dict:
     scene.render.fps, scene.render.fps_base = round(spec["fps"]), spec["fps"] / round(spec["fps"])
     bpy.ops.import_scene.gltf(filepath=spec["glb"])
     source = bpy.data.objects[spec["source"]]
+    src_names = list(SMPL_NAMES)
+    for old, new in spec.get("rename", {}).items():  # a source on another rig's names
+        source.data.bones[old].name = new
+        src_names[SMPL_NAMES.index(old)] = new
     import addon_utils  # a module of Blender's own scripts: importable once bpy is
 
     addon_utils.enable("rigify")
@@ -68,10 +78,9 @@ def run(spec: dict) -> dict:
     ]  # fmt: skip
     start, end = spec["frames"]
     scale = leg(target, [detected[n] for n in ("left_hip", "left_knee", "left_ankle")]) / leg(
-        source, ["left_hip", "left_knee", "left_ankle"]
+        source, [src_names[j] for j in (1, 4, 7)]
     )
     errors, hips_err = [], 0.0
-    src_names = joints
     tgt_names = [detected.get(n, "") for n in joints]
     for f in range(start, end + 1):
         scene.frame_set(f)

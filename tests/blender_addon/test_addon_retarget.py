@@ -89,16 +89,26 @@ def test_pose_bases_point_mapped_bones_like_the_source():
 @pytest.mark.blender
 @pytest.mark.slow
 @requires_bpy
-def test_operator_retargets_onto_rigify_metarig(addon_zip, tmp_path):
+@pytest.mark.parametrize("source_rig", ["smpl", "mixamo"])
+def test_operator_retargets_onto_rigify_metarig(addon_zip, tmp_path, source_rig):
+    """The imported person drives the metarig; with ``mixamo`` its bones carry --rig mixamo's
+    names (renamed in Blender), so the source side is found by name too."""
+    from exporters.rigs import PRESETS
+    from mocap.smpl_joints import SMPL_JOINT_NAMES
+
     case = syn.make_case([(2, 10, 69), (3, 0, 79)], num_frames=80)
     glb = tmp_path / "capture.glb"
     syn.write_glb(case, syn.make_model(), glb)
+    rename = {}
+    if source_rig != "smpl":
+        rename = dict(zip(SMPL_JOINT_NAMES, PRESETS[source_rig].bone_names, strict=True))
     spec = {
         "zip": str(addon_zip),
         "glb": str(glb),
         "source": "person_2",
         "frames": [10, 69],
         "fps": case.fps,
+        "rename": rename,
     }
     (tmp_path / "spec.json").write_text(json.dumps(spec))
     home = tmp_path / "home"
