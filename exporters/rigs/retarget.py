@@ -217,7 +217,7 @@ def build_rig(
         shift = np.array([-posed[0, 0], -float(low[:, 1].min()), -posed[0, 2]])
     d = np.transpose(world_a, (0, 2, 1)) @ frames_b
     root = preset.root_bone is not None
-    names = ((preset.root_bone,) if root else ()) + preset.bone_names
+    names = ((preset.root_bone,) if preset.root_bone is not None else ()) + preset.bone_names
     first = 1 if root else 0
     parents = ((-1,) if root else ()) + tuple(
         p + first if p >= 0 else (0 if root else -1) for p in SMPL_PARENTS
