@@ -163,3 +163,41 @@ def test_write_outputs_gives_the_rig_to_skeleton_writers_only(motion, tmp_path):
     bvh = [p for p in written if p.suffix == ".bvh"]
     assert len(bvh) == 3 and all("ROOT root" in p.read_text() for p in bvh)
     assert (tmp_path / "a.npz").is_file()
+
+
+# The mesh is bound in the preset's rest pose (what Unity/Unreal/Blender take as the bind pose),
+# i.e. SMPL's shape posed there by linear blend skinning; skinning it again from that pose cannot
+# reproduce SMPL's own skinning exactly where weights blend. Measured on the synthetic SMPL-topology
+# body: mixamo/unity 2.9 mm, rigify 11 mm, ue5 24 mm (the 45 degree A-pose), smpl 5e-7 m (the
+# float32 weights of the file).
+MESH_TOL_M = {"smpl": 1e-6, "mixamo": 0.005, "unity": 0.005, "rigify": 0.02, "ue5": 0.04}
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_skinned_mesh_on_the_rig_stays_close_to_smpl_skinning(name):
+    from export_helpers import lbs_camera
+
+    from exporters.skeleton import top_weights
+    from mocap.synthetic import synthetic_smpl_model_data
+
+    body = synthetic_smpl_model_data()
+    seq = make_motion([(1, np.arange(30))], num_frames=30, body=body, seed=2).people[0]
+    rest, verts = body.rest_joints(seq.betas), body.shaped_vertices(seq.betas)
+    joints4, weights4 = top_weights(body.weights)
+    w = np.zeros_like(body.weights)
+    np.add.at(w, (np.arange(len(w))[:, None], joints4), weights4.astype(np.float64))
+    rig = build_rig(rig_preset(name), rest, mesh=(verts, body.weights))
+    bind = rest_vertices(rig, rest, verts, body.weights)
+    rot = local_rotations(seq)
+    rot[:, 0], pelvis = root_in_world(seq.global_orient, seq.transl, rest[0], CV_TO_YUP)
+    keys = rig_motion(rig, rot, pelvis)
+    pos, world = chain_fk(rig.parents, keys.rotations, keys.translations)
+    first = rig.smpl_joint.index(0)
+    inv_rot = np.transpose(rig.rest_world[first:, :3, :3], (0, 2, 1))
+    rows = np.arange(0, 30, 6)
+    expected = lbs_camera(body, seq, rows) @ CV_TO_YUP.T
+    for i, t in enumerate(rows):
+        skin_rot = world[t, first:] @ inv_rot  # (24, 3, 3) M_k(t) M_k(rest)^-1
+        skin_t = pos[t, first:] - np.einsum("kij,kj->ki", skin_rot, rig.rest_world[first:, :3, 3])
+        moved = np.einsum("vk,kij,vj->vi", w, skin_rot, bind) + w @ skin_t
+        assert np.abs(moved - expected[i]).max() < MESH_TOL_M[name]
