@@ -188,7 +188,7 @@ def _add_person(
     if preset.name != "smpl":
         extras["rig"] = preset.name
     gltf.nodes.append(gl.Node(name=f"person_{tid}", children=[first_bone], extras=extras))
-    gltf.scenes[0].nodes.append(len(gltf.nodes) - 1)
+    gltf.scenes[0].nodes.append(len(gltf.nodes) - 1)  # pyright: ignore[reportOptionalMemberAccess]
     mesh_verts = rest_vertices(rig, rest, verts, body.weights)
     _add_skinned_mesh(gltf, buf, body, seq, rig, mesh_verts, first_bone, weights)
     _add_channels(buf, seq, rest, rig, first_bone, animation, frame_times)
@@ -245,7 +245,7 @@ def _add_skinned_mesh(
     gltf.nodes.append(
         gl.Node(name=f"person_{tid}_body", mesh=len(gltf.meshes) - 1, skin=len(gltf.skins) - 1)
     )
-    gltf.scenes[0].nodes.append(len(gltf.nodes) - 1)
+    gltf.scenes[0].nodes.append(len(gltf.nodes) - 1)  # pyright: ignore[reportOptionalMemberAccess]
 
 
 def _add_channels(
@@ -363,7 +363,7 @@ def build_gltf(motion: MotionSet, rig: str = "smpl") -> tuple[gl.GLTF2, bytes]:
         )
     )
     gltf.nodes.append(gl.Node(name="video_camera", camera=0))
-    gltf.scenes[0].nodes.append(len(gltf.nodes) - 1)
+    gltf.scenes[0].nodes.append(len(gltf.nodes) - 1)  # pyright: ignore[reportOptionalMemberAccess]
 
     blob = buf.blob()
     gltf.buffers.append(gl.Buffer(byteLength=len(blob)))

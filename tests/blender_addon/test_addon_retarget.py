@@ -8,7 +8,7 @@ import sys
 import addon_synthetic as syn
 import numpy as np
 import pytest
-from addon_harness import BPY_TIMEOUT_S, HERE, load_addon_module, requires_bpy
+from addon_harness import BPY_TIMEOUT_S, HERE, load_addon_module
 
 bone_map = load_addon_module("bone_map")
 retarget_math = load_addon_module("retarget_math")
@@ -88,7 +88,6 @@ def test_pose_bases_point_mapped_bones_like_the_source():
 
 @pytest.mark.blender
 @pytest.mark.slow
-@requires_bpy
 @pytest.mark.parametrize("source_rig", ["smpl", "mixamo"])
 def test_operator_retargets_onto_rigify_metarig(addon_zip, tmp_path, source_rig):
     """The imported person drives the metarig; with ``mixamo`` its bones carry --rig mixamo's

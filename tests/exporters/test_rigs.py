@@ -173,12 +173,13 @@ def test_write_outputs_gives_the_rig_to_skeleton_writers_only(motion, tmp_path):
 MESH_TOL_M = {"smpl": 1e-6, "mixamo": 0.005, "unity": 0.005, "rigify": 0.02, "ue5": 0.04}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(PRESETS))
 def test_skinned_mesh_on_the_rig_stays_close_to_smpl_skinning(name):
     from export_helpers import lbs_camera
 
     from exporters.skeleton import top_weights
-    from mocap.synthetic import synthetic_smpl_model_data
+    from mocap.testing.synthetic import synthetic_smpl_model_data
 
     body = synthetic_smpl_model_data()
     seq = make_motion([(1, np.arange(30))], num_frames=30, body=body, seed=2).people[0]

@@ -19,7 +19,7 @@ from export_helpers import (
 import exporters
 from exporters.rigs import PRESETS, build_rig
 from exporters.rigs.retarget import PRIMARY_CHILD, rest_targets
-from mocap.synthetic import synthetic_smpl_model_data
+from mocap.testing.synthetic import synthetic_smpl_model_data
 
 pytestmark = [pytest.mark.blender, pytest.mark.slow]
 

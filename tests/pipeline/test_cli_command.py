@@ -297,7 +297,7 @@ def test_rig_option_reaches_the_writers(
 
     import mocap.batch.worker
     import mocap.pipeline.capture
-    from mocap.synthetic import synthetic_smpl_model_data
+    from mocap.testing.synthetic import synthetic_smpl_model_data
 
     def with_body(config):  # the fake stages plus a body, so skeleton formats can be written
         return dataclasses.replace(
