@@ -60,6 +60,8 @@ def skeleton_from_glb(path: str | Path, person_node: str) -> SkeletonFacts:
         OutputError: no node of that name.
     """
     doc = gl.GLTF2().load(str(path))
+    if doc is None:
+        raise OutputError(f"{path}: not a glTF file")
     nodes = doc.nodes
     by_name = {n.name: i for i, n in enumerate(nodes)}
     if person_node not in by_name:
