@@ -208,8 +208,8 @@ def write_bvh(
     person: int | None = None,
     order: str = "ZXY",
     span: str = "track",
-    rig: str = "smpl",
     overwrite: bool = False,
+    rig: str = "smpl",
 ) -> list[Path]:
     """Write one BVH file per person.
 
@@ -220,9 +220,9 @@ def write_bvh(
         order: rotation channel order, one of XYZ, XZY, YXZ, YZX, ZXY, ZYX, or ``"auto"``
             (per joint, see ``AUTO_ORDERS``).
         span: ``"track"`` (the person's frames) or ``"video"`` (every video frame).
+        overwrite: replace existing files.
         rig: skeleton preset (``exporters.rigs``): its bone names, hierarchy and rest pose
             (BVH has no rest rotations, so bone axes stay aligned with the world).
-        overwrite: replace existing files.
 
     Returns:
         The paths written.

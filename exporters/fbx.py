@@ -41,20 +41,20 @@ def require_bpy() -> None:
 def write_fbx(
     motion: MotionSet,
     path: str | Path,
-    rig: str = "smpl",
     overwrite: bool = False,
     timeout_s: float | None = None,
+    rig: str = "smpl",
 ) -> Path:
     """Write ``motion`` as FBX (converted from the glTF scene by Blender in a subprocess).
 
     Args:
         motion: the result; ``motion.body`` must hold the SMPL model.
         path: output ``.fbx`` file.
-        rig: skeleton preset (``exporters.rigs``), as in the .glb the FBX is converted from
-            (Blender keeps the glTF bones' local axes: bone +Y is the node's +Y).
         overwrite: replace an existing file.
         timeout_s: stop Blender after this many seconds (None = no limit; export costs about
             3 ms per person per frame).
+        rig: skeleton preset (``exporters.rigs``), as in the .glb the FBX is converted from
+            (Blender keeps the glTF bones' local axes: bone +Y is the node's +Y).
 
     Returns:
         The path written.

@@ -371,15 +371,15 @@ def build_gltf(motion: MotionSet, rig: str = "smpl") -> tuple[gl.GLTF2, bytes]:
 
 
 def write_glb(
-    motion: MotionSet, path: str | Path, rig: str = "smpl", overwrite: bool = False
+    motion: MotionSet, path: str | Path, overwrite: bool = False, rig: str = "smpl"
 ) -> Path:
     """Write ``motion`` as a binary glTF file.
 
     Args:
         motion: people in the OpenCV camera frame; ``motion.body`` must hold the SMPL model.
         path: output ``.glb`` file.
-        rig: skeleton preset, one of ``exporters.rigs.RIG_NAMES`` (``smpl``: SMPL's joints).
         overwrite: replace an existing file.
+        rig: skeleton preset, one of ``exporters.rigs.RIG_NAMES`` (``smpl``: SMPL's joints).
 
     Returns:
         The path written.
