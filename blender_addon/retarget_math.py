@@ -39,7 +39,7 @@ def swing(a, b) -> np.ndarray:
         if c > 0:
             return np.eye(3)
         ortho = np.cross(a, [1.0, 0.0, 0.0] if abs(a[0]) < 0.9 else [0.0, 1.0, 0.0])
-        axis, s, c = ortho / np.linalg.norm(ortho), 1.0, -1.0
+        axis, s, c = ortho / np.linalg.norm(ortho), 0.0, -1.0  # half turn: sin 0
     else:
         axis = axis / s
     k = np.array([[0, -axis[2], axis[1]], [axis[2], 0, -axis[0]], [-axis[1], axis[0], 0]])

@@ -52,10 +52,17 @@ def test_bone_map_presets_round_trip_and_reject_junk():
         bone_map.map_from_json(bad)
 
 
-def test_addon_primary_children_equal_the_library():
-    from exporters.rigs.retarget import PRIMARY_CHILD
+def test_addon_primary_children_and_swing_equal_the_library():
+    """The add-on cannot import the library: its copies must agree with the definitions."""
+    from exporters.rigs.retarget import PRIMARY_CHILD, swing
 
     assert tuple(retarget_math.PRIMARY_CHILD) == PRIMARY_CHILD
+    rng = np.random.default_rng(9)
+    pairs = [*rng.normal(size=(20, 2, 3)), np.array([[0, 1.0, 0], [0, -2.0, 0]])]  # + opposite
+    for a, b in pairs:
+        mine = retarget_math.swing(a, b)
+        assert np.allclose(mine @ (a / np.linalg.norm(a)), b / np.linalg.norm(b))
+        assert np.allclose(mine, swing(a, b))
 
 
 def test_pose_bases_point_mapped_bones_like_the_source():
