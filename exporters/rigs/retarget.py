@@ -103,11 +103,11 @@ def swing(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         if c > 0:
             return np.eye(3)
         ortho = np.cross(a, [1.0, 0.0, 0.0] if abs(a[0]) < 0.9 else [0.0, 1.0, 0.0])
-        axis, s, c = ortho / np.linalg.norm(ortho), 0.0, -1.0
-        k = np.array([[0, -axis[2], axis[1]], [axis[2], 0, -axis[0]], [-axis[1], axis[0], 0]])
-        return np.eye(3) + 2.0 * k @ k
-    k = np.array([[0, -axis[2], axis[1]], [axis[2], 0, -axis[0]], [-axis[1], axis[0], 0]]) / s
-    return np.eye(3) + s * k + (1.0 - c) * k @ k
+        axis, s, c = ortho / np.linalg.norm(ortho), 0.0, -1.0  # half turn about any normal
+    else:
+        axis = axis / s
+    k = np.array([[0, -axis[2], axis[1]], [axis[2], 0, -axis[0]], [-axis[1], axis[0], 0]])
+    return np.eye(3) + s * k + (1.0 - c) * k @ k  # Rodrigues: I + sin K + (1 - cos) K^2
 
 
 def rest_targets(preset: RigPreset) -> dict[int, np.ndarray]:
