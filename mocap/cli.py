@@ -58,6 +58,7 @@ SETTING_FLAGS = {
     "focal": "--focal",
     "fov": "--fov",
     "smooth": "--smooth",
+    "rig": "--rig",
     "overwrite": "--overwrite",
 }
 
@@ -114,6 +115,14 @@ class Smooth(enum.StrEnum):
     light = "light"
     medium = "medium"
     heavy = "heavy"
+
+
+class RigChoice(enum.StrEnum):
+    smpl = "smpl"
+    mixamo = "mixamo"
+    ue5 = "ue5"
+    unity = "unity"
+    rigify = "rigify"
 
 
 class Engine(enum.StrEnum):
@@ -255,6 +264,13 @@ def cliffmocap(
     smooth: Annotated[
         Smooth, typer.Option(help="Temporal smoothing of pose and translation.")
     ] = Smooth.medium,
+    rig: Annotated[
+        RigChoice,
+        typer.Option(
+            help="Skeleton of .glb/.bvh/.fbx outputs: smpl (SMPL joints), mixamo, ue5 (Unreal "
+            "mannequin, root bone), unity (Humanoid, T-pose) or rigify (Blender metarig)."
+        ),
+    ] = RigChoice.smpl,
     device: Annotated[
         str, typer.Option(help="auto (CUDA when present), cpu, cuda or cuda:N.")
     ] = "auto",
@@ -325,6 +341,7 @@ def cliffmocap(
             detector=detector,
             boxes=boxes,
             smooth=smooth.value,
+            rig=rig.value,
             device=device,
             batch_size=batch_size,
             precision=precision.value,

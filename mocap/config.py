@@ -18,6 +18,11 @@ from mocap.errors import UsageError
 SmoothPreset = Literal["off", "light", "medium", "heavy"]
 Precision = Literal["auto", "fp32", "bf16", "fp16"]
 Decoder = Literal["auto", "decord", "pyav"]
+Rig = Literal["smpl", "mixamo", "ue5", "unity", "rigify"]
+
+#: Skeleton presets of the exported .glb/.bvh/.fbx (defined in ``exporters.rigs.presets``,
+#: which checks that its presets are exactly these).
+RIG_CHOICES: tuple[str, ...] = ("smpl", "mixamo", "ue5", "unity", "rigify")
 
 #: Environment variable naming the folder that holds model files (checkpoints, SMPL, YOLO weights).
 MODEL_DIR_ENV = "CLIFFMOCAP_HOME"
@@ -106,6 +111,12 @@ class PipelineConfig:
     smooth: SmoothPreset = "medium"
     """Temporal smoothing preset (``off`` keeps CLIFF's per-frame output exactly)."""
 
+    # --- export ---------------------------------------------------------------------------------
+    rig: Rig = "smpl"
+    """Skeleton of .glb/.bvh/.fbx outputs: ``smpl`` (SMPL's joints and rest pose), ``mixamo``,
+    ``ue5`` (Unreal mannequin, with a ``root`` bone), ``unity`` (Humanoid) or ``rigify``
+    (Blender's human metarig); see ``exporters.rigs.presets``."""
+
     def __post_init__(self) -> None:
         if self.focal is not None and self.fov is not None:
             raise UsageError("'focal' and 'fov' both given: pass only one of them.")
@@ -120,6 +131,8 @@ class PipelineConfig:
             raise UsageError(f"'det_conf' must be within [0, 1], got {self.det_conf}.")
         if self.max_people is not None and self.max_people < 1:
             raise UsageError(f"'max_people' must be >= 1, got {self.max_people}.")
+        if self.rig not in RIG_CHOICES:
+            raise UsageError(f"'rig' must be one of {', '.join(RIG_CHOICES)}, got {self.rig!r}.")
         if self.smooth not in ("off", "light", "medium", "heavy"):
             raise UsageError(f"'smooth' must be off, light, medium or heavy, got {self.smooth!r}.")
 

@@ -27,9 +27,12 @@ def write_error(e: OSError, target: Path) -> OutputError:
 
 
 def write_outputs(
-    motion: MotionSet, outputs: tuple[Path, ...], overwrite: bool = False
+    motion: MotionSet, outputs: tuple[Path, ...], overwrite: bool = False, rig: str = "smpl"
 ) -> tuple[Path, ...]:
     """Write ``motion`` to every path in ``outputs`` (the suffix picks the writer).
+
+    ``rig`` (``PipelineConfig.rig``) goes to the writers that draw a skeleton (.glb, .bvh, .fbx);
+    the parameter files (.npz, .amass.npz) hold SMPL parameters whatever the rig.
 
     A writer may produce several files for one output (e.g. one BVH per person); each writer
     renames its files into place only when all of them are complete.
@@ -47,7 +50,8 @@ def write_outputs(
     for target in outputs:
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            produced = exporters.write(motion, target, overwrite=overwrite)
+            options = {"rig": rig} if "rig" in exporters.accepted_options(target) else {}
+            produced = exporters.write(motion, target, overwrite=overwrite, **options)
         except OSError as e:  # the writers raise OutputError; this is mkdir or a plain OS error
             raise write_error(e, target) from e
         written.extend(Path(p) for p in (produced if isinstance(produced, list) else [produced]))
