@@ -297,20 +297,14 @@ def test_the_command_line_layer_does_not_import_torch() -> None:
 def test_rig_option_reaches_the_writers(
     clip: Path, tmp_path: Path, model_home: Path, monkeypatch
 ) -> None:
-    import dataclasses
     import json
 
     import _pipeline_fakes
 
     import mocap.batch.worker
     import mocap.pipeline.capture
-    from mocap.testing.synthetic import synthetic_smpl_model_data
 
-    def with_body(config):  # the fake stages plus a body, so skeleton formats can be written
-        return dataclasses.replace(
-            _pipeline_fakes.factory_ok(config), body=synthetic_smpl_model_data()
-        )
-
+    with_body = _pipeline_fakes.factory_with_body
     monkeypatch.setattr(mocap.pipeline.capture, "load_stages", with_body)
     monkeypatch.setattr(mocap.batch.worker, "default_stages_factory", with_body)
     out = tmp_path / "a.glb"
