@@ -3,9 +3,13 @@
 The pipeline drives the tracker frame by frame and collects the tracks at the end::
 
     tracker = PersonTracker.from_config(config, fps=video.info.fps)
-    for dets in detections_in_frame_order:                 # one Detections per decoded frame
-        links = tracker.update(dets, embeddings=None)      # [(provisional_id, det_index), ...]
+    for image, dets in frames_in_order:                    # one Detections per decoded frame
+        links = tracker.update(dets, image=image)          # [(provisional_id, det_index), ...]
     tracks = tracker.finish()                              # list[Track], final ids
+
+With ``image`` (the RGB frame) the tracker computes an appearance embedding per detection
+(:mod:`mocap.appearance`) that stitching compares; callers with their own embeddings pass
+``embeddings`` instead, and callers without frames pass neither (motion and scale alone decide).
 
 Every observed row of a returned :class:`Track` has ``detection_index``: the row's box is
 ``dets.boxes[detection_index]`` of that frame's :class:`Detections`, so per-detection results
@@ -23,21 +27,23 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from mocap import appearance
 from mocap.config import PipelineConfig
 from mocap.errors import MocapError
-from mocap.trackpost import (
-    STITCH_MAX_GAP_S,
-    drop_short,
-    fill_gaps,
-    keep_most_prominent,
-    stitch_fragments,
-)
+from mocap.stitch import STITCH_MAX_GAP_S, stitch_fragments
+from mocap.trackpost import MAX_GAP_S, cut_box_jumps, fill_gaps, keep_most_prominent, mostly_seen
 from mocap.types import Detections, FloatArray, Track
 
 log = logging.getLogger(__name__)
 
 #: norfair's IoU distance is ``1 - IoU``; a detection joins a track when IoU > 1 - this.
 IOU_DISTANCE_THRESHOLD = 0.7
+#: Default least share of a track's span that must be observed (``PipelineConfig``); chosen with
+#: ``benchmarks/bench_track_real.py`` (see there).
+MIN_OBSERVED_SHARE = 0.4
+#: Default least mean detector score of a track's observed rows (0 = off: no real detector scores
+#: were available to measure a threshold; the detector's own gate ``det_conf`` applies per box).
+MIN_MEAN_SCORE = 0.0
 
 
 class TrackerInputError(MocapError):
@@ -52,18 +58,12 @@ class _Rows:
     boxes: list[np.ndarray] = field(default_factory=list)
     scores: list[float] = field(default_factory=list)
     det_index: list[int] = field(default_factory=list)
-    embedding_sum: np.ndarray | None = None
 
-    def add(
-        self, frame: int, box: np.ndarray, score: float, j: int, embedding: np.ndarray | None
-    ) -> None:
+    def add(self, frame: int, box: np.ndarray, score: float, j: int) -> None:
         self.frames.append(frame)
         self.boxes.append(box)
         self.scores.append(score)
         self.det_index.append(j)
-        if embedding is not None:
-            unit = embedding / max(float(np.linalg.norm(embedding)), 1e-12)
-            self.embedding_sum = unit if self.embedding_sum is None else self.embedding_sum + unit
 
     def to_track(self, track_id: int) -> Track:
         n = len(self.frames)
@@ -78,7 +78,10 @@ class _Rows:
 
 
 class PersonTracker:
-    """norfair IoU tracker plus offline post-processing (stitch, drop short, fill gaps, top N).
+    """norfair IoU tracker plus offline post-processing.
+
+    :meth:`finish` cuts box jumps, stitches fragments on evidence, drops tracks not mostly seen,
+    fills short gaps and keeps the top N (see :meth:`finish`).
 
     Args:
         fps: average frame rate of the video; converts every duration below into frames.
@@ -90,8 +93,11 @@ class PersonTracker:
         max_gap_s: gaps up to this long are filled by linear interpolation
             (rows with ``observed=False``, ``detection_index=-1``, score 0).
         max_people: keep only the N most prominent tracks (None = all).
-        stitch_max_gap_s: fragments separated by at most this long are joined when box motion
-            (and appearance, when embeddings are given) agree.
+        stitch_max_gap_s: fragments separated by at most this long are joined when motion,
+            scale and appearance (when known) agree (:mod:`mocap.stitch`).
+        min_observed_share: tracks observed on less than this share of the frames they span
+            are dropped.
+        min_mean_score: tracks whose observed rows score less than this on average are dropped.
     """
 
     def __init__(
@@ -99,9 +105,11 @@ class PersonTracker:
         fps: float,
         memory_s: float = 1.5,
         min_track_s: float = 0.5,
-        max_gap_s: float = 1.0,
+        max_gap_s: float = MAX_GAP_S,
         max_people: int | None = None,
         stitch_max_gap_s: float = STITCH_MAX_GAP_S,
+        min_observed_share: float = MIN_OBSERVED_SHARE,
+        min_mean_score: float = MIN_MEAN_SCORE,
     ) -> None:
         from norfair import Tracker
 
@@ -111,6 +119,8 @@ class PersonTracker:
         self.max_gap_frames = max(0, round(max_gap_s * self.fps))
         self.stitch_max_gap_frames = max(0, round(stitch_max_gap_s * self.fps))
         self.max_people = max_people
+        self.min_observed_share = min_observed_share
+        self.min_mean_score = min_mean_score
         self._tracker = Tracker(
             distance_function="iou",
             distance_threshold=IOU_DISTANCE_THRESHOLD,
@@ -119,6 +129,7 @@ class PersonTracker:
         )
         self._tracked: dict[int, _Rows] = {}
         self._given: dict[int, _Rows] = {}
+        self._embeddings: dict[tuple[int, int], np.ndarray] = {}  # (frame, det) -> unit vector
         self._next_frame = 0
 
     @classmethod
@@ -133,7 +144,10 @@ class PersonTracker:
         )
 
     def update(
-        self, dets: Detections, embeddings: FloatArray | None = None
+        self,
+        dets: Detections,
+        embeddings: FloatArray | None = None,
+        image: np.ndarray | None = None,
     ) -> list[tuple[int, int]]:
         """Feed one frame's detections (call for every frame, in order, empty ones too).
 
@@ -141,7 +155,10 @@ class PersonTracker:
             dets: the frame's detections; ``dets.frame`` must increase from call to call
                 (skipped frames count as frames without detections).
             embeddings: optional (N, D) appearance vector per detection (any scale; compared by
-                cosine), used to stitch fragments of one person in :meth:`finish`.
+                cosine; NaN rows = unknown), used to stitch fragments of one person in
+                :meth:`finish`.
+            image: optional (H, W, 3) uint8 RGB frame; when given (and ``embeddings`` is not),
+                the embeddings are computed from it (:func:`mocap.appearance.embed`).
 
         Returns:
             ``(provisional_track_id, det_index)`` for every detection linked to a track on
@@ -150,31 +167,39 @@ class PersonTracker:
         Raises:
             TrackerInputError: frames out of order or embeddings of the wrong shape.
         """
-        from norfair import Detection
-
         if dets.frame < self._next_frame:
             raise TrackerInputError(
                 f"tracker got frame {dets.frame} after frame {self._next_frame - 1}; "
                 "feed frames in increasing order"
             )
-        emb = None if embeddings is None else np.asarray(embeddings, np.float64)
-        if emb is not None and (emb.ndim != 2 or emb.shape[0] != len(dets)):
-            raise TrackerInputError(
-                f"embeddings must be (N, D) with N = {len(dets)} detections, got {emb.shape}"
-            )
+        if embeddings is None and image is not None and len(dets):
+            embeddings = appearance.embed(image, dets.boxes)
+        if embeddings is not None:
+            self._keep_embeddings(dets, np.asarray(embeddings, np.float64))
         for _ in range(self._next_frame, dets.frame):  # frames the caller skipped
             self._tracker.update([])
         self._next_frame = dets.frame + 1
+        return self._link(dets)
+
+    def _keep_embeddings(self, dets: Detections, emb: np.ndarray) -> None:
+        if emb.ndim != 2 or emb.shape[0] != len(dets):
+            raise TrackerInputError(
+                f"embeddings must be (N, D) with N = {len(dets)} detections, got {emb.shape}"
+            )
+        for j, vec in enumerate(emb):
+            norm = float(np.linalg.norm(vec))
+            if np.isfinite(norm) and norm > 1e-12:
+                self._embeddings[dets.frame, j] = vec / norm
+
+    def _link(self, dets: Detections) -> list[tuple[int, int]]:
+        from norfair import Detection
 
         links: list[tuple[int, int]] = []
         ids = dets.track_ids if dets.track_ids is not None else np.full(len(dets), -1)
         candidates = []
         for j, (box, score, given) in enumerate(zip(dets.boxes, dets.scores, ids, strict=True)):
-            vec = None if emb is None else emb[j]
             if given >= 0:
-                self._given.setdefault(int(given), _Rows()).add(
-                    dets.frame, box, float(score), j, vec
-                )
+                self._given.setdefault(int(given), _Rows()).add(dets.frame, box, float(score), j)
                 links.append((int(given), j))
             elif np.all(np.isfinite(box)) and box[2] > box[0] and box[3] > box[1]:
                 candidates.append(
@@ -190,33 +215,48 @@ class PersonTracker:
                 continue  # coasting on its prediction this frame
             j = last.data["det"]
             self._tracked.setdefault(obj.id, _Rows()).add(
-                dets.frame, dets.boxes[j], float(dets.scores[j]), j, None if emb is None else emb[j]
+                dets.frame, dets.boxes[j], float(dets.scores[j]), j
             )
             links.append((int(obj.id), j))
         return links
 
+    def _mean_embedding(self, track: Track) -> np.ndarray | None:
+        assert track.detection_index is not None
+        vecs = [
+            self._embeddings[key]
+            for key in zip(track.frames.tolist(), track.detection_index.tolist(), strict=True)
+            if key in self._embeddings
+        ]
+        return np.mean(vecs, axis=0) if vecs else None
+
     def finish(self) -> list[Track]:
         """Post-process and return all tracks, sorted by id.
 
-        Tracker-made tracks are stitched (fragments of one person joined), tracks with fewer
-        than ``min_track_s`` of observed frames dropped, gaps up to ``max_gap_s`` filled, and
-        renumbered 1, 2, ... by first appearance (after the largest given id). Given tracks
-        pass through unchanged. Then ``max_people`` keeps the most prominent tracks.
+        Tracker-made tracks: rows whose box jumps in size or shape are cut out (or the track
+        split there, :func:`mocap.trackpost.cut_box_jumps`); fragments of one person are
+        stitched where motion, scale and appearance agree (:mod:`mocap.stitch`); tracks not
+        mostly seen (too few observed rows, too small an observed share of their span, too low
+        a mean score) are dropped; gaps up to ``max_gap_s`` are filled; tracks are renumbered
+        1, 2, ... by first appearance (after the largest given id). Given tracks pass through
+        unchanged. Then ``max_people`` keeps the most prominent tracks.
         """
-        pieces = [rows.to_track(tid) for tid, rows in sorted(self._tracked.items())]
-        embeddings = {
-            tid: rows.embedding_sum
-            for tid, rows in self._tracked.items()
-            if rows.embedding_sum is not None
-        }
-        stitched = stitch_fragments(pieces, embeddings, self.fps, self.stitch_max_gap_frames)
-        kept = drop_short(stitched, self.min_frames)
-        if len(kept) < len(stitched):
-            log.info(
-                "dropped %d tracks shorter than %d frames",
-                len(stitched) - len(kept),
-                self.min_frames,
+        pieces = [
+            _with_id(piece, k)
+            for k, piece in enumerate(
+                p
+                for _, rows in sorted(self._tracked.items())
+                for p in cut_box_jumps(rows.to_track(0), self.fps)
             )
+        ]
+        embeddings = {t.track_id: e for t in pieces if (e := self._mean_embedding(t)) is not None}
+        stitched = stitch_fragments(pieces, embeddings, self.fps, self.stitch_max_gap_frames)
+        kept = [
+            t
+            for t in stitched
+            if mostly_seen(t, self.min_frames, self.min_observed_share, self.min_mean_score)
+        ]
+        if len(kept) < len(stitched):
+            log.info("dropped %d tracks not mostly seen", len(stitched) - len(kept))
         first_id = max(self._given, default=0) + 1
         made = [
             _with_id(fill_gaps(t, self.max_gap_frames), first_id + k)

@@ -1,4 +1,6 @@
-"""Offline clean-up of tracks: stitch fragments, drop short tracks, fill gaps, keep the top N.
+"""Offline clean-up of tracks: cut box jumps, drop tracks not mostly seen, fill gaps, keep top N.
+
+Stitching fragments lives in :mod:`mocap.stitch`.
 
 All functions are pure: they take :class:`Track` objects and return new ones. Frame counts are
 in frames (callers convert seconds with the video's fps).
@@ -10,136 +12,90 @@ import numpy as np
 
 from mocap.types import FloatArray, Track
 
-#: Longest gap (seconds) across which two fragments may be joined by :func:`stitch_fragments`.
-STITCH_MAX_GAP_S = 3.0
-#: Box motion is extrapolated at most this long (seconds); people rarely keep a straight line.
-STITCH_MAX_EXTRAPOLATION_S = 1.0
-#: Motion gate: the next fragment must start within (BASE + PER_S * gap seconds) box heights of
-#: where the previous one ended or was heading. Chosen for walking people (~1 body height / s).
-STITCH_BASE_TOLERANCE = 0.5
-STITCH_TOLERANCE_PER_S = 1.0
-#: Box height ratio allowed between the two ends of a join.
-STITCH_MAX_HEIGHT_RATIO = 1.5
-#: Appearance gate when both fragments carry embeddings: cosine distance of their mean vectors.
-STITCH_MAX_APPEARANCE_DISTANCE = 0.3
-#: Observed rows used to estimate a fragment's velocity at its end.
-VELOCITY_WINDOW = 10
+#: Box-jump detection (:func:`cut_box_jumps`): a row's |log height| or |log aspect (w/h)| may
+#: differ this much from the median of the rows around it (or from the previous kept row).
+#: Measured by ``benchmarks/calibrate_stitch.py`` on the real tracker output of TUD-Campus and
+#: TUD-Stadtmitte: consecutive rows of one track differ by at most 0.1 in log height and 0.2 in log
+#: aspect at the 99.9th percentile, a box around two side-by-side people by >= 0.4 in log aspect.
+JUMP_LOG_HEIGHT = 0.25
+JUMP_LOG_ASPECT = 0.35
+#: Width (seconds) of the window of rows whose median is the reference of a row.
+JUMP_WINDOW_S = 0.5
+#: Gaps longer than this (seconds) are never filled (``PipelineConfig.max_gap_s`` default): linear
+#: interpolation of a walking person's box stays within 0.15 box heights (95th percentile on the
+#: TUD ground truth) up to 1 s.
+MAX_GAP_S = 1.0
 
 
-def _centre(box: FloatArray) -> FloatArray:
-    return np.array([(box[0] + box[2]) / 2.0, (box[1] + box[3]) / 2.0])
-
-
-def _height(box: FloatArray) -> float:
-    return float(max(box[3] - box[1], 1e-6))
-
-
-def _end_velocity(track: Track) -> FloatArray:
-    """Centre velocity in pixels per frame over the last observed rows (0 for one row)."""
-    obs = np.flatnonzero(track.observed)[-VELOCITY_WINDOW:]
-    if len(obs) < 2:
-        return np.zeros(2)
-    df = float(track.frames[obs[-1]] - track.frames[obs[0]])
-    return (_centre(track.boxes[obs[-1]]) - _centre(track.boxes[obs[0]])) / df
-
-
-def join_cost(a: Track, b: Track, fps: float, appearance: float | None) -> float | None:
-    """Cost of continuing ``a`` with ``b`` (b starts after a ends), or None when a gate fails.
-
-    Args:
-        a, b: fragments, ``b.frames[0] > a.frames[-1]``.
-        fps: frames per second.
-        appearance: cosine distance of their embeddings, None when either has none.
-    """
-    gap = int(b.frames[0] - a.frames[-1])
-    end, start = a.boxes[-1], b.boxes[0]
-    h_a, h_b = _height(end), _height(start)
-    if max(h_a / h_b, h_b / h_a) > STITCH_MAX_HEIGHT_RATIO:
-        return None
-    horizon = min(gap, STITCH_MAX_EXTRAPOLATION_S * fps)
-    predicted = _centre(end) + _end_velocity(a) * horizon
-    c = _centre(start)
-    # A person may have kept walking (predicted) or stopped behind the occluder (end).
-    dist = min(np.linalg.norm(c - predicted), np.linalg.norm(c - _centre(end)))
-    tolerance = h_a * (STITCH_BASE_TOLERANCE + STITCH_TOLERANCE_PER_S * gap / fps)
-    motion = float(dist / tolerance)
-    if motion > 1.0:
-        return None
-    if appearance is None:
-        return motion
-    if appearance > STITCH_MAX_APPEARANCE_DISTANCE:
-        return None
-    return motion + appearance / STITCH_MAX_APPEARANCE_DISTANCE
-
-
-def _cosine_distance(u: np.ndarray, v: np.ndarray) -> float:
-    nu, nv = float(np.linalg.norm(u)), float(np.linalg.norm(v))
-    if nu < 1e-12 or nv < 1e-12:
-        return 1.0
-    return 1.0 - float(u @ v) / (nu * nv)
-
-
-def stitch_fragments(
-    tracks: list[Track], embeddings: dict[int, np.ndarray], fps: float, max_gap_frames: int
-) -> list[Track]:
-    """Join fragments of one person: each track may continue into one later track.
-
-    Candidate joins ``a -> b`` need ``b`` to start 1..``max_gap_frames`` frames after ``a``
-    ends and to pass :func:`join_cost`'s gates; joins are taken greedily by increasing cost, at
-    most one successor and one predecessor per fragment. A joined track keeps its first
-    fragment's id.
-
-    Args:
-        tracks: fragments (observed rows only, as the tracker made them).
-        embeddings: track id -> appearance vector (mean direction); may be empty.
-        fps: frames per second.
-        max_gap_frames: longest gap bridged.
-    """
-    by_id = {t.track_id: t for t in tracks}
-    candidates: list[tuple[float, int, int]] = []
-    for a in tracks:
-        for b in tracks:
-            gap = int(b.frames[0] - a.frames[-1]) if len(a) and len(b) else 0
-            if a is b or not 1 <= gap <= max_gap_frames:
-                continue
-            ea, eb = embeddings.get(a.track_id), embeddings.get(b.track_id)
-            appearance = None if ea is None or eb is None else _cosine_distance(ea, eb)
-            cost = join_cost(a, b, fps, appearance)
-            if cost is not None:
-                candidates.append((cost, a.track_id, b.track_id))
-    successor: dict[int, int] = {}
-    predecessor: dict[int, int] = {}
-    for _, a_id, b_id in sorted(candidates):
-        if a_id not in successor and b_id not in predecessor:
-            successor[a_id], predecessor[b_id] = b_id, a_id
-    out = []
-    for t in tracks:
-        if t.track_id in predecessor:
-            continue
-        chain = [t]
-        while chain[-1].track_id in successor:
-            chain.append(by_id[successor[chain[-1].track_id]])
-        out.append(_concat(chain) if len(chain) > 1 else t)
+def _rolling_median(values: FloatArray, half: int) -> FloatArray:
+    """(K, D) -> (K, D) median over rows [i - half, i + half] (clipped at the ends)."""
+    out = np.empty_like(values)
+    for i in range(len(values)):
+        out[i] = np.median(values[max(0, i - half) : i + half + 1], axis=0)
     return out
 
 
-def _concat(chain: list[Track]) -> Track:
-    def cat(name: str) -> np.ndarray:
-        return np.concatenate([getattr(t, name) for t in chain])
+def _log_shape(boxes: FloatArray) -> FloatArray:
+    """(K, 4) xyxy -> (K, 2) [log height, log aspect w/h]."""
+    w = np.maximum(boxes[:, 2] - boxes[:, 0], 1e-6).astype(np.float64)
+    h = np.maximum(boxes[:, 3] - boxes[:, 1], 1e-6).astype(np.float64)
+    return np.stack([np.log(h), np.log(w / h)], axis=1)
 
+
+def _take(track: Track, rows: np.ndarray) -> Track:
+    di = track.detection_index
     return Track(
-        chain[0].track_id,
-        cat("frames"),
-        cat("boxes"),
-        cat("scores"),
-        cat("observed"),
-        cat("detection_index"),
+        track.track_id,
+        track.frames[rows],
+        track.boxes[rows],
+        track.scores[rows],
+        track.observed[rows],
+        None if di is None else di[rows],
     )
 
 
-def drop_short(tracks: list[Track], min_frames: int) -> list[Track]:
-    """Tracks with at least ``min_frames`` observed rows."""
-    return [t for t in tracks if int(np.count_nonzero(t.observed)) >= min_frames]
+def cut_box_jumps(track: Track, fps: float) -> list[Track]:
+    """Remove rows whose box jumps in size or shape; split where the jump persists.
+
+    A row whose log height or log aspect is off the median of the rows within ``JUMP_WINDOW_S``
+    by more than ``JUMP_LOG_HEIGHT`` / ``JUMP_LOG_ASPECT`` (a group box, another person for a few
+    frames) is removed: it becomes a gap, filled as not observed if short. Where consecutive kept
+    rows still differ by that much (a lasting switch to another box), the track is split; all
+    pieces keep the track's id (the caller renumbers). Expects observed rows only.
+    """
+    if len(track) < 3:
+        return [track]
+    shape = _log_shape(track.boxes)
+    half = max(1, round(JUMP_WINDOW_S * fps / 2))
+    dev = np.abs(shape - _rolling_median(shape, half))
+    limits = np.array([JUMP_LOG_HEIGHT, JUMP_LOG_ASPECT])
+    kept = np.flatnonzero(~np.any(dev > limits, axis=1))
+    if len(kept) == 0:
+        return []
+    step = np.abs(np.diff(shape[kept], axis=0))
+    cuts = np.flatnonzero(np.any(step > limits, axis=1)) + 1
+    return [_take(track, rows) for rows in np.split(kept, cuts)]
+
+
+def mostly_seen(
+    track: Track, min_frames: int, min_observed_share: float, min_mean_score: float
+) -> bool:
+    """True when the track has enough observed rows, over enough of its span, scored enough.
+
+    Args:
+        track: a track before gap filling (its span is first to last frame).
+        min_frames: least observed rows.
+        min_observed_share: least observed rows / frames spanned.
+        min_mean_score: least mean detector score over observed rows.
+    """
+    seen = int(np.count_nonzero(track.observed))
+    if seen == 0 or seen < min_frames:
+        return False
+    span = int(track.frames[-1] - track.frames[0]) + 1
+    return (
+        seen / span >= min_observed_share
+        and float(track.scores[track.observed].mean()) >= min_mean_score
+    )
 
 
 def fill_gaps(track: Track, max_gap_frames: int) -> Track:
