@@ -10,6 +10,12 @@ table prints percentiles of :func:`mocap.stitch.join_evidence`'s motion error (b
 scale error (|log height ratio|) for these true joins, the tolerance in ``mocap.stitch``, and for
 impostors (the second fragment taken from a different person present at that time) the share that
 passes both gates (lower is better; appearance then decides the rest).
+
+Then the box-shape changes that :func:`mocap.trackpost.cut_box_jumps` tolerates: percentiles of
+|log height| and |log aspect| change between consecutive rows of one id in the real tracker's output
+(``test.txt``) and the ground truth, and the change from a person's box to the box around that
+person and a close neighbour (a group box). Last, the error of linear gap filling (box centre, in
+box heights) on the ground truth per gap length (``mocap.trackpost.MAX_GAP_S``).
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from benchmarks.tud import FPS, SEQUENCES, load
-from mocap import stitch
+from mocap import stitch, trackpost
 from mocap.types import Track
 
 GAPS_S = (0.2, 0.5, 1.0, 2.0, 3.0)
@@ -74,5 +80,81 @@ def main() -> None:
         )
 
 
+def _shape_steps(seq: str, name: str) -> np.ndarray:
+    """(K, 2) |change| of [log height, log aspect] between consecutive frames of each id."""
+    rows = load(seq, name)
+    out = []
+    for pid in np.unique(rows.ids).tolist():
+        frames, boxes = rows.person(pid)
+        shape = trackpost._log_shape(boxes)
+        consecutive = np.diff(frames) == 1
+        out.append(np.abs(np.diff(shape, axis=0))[consecutive])
+    return np.concatenate(out)
+
+
+def _group_steps(seq: str) -> np.ndarray:
+    """(K, 2) |change| of [log height, log aspect] from a person's box to a pair's union box."""
+    gt = load(seq, "gt")
+    out = []
+    for f in range(gt.num_frames):
+        sel = gt.frames == f
+        boxes = gt.boxes[sel]
+        for i in range(len(boxes)):
+            for k in range(len(boxes)):
+                a, b = boxes[i], boxes[k]
+                gap = max(a[0], b[0]) - min(a[2], b[2])
+                if i != k and gap < 0.2 * min(a[2] - a[0], b[2] - b[0]):
+                    union = np.r_[np.minimum(a[:2], b[:2]), np.maximum(a[2:], b[2:])]
+                    pair = trackpost._log_shape(np.stack([a, union]))
+                    out.append(np.abs(pair[1] - pair[0]))
+    return np.array(out)
+
+
+def shape_table() -> None:
+    print("\nbox shape change | |dlog h| p50 p99 p99.9 | |dlog aspect| p50 p99 p99.9")
+    for label, steps in (
+        ("real tracker, consecutive", np.concatenate([_shape_steps(s, "test") for s in SEQUENCES])),
+        ("ground truth, consecutive", np.concatenate([_shape_steps(s, "gt") for s in SEQUENCES])),
+        ("person -> group box", np.concatenate([_group_steps(s) for s in SEQUENCES])),
+    ):
+        h = np.percentile(steps[:, 0], [50, 99, 99.9])
+        a = np.percentile(steps[:, 1], [50, 99, 99.9])
+        print(
+            f"{label:26s} n={len(steps):5d} | {h[0]:.3f} {h[1]:.3f} {h[2]:.3f} | "
+            f"{a[0]:.3f} {a[1]:.3f} {a[2]:.3f}"
+        )
+    print(f"limits: log height {trackpost.JUMP_LOG_HEIGHT}, log aspect {trackpost.JUMP_LOG_ASPECT}")
+    group = np.concatenate([_group_steps(s) for s in SEQUENCES])
+    caught = np.mean(
+        (group[:, 0] > trackpost.JUMP_LOG_HEIGHT) | (group[:, 1] > trackpost.JUMP_LOG_ASPECT)
+    )
+    print(f"group boxes beyond a limit: {caught:.0%}")
+
+
+def fill_table() -> None:
+    print("\ngap fill s | centre error (box heights) p50 p95 p99")
+    for gap_s in (0.2, 0.5, 1.0, 1.5, 2.0):
+        gap = round(gap_s * FPS)
+        errs = []
+        for seq in SEQUENCES:
+            gt = load(seq, "gt")
+            for pid in np.unique(gt.ids).tolist():
+                frames, boxes = gt.person(pid)
+                centre = (boxes[:, :2] + boxes[:, 2:]) / 2
+                h = boxes[:, 3] - boxes[:, 1]
+                for k in range(len(frames) - gap - 1):
+                    if frames[k + gap + 1] != frames[k] + gap + 1:
+                        continue
+                    w = np.arange(1, gap + 1)[:, None] / (gap + 1)
+                    interp = (1 - w) * centre[k] + w * centre[k + gap + 1]
+                    errs.append(
+                        np.max(np.linalg.norm(interp - centre[k + 1 : k + gap + 1], axis=1)) / h[k]
+                    )
+        p = np.percentile(errs, [50, 95, 99])
+        print(f"{gap_s:10.1f} | {p[0]:.3f} {p[1]:.3f} {p[2]:.3f}  (n={len(errs)})")
+
+
 if __name__ == "__main__":
     main()
+    shape_table()
+    fill_table()

@@ -13,17 +13,19 @@ import numpy as np
 from mocap.types import FloatArray, Track
 
 #: Box-jump detection (:func:`cut_box_jumps`): a row's |log height| or |log aspect (w/h)| may
-#: differ this much from the median of the rows around it (or from the previous kept row).
-#: Measured by ``benchmarks/calibrate_stitch.py`` on the real tracker output of TUD-Campus and
-#: TUD-Stadtmitte: consecutive rows of one track differ by at most 0.1 in log height and 0.2 in log
-#: aspect at the 99.9th percentile, a box around two side-by-side people by >= 0.4 in log aspect.
+#: differ this much from the median of the rows around it (and the medians before and after a row
+#: this much from each other). Measured by ``benchmarks/calibrate_stitch.py`` on TUD-Campus and
+#: TUD-Stadtmitte: consecutive rows of one person differ by at most 0.15 in log height (real
+#: tracker output, 99.9th percentile) and 0.31 in log aspect (ground truth, 99.9th percentile);
+#: a person's box and the box around them and a close neighbour differ beyond a limit in 64 % of
+#: the pairs (median log aspect change 0.31, 99th percentile 0.8).
 JUMP_LOG_HEIGHT = 0.25
 JUMP_LOG_ASPECT = 0.35
 #: Width (seconds) of the window of rows whose median is the reference of a row.
 JUMP_WINDOW_S = 0.5
 #: Gaps longer than this (seconds) are never filled (``PipelineConfig.max_gap_s`` default): linear
-#: interpolation of a walking person's box stays within 0.15 box heights (95th percentile on the
-#: TUD ground truth) up to 1 s.
+#: interpolation of a walking person's box centre stays within 0.07 box heights up to 1 s (99th
+#: percentile on the TUD ground truth, ``benchmarks/calibrate_stitch.py``; 0.14 at 2 s).
 MAX_GAP_S = 1.0
 
 
@@ -54,26 +56,45 @@ def _take(track: Track, rows: np.ndarray) -> Track:
     )
 
 
+def _persistent_steps(shape: FloatArray, half: int, limits: FloatArray) -> np.ndarray:
+    """Row indices i where the median of rows [i-half, i) and of [i, i+half) differ > limits.
+
+    One index per run of such rows: where the difference (relative to the limits) peaks.
+    """
+    n = len(shape)
+    score = np.zeros(n)
+    for i in range(1, n):
+        before = np.median(shape[max(0, i - half) : i], axis=0)
+        after = np.median(shape[i : i + half], axis=0)
+        score[i] = float(np.max(np.abs(after - before) / limits))
+    over = score > 1.0
+    cuts = []
+    for run in np.split(np.arange(n), np.flatnonzero(np.diff(over.astype(int))) + 1):
+        if over[run[0]]:
+            cuts.append(int(run[np.argmax(score[run])]))
+    return np.asarray(cuts, int)
+
+
 def cut_box_jumps(track: Track, fps: float) -> list[Track]:
-    """Remove rows whose box jumps in size or shape; split where the jump persists.
+    """Remove rows whose box jumps in size or shape; split where the change persists.
 
     A row whose log height or log aspect is off the median of the rows within ``JUMP_WINDOW_S``
     by more than ``JUMP_LOG_HEIGHT`` / ``JUMP_LOG_ASPECT`` (a group box, another person for a few
-    frames) is removed: it becomes a gap, filled as not observed if short. Where consecutive kept
-    rows still differ by that much (a lasting switch to another box), the track is split; all
-    pieces keep the track's id (the caller renumbers). Expects observed rows only.
+    frames) is removed: it becomes a gap, filled as not observed if short. Where the median of
+    the kept rows before a row and of those from it on differ by that much (a lasting switch to
+    another box), the track is split; all pieces keep the track's id (the caller renumbers).
+    Expects observed rows only.
     """
     if len(track) < 3:
         return [track]
-    shape = _log_shape(track.boxes)
-    half = max(1, round(JUMP_WINDOW_S * fps / 2))
-    dev = np.abs(shape - _rolling_median(shape, half))
     limits = np.array([JUMP_LOG_HEIGHT, JUMP_LOG_ASPECT])
+    half = max(2, round(JUMP_WINDOW_S * fps / 2))
+    shape = _log_shape(track.boxes)
+    dev = np.abs(shape - _rolling_median(shape, half))
     kept = np.flatnonzero(~np.any(dev > limits, axis=1))
     if len(kept) == 0:
         return []
-    step = np.abs(np.diff(shape[kept], axis=0))
-    cuts = np.flatnonzero(np.any(step > limits, axis=1)) + 1
+    cuts = _persistent_steps(shape[kept], half, limits)
     return [_take(track, rows) for rows in np.split(kept, cuts)]
 
 
