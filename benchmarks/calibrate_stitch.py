@@ -11,7 +11,7 @@ scale error (|log height ratio|) for these true joins, the tolerance in ``mocap.
 impostors (the second fragment taken from a different person present at that time) the share that
 passes both gates (lower is better; appearance then decides the rest).
 
-Then the box-shape changes that :func:`mocap.trackpost.cut_box_jumps` tolerates: percentiles of
+Then the box-shape changes that :func:`mocap.trackcut.cut_box_jumps` tolerates: percentiles of
 |log height| and |log aspect| change between consecutive rows of one id in the real tracker's output
 (``test.txt``) and the ground truth, and the change from a person's box to the box around that
 person and a close neighbour (a group box). Last, the error of linear gap filling (box centre, in
@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from benchmarks.tud import FPS, SEQUENCES, load
-from mocap import stitch, trackpost
+from mocap import stitch, trackcut
 from mocap.types import Track
 
 GAPS_S = (0.2, 0.5, 1.0, 2.0, 3.0)
@@ -86,7 +86,7 @@ def _shape_steps(seq: str, name: str) -> np.ndarray:
     out = []
     for pid in np.unique(rows.ids).tolist():
         frames, boxes = rows.person(pid)
-        shape = trackpost._log_shape(boxes)
+        shape = trackcut._log_shape(boxes)
         consecutive = np.diff(frames) == 1
         out.append(np.abs(np.diff(shape, axis=0))[consecutive])
     return np.concatenate(out)
@@ -105,7 +105,7 @@ def _group_steps(seq: str) -> np.ndarray:
                 gap = max(a[0], b[0]) - min(a[2], b[2])
                 if i != k and gap < 0.2 * min(a[2] - a[0], b[2] - b[0]):
                     union = np.r_[np.minimum(a[:2], b[:2]), np.maximum(a[2:], b[2:])]
-                    pair = trackpost._log_shape(np.stack([a, union]))
+                    pair = trackcut._log_shape(np.stack([a, union]))
                     out.append(np.abs(pair[1] - pair[0]))
     return np.array(out)
 
@@ -123,10 +123,10 @@ def shape_table() -> None:
             f"{label:26s} n={len(steps):5d} | {h[0]:.3f} {h[1]:.3f} {h[2]:.3f} | "
             f"{a[0]:.3f} {a[1]:.3f} {a[2]:.3f}"
         )
-    print(f"limits: log height {trackpost.JUMP_LOG_HEIGHT}, log aspect {trackpost.JUMP_LOG_ASPECT}")
+    print(f"limits: log height {trackcut.JUMP_LOG_HEIGHT}, log aspect {trackcut.JUMP_LOG_ASPECT}")
     group = np.concatenate([_group_steps(s) for s in SEQUENCES])
     caught = np.mean(
-        (group[:, 0] > trackpost.JUMP_LOG_HEIGHT) | (group[:, 1] > trackpost.JUMP_LOG_ASPECT)
+        (group[:, 0] > trackcut.JUMP_LOG_HEIGHT) | (group[:, 1] > trackcut.JUMP_LOG_ASPECT)
     )
     print(f"group boxes beyond a limit: {caught:.0%}")
 

@@ -31,7 +31,8 @@ from mocap import appearance
 from mocap.config import PipelineConfig
 from mocap.errors import MocapError
 from mocap.stitch import STITCH_MAX_GAP_S, stitch_fragments
-from mocap.trackpost import MAX_GAP_S, cut_box_jumps, fill_gaps, keep_most_prominent, mostly_seen
+from mocap.trackcut import cut_box_jumps
+from mocap.trackpost import MAX_GAP_S, fill_gaps, keep_most_prominent, mostly_seen
 from mocap.types import Detections, FloatArray, Track
 
 log = logging.getLogger(__name__)
@@ -156,7 +157,8 @@ class PersonTracker:
                 (skipped frames count as frames without detections).
             embeddings: optional (N, D) appearance vector per detection (any scale; compared by
                 cosine; NaN rows = unknown), used to stitch fragments of one person in
-                :meth:`finish`.
+                :meth:`finish`. Vectors of boxes mostly covered by another box are ignored
+                (:func:`mocap.appearance.occluded`).
             image: optional (H, W, 3) uint8 RGB frame; when given (and ``embeddings`` is not),
                 the embeddings are computed from it (:func:`mocap.appearance.embed`).
 
@@ -186,8 +188,11 @@ class PersonTracker:
             raise TrackerInputError(
                 f"embeddings must be (N, D) with N = {len(dets)} detections, got {emb.shape}"
             )
+        hidden = appearance.occluded(dets.boxes)
         for j, vec in enumerate(emb):
             norm = float(np.linalg.norm(vec))
+            if hidden[j]:
+                continue  # another box covers it: its colours are partly someone else's
             if np.isfinite(norm) and norm > 1e-12:
                 self._embeddings[dets.frame, j] = vec / norm
 
@@ -220,34 +225,42 @@ class PersonTracker:
             links.append((int(obj.id), j))
         return links
 
-    def _mean_embedding(self, track: Track) -> np.ndarray | None:
+    def _row_embeddings(self, track: Track) -> np.ndarray | None:
+        """(T, D) unit embedding per row (NaN where unknown), None when no row has one."""
         assert track.detection_index is not None
-        vecs = [
-            self._embeddings[key]
-            for key in zip(track.frames.tolist(), track.detection_index.tolist(), strict=True)
-            if key in self._embeddings
-        ]
-        return np.mean(vecs, axis=0) if vecs else None
+        keys = list(zip(track.frames.tolist(), track.detection_index.tolist(), strict=True))
+        known = [self._embeddings.get(k) for k in keys]
+        dim = next((len(v) for v in known if v is not None), 0)
+        if not dim:
+            return None
+        return np.array([np.full(dim, np.nan) if v is None else v for v in known])
+
+    def _mean_embedding(self, track: Track) -> np.ndarray | None:
+        rows = self._row_embeddings(track)
+        if rows is None:
+            return None
+        return rows[np.all(np.isfinite(rows), axis=1)].mean(axis=0)
+
+    def _pieces(self) -> list[Track]:
+        """Tracker-made tracks cut at box jumps, numbered 0, 1, ... (provisional)."""
+        pieces = []
+        for _, rows in sorted(self._tracked.items()):
+            track = rows.to_track(0)
+            pieces += cut_box_jumps(track, self.fps, self._row_embeddings(track))
+        return [_with_id(p, k) for k, p in enumerate(pieces)]
 
     def finish(self) -> list[Track]:
         """Post-process and return all tracks, sorted by id.
 
         Tracker-made tracks: rows whose box jumps in size or shape are cut out (or the track
-        split there, :func:`mocap.trackpost.cut_box_jumps`); fragments of one person are
+        split there, :func:`mocap.trackcut.cut_box_jumps`); fragments of one person are
         stitched where motion, scale and appearance agree (:mod:`mocap.stitch`); tracks not
         mostly seen (too few observed rows, too small an observed share of their span, too low
         a mean score) are dropped; gaps up to ``max_gap_s`` are filled; tracks are renumbered
         1, 2, ... by first appearance (after the largest given id). Given tracks pass through
         unchanged. Then ``max_people`` keeps the most prominent tracks.
         """
-        pieces = [
-            _with_id(piece, k)
-            for k, piece in enumerate(
-                p
-                for _, rows in sorted(self._tracked.items())
-                for p in cut_box_jumps(rows.to_track(0), self.fps)
-            )
-        ]
+        pieces = self._pieces()
         embeddings = {t.track_id: e for t in pieces if (e := self._mean_embedding(t)) is not None}
         stitched = stitch_fragments(pieces, embeddings, self.fps, self.stitch_max_gap_frames)
         kept = [
