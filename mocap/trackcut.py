@@ -73,13 +73,13 @@ def _take(track: Track, rows: np.ndarray) -> Track:
     )
 
 
-def _peaks(score: FloatArray) -> list[int]:
-    """One index per run of ``score > 1``: where the score peaks."""
+def _peaks(score: FloatArray, step: FloatArray) -> list[int]:
+    """One index per run of ``score > 1``: where the row-to-row ``step`` is largest."""
     over = score > 1.0
     cuts = []
     for run in np.split(np.arange(len(score)), np.flatnonzero(np.diff(over.astype(int))) + 1):
         if len(run) and over[run[0]]:
-            cuts.append(int(run[np.argmax(score[run])]))
+            cuts.append(int(run[np.argmax(step[run] + 1e-9 * score[run])]))
     return cuts
 
 
@@ -141,10 +141,11 @@ def cut_box_jumps(track: Track, fps: float, embeddings: FloatArray | None = None
     kept = np.flatnonzero(~np.any(dev > limits, axis=1))
     if len(kept) < 2:
         return [_take(track, kept)] if len(kept) else []
-    score = np.maximum(
-        _shape_steps(shape[kept], half),
-        _position_steps(track.frames[kept], track.boxes[kept], fps, half),
-    )
+    limits_step = np.zeros(len(kept))
+    limits_step[1:] = np.max(np.abs(np.diff(shape[kept], axis=0)) / limits, axis=1)
+    position = _position_steps(track.frames[kept], track.boxes[kept], fps, half)
+    score = np.maximum(_shape_steps(shape[kept], half), position)
+    step = np.maximum(limits_step, position)
     if embeddings is not None:
         score = np.maximum(score, _appearance_steps(embeddings[kept], half))
-    return [_take(track, rows) for rows in np.split(kept, _peaks(score))]
+    return [_take(track, rows) for rows in np.split(kept, _peaks(score, step))]
