@@ -49,11 +49,13 @@ class Source:
     fps: float
 
 
-def run_ours(src: Source, with_frames: bool) -> Hypotheses:
-    tracker = PersonTracker(src.fps)
+def run_ours(src: Source, with_frames: bool, **settings: float) -> Hypotheses:
+    tracker = PersonTracker(src.fps, **settings)
     for d in src.detections:
-        image = src.frames(d.frame) if with_frames and src.frames is not None else None
-        tracker.update(d, image=image)
+        if with_frames and src.frames is not None:
+            tracker.update(d, image=src.frames(d.frame))
+        else:
+            tracker.update(d)
     out: Hypotheses = {}
     for t in tracker.finish():
         for f, box in zip(t.frames.tolist(), t.boxes, strict=True):
@@ -72,9 +74,9 @@ def run_norfair(src: Source) -> Hypotheses:
             for j, (b, s) in enumerate(zip(d.boxes, d.scores, strict=True))
         ]
         for obj in tracker.update(found):
-            if obj.last_detection is not None and obj.last_detection.data is not None:
-                if any(obj.last_detection is det for det in found):
-                    out.setdefault(d.frame, []).append((obj.id, d.boxes[obj.last_detection.data]))
+            last = obj.last_detection
+            if last is not None and any(last is det for det in found):
+                out.setdefault(d.frame, []).append((obj.id, d.boxes[last.data]))
     return out
 
 
@@ -152,11 +154,19 @@ def synthetic_sources() -> list[tuple[str, list[Source]]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=2)
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="PersonTracker setting for ours (e.g. min_observed_share=0.3); repeatable",
+    )
     args = parser.parse_args()
+    settings = {k: float(v) for k, v in (item.split("=", 1) for item in args.set)}
     trackers: list[tuple[str, Callable[[Source], Hypotheses], bool]] = [
         ("norfair", run_norfair, False),
-        ("ours", lambda s: run_ours(s, with_frames=False), False),
-        ("ours+app", lambda s: run_ours(s, with_frames=True), True),
+        ("ours", lambda s: run_ours(s, with_frames=False, **settings), False),
+        ("ours+app", lambda s: run_ours(s, with_frames=True, **settings), True),
     ]
     cols = ("MOTA", "IDF1", "IDsw", "frag", "mix")
     print(f"{'source':28s} {'tracker':9s} " + " ".join(f"{c:>6s}" for c in cols))

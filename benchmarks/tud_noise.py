@@ -72,9 +72,9 @@ def noisy_detections(
         for i in range(len(ids)):
             for k in range(i + 1, len(ids)):
                 key = (int(ids[i]), int(ids[k]))
-                if _close(boxes[i], boxes[k]) and group_runs.get(key, -1) < f:
-                    if rng.random() < noise.group:
-                        group_runs[key] = f + int(rng.integers(2, 9))
+                free = group_runs.get(key, -1) < f
+                if free and _close(boxes[i], boxes[k]) and rng.random() < noise.group:
+                    group_runs[key] = f + int(rng.integers(2, 9))
                 if group_runs.get(key, -1) >= f and not {i, k} & grouped:
                     union = np.r_[
                         np.minimum(boxes[i][:2], boxes[k][:2]),
@@ -97,7 +97,7 @@ def noisy_detections(
         order = rng.permutation(len(rows))
         out = []
         for j in order:
-            box, label = rows[j]
+            box = rows[j][0]
             size = np.tile(box[2:] - box[:2], 2)  # (w, h, w, h)
             out.append(box + rng.normal(0, 1, 4) * noise.jitter * size)
         arr = np.asarray(out, np.float32).reshape(-1, 4)

@@ -1,7 +1,7 @@
 """Cut a tracker-made track where its box stops being one person.
 
 An IoU tracker follows whatever box overlaps its last one: a box around a group, a neighbour who
-takes over while the person is missed, a box that drifts from one walker to another. Three signs
+takes over while the person is missed, a box that drifts from one walker to another. These signs
 are checked along the observed rows of a track, each with a limit measured on real trajectories
 (``benchmarks/calibrate_stitch.py`` on motmetrics' TUD-Campus and TUD-Stadtmitte):
 
@@ -10,9 +10,6 @@ are checked along the observed rows of a track, each with a limit measured on re
   observed if short;
 * **lasting shape change**: where the median shape of the rows before and after a row differ by
   that much, the track is split;
-* **position jump**: where the box centre moves away from the track's median velocity by more than
-  ``JUMP_POSITION`` box heights between consecutive rows (the tracker hopped to a neighbour), it is
-  split;
 * **appearance change** (when embeddings are known): where the mean embedding of the rows before
   and after a row differ by more than the stitching gate, it is split.
 
@@ -25,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from mocap.appearance import cosine_distance
-from mocap.stitch import MAX_APPEARANCE_DISTANCE, MOTION_PER_S
+from mocap.stitch import MAX_APPEARANCE_DISTANCE
 from mocap.types import FloatArray, Track
 
 #: Shape limits: a row's |log height| or |log aspect (w/h)| may
@@ -39,11 +36,6 @@ JUMP_LOG_HEIGHT = 0.25
 JUMP_LOG_ASPECT = 0.35
 #: Width (seconds) of the window of rows whose median is the reference of a row.
 JUMP_WINDOW_S = 0.5
-#: Position limit in box heights between consecutive rows (plus the motion tolerance growth of
-#: :mod:`mocap.stitch` per extra frame): the centre step minus the local median velocity stays
-#: within 0.062 box heights at the 99.9th percentile on the TUD ground truth and within 0.054 on the
-#: real tracker output; a hop to a neighbour with IoU > 0.3 moves it by >= 0.15.
-JUMP_POSITION = 0.15
 
 
 def _rolling_median(values: FloatArray, half: int) -> FloatArray:
@@ -94,20 +86,6 @@ def _shape_steps(shape: FloatArray, half: int) -> FloatArray:
     return score
 
 
-def _position_steps(frames: np.ndarray, boxes: FloatArray, fps: float, half: int) -> FloatArray:
-    """(K,) at row i: centre step from row i-1, minus the local median velocity, over its limit."""
-    centre = (boxes[:, :2] + boxes[:, 2:]).astype(np.float64) / 2
-    height = np.maximum(boxes[:, 3] - boxes[:, 1], 1e-6).astype(np.float64)
-    dt = np.diff(frames).astype(np.float64)  # (K-1,)
-    velocity = np.diff(centre, axis=0) / dt[:, None]  # (K-1, 2) px/frame
-    score = np.zeros(len(frames))
-    for i in range(1, len(frames)):
-        median_v = np.median(velocity[max(0, i - 1 - half) : i + half], axis=0)
-        off = np.linalg.norm(centre[i] - centre[i - 1] - median_v * dt[i - 1]) / height[i - 1]
-        score[i] = off / (JUMP_POSITION + MOTION_PER_S * (dt[i - 1] - 1) / fps)
-    return score
-
-
 def _appearance_steps(embeddings: FloatArray, half: int) -> FloatArray:
     """(K,) at row i: cosine distance of the mean embeddings before / after, over the gate."""
     known = np.all(np.isfinite(embeddings), axis=1)
@@ -122,7 +100,7 @@ def _appearance_steps(embeddings: FloatArray, half: int) -> FloatArray:
 
 
 def cut_box_jumps(track: Track, fps: float, embeddings: FloatArray | None = None) -> list[Track]:
-    """Remove shape-outlier rows, split where shape, position or appearance changes.
+    """Remove shape-outlier rows, split where shape or appearance changes for good.
 
     Args:
         track: a tracker-made track, observed rows only.
@@ -141,11 +119,9 @@ def cut_box_jumps(track: Track, fps: float, embeddings: FloatArray | None = None
     kept = np.flatnonzero(~np.any(dev > limits, axis=1))
     if len(kept) < 2:
         return [_take(track, kept)] if len(kept) else []
-    limits_step = np.zeros(len(kept))
-    limits_step[1:] = np.max(np.abs(np.diff(shape[kept], axis=0)) / limits, axis=1)
-    position = _position_steps(track.frames[kept], track.boxes[kept], fps, half)
-    score = np.maximum(_shape_steps(shape[kept], half), position)
-    step = np.maximum(limits_step, position)
+    step = np.zeros(len(kept))
+    step[1:] = np.max(np.abs(np.diff(shape[kept], axis=0)) / limits, axis=1)
+    score = _shape_steps(shape[kept], half)
     if embeddings is not None:
         score = np.maximum(score, _appearance_steps(embeddings[kept], half))
     return [_take(track, rows) for rows in np.split(kept, _peaks(score, step))]

@@ -27,7 +27,7 @@ def paint(boxes_colours: list[tuple[np.ndarray, tuple, tuple]]) -> np.ndarray:
     """An RGB frame with each (box, torso colour, legs colour) painted on a grey background."""
     image = np.full((H, W, 3), 110, np.uint8)
     for b, torso, legs in boxes_colours:
-        x0, y0, x1, y1 = (int(round(v)) for v in b)
+        x0, y0, x1, y1 = (round(float(v)) for v in b)
         mid = y0 + (y1 - y0) // 2
         image[max(y0, 0) : mid, max(x0, 0) : x1] = torso
         image[mid:y1, max(x0, 0) : x1] = legs
@@ -167,10 +167,10 @@ def test_track_mostly_unseen_is_dropped_even_when_long():
 def test_appearance_embedding_tells_clothes_apart_and_ignores_covered_boxes():
     b1, b2 = box(100, 400, 160), box(300, 400, 160)
     image = paint([(b1, (200, 30, 30), (30, 40, 190)), (b2, (40, 170, 60), (60, 60, 60))])
-    e = appearance.embed(image, np.stack([b1, b2, b1 + [2, 0, 2, 0]]))
+    e = appearance.embed(image, np.stack([b1, b2, b1 + np.array([2, 0, 2, 0])]))
     assert appearance.cosine_distance(e[0], e[2]) < 0.02
     assert appearance.cosine_distance(e[0], e[1]) > 0.5
     np.testing.assert_allclose(np.linalg.norm(e, axis=1), np.sqrt(2))
     assert np.isnan(appearance.embed(image, np.array([[700, 10, 800, 200]], np.float32))).all()
-    covered = appearance.occluded(np.stack([b1, b2, b1 + [10, 0, 10, 0]]))
+    covered = appearance.occluded(np.stack([b1, b2, b1 + np.array([10, 0, 10, 0])]))
     assert covered.tolist() == [True, False, True]
