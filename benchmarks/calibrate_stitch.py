@@ -15,15 +15,19 @@ Then the box-shape changes that :func:`mocap.trackcut.cut_box_jumps` tolerates: 
 |log height| and |log aspect| change between consecutive rows of one id in the real tracker's output
 (``test.txt``) and the ground truth, and the change from a person's box to the box around that
 person and a close neighbour (a group box). Last, the error of linear gap filling (box centre, in
-box heights) on the ground truth per gap length (``mocap.trackpost.MAX_GAP_S``).
+box heights) on the ground truth per gap length (``mocap.trackpost.MAX_GAP_S``). And the
+appearance distances (``mocap.stitch.MAX_APPEARANCE_DISTANCE``, ``mocap.appearance.OCCLUDED_SHARE``)
+on frames rendered with every person's clothing colours (:func:`benchmarks.tud_noise.render`):
+same person 6 rows before / after a row, same person across 10 frames, different people.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from benchmarks import tud_noise
 from benchmarks.tud import FPS, SEQUENCES, load
-from mocap import stitch, trackcut
+from mocap import appearance, stitch, trackcut
 from mocap.types import Track
 
 GAPS_S = (0.2, 0.5, 1.0, 2.0, 3.0)
@@ -154,7 +158,69 @@ def fill_table() -> None:
         print(f"{gap_s:10.1f} | {p[0]:.3f} {p[1]:.3f} {p[2]:.3f}  (n={len(errs)})")
 
 
+def _embeddings(seq: str, hide_covered: bool) -> dict[tuple[int, int], np.ndarray]:
+    """(person, frame) -> embedding of the ground-truth box on the rendered frame."""
+    gt = load(seq, "gt")
+    colours = tud_noise.clothing(gt, seed=11)
+    out = {}
+    for f in range(gt.num_frames):
+        image = tud_noise.render(gt, f, colours, np.random.default_rng(1000 + f))
+        sel = gt.frames == f
+        covered = appearance.occluded(gt.boxes[sel]) if hide_covered else np.zeros(sel.sum(), bool)
+        for pid, vec, hide in zip(
+            gt.ids[sel].tolist(), appearance.embed(image, gt.boxes[sel]), covered, strict=True
+        ):
+            if not hide:
+                out[pid, f] = vec
+    return out
+
+
+def _mean(rows: np.ndarray) -> np.ndarray | None:
+    rows = rows[np.all(np.isfinite(rows), axis=1)]
+    return rows.mean(axis=0) if len(rows) else None
+
+
+def _distances(seq: str, hide_covered: bool) -> tuple[list[float], list[float], list[float]]:
+    emb = _embeddings(seq, hide_covered)
+    gt = load(seq, "gt")
+    step, apart, other = [], [], []
+    means: dict[int, list[np.ndarray]] = {}
+    nan = np.full(appearance.DIM, np.nan)
+    for pid in np.unique(gt.ids).tolist():
+        frames, _ = gt.person(pid)
+        rows = np.array([emb.get((pid, f), nan) for f in frames.tolist()])
+        pairs = [(rows[i - 6 : i], rows[i : i + 6], step) for i in range(6, len(rows) - 6)]
+        pairs += [
+            (rows[i : i + 15], rows[i + 25 : i + 40], apart) for i in range(0, len(rows) - 40, 5)
+        ]
+        for u, v, out in pairs:
+            mu, mv = _mean(u), _mean(v)
+            if mu is not None and mv is not None:
+                out.append(appearance.cosine_distance(mu, mv))
+        chunks = (_mean(rows[i : i + 15]) for i in range(0, max(1, len(rows) - 15), 15))
+        means[pid] = [m for m in chunks if m is not None]
+    for a, ma in means.items():
+        for b, mb in means.items():
+            if a < b:
+                other += [appearance.cosine_distance(u, v) for u in ma for v in mb]
+    return step, apart, other
+
+
+def appearance_table() -> None:
+    print("\nappearance distance            | p1 p5 p50 p95 p99")
+    for hide in (False, True):
+        print(f"boxes covered > {appearance.OCCLUDED_SHARE:.0%} ignored: {hide}")
+        parts = [_distances(s, hide) for s in SEQUENCES]
+        for k, label in enumerate(
+            ("same, 6 rows before/after", "same, 10 frames apart", "different")
+        ):
+            p = np.percentile(np.concatenate([x[k] for x in parts]), [1, 5, 50, 95, 99])
+            print(f"  {label:28s} | " + " ".join(f"{v:.3f}" for v in p))
+    print(f"gate: {stitch.MAX_APPEARANCE_DISTANCE}")
+
+
 if __name__ == "__main__":
     main()
     shape_table()
     fill_table()
+    appearance_table()
