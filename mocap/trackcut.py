@@ -66,12 +66,14 @@ def _take(track: Track, rows: np.ndarray) -> Track:
 
 
 def _peaks(score: FloatArray, step: FloatArray) -> list[int]:
-    """One index per run of ``score > 1``: where the row-to-row ``step`` is largest."""
+    """One index per run of ``score > 1``: at the largest row-to-row ``step`` when one exceeds 1
+    (a sharp jump), else where ``score`` peaks (a change spread over a few rows)."""
     over = score > 1.0
     cuts = []
     for run in np.split(np.arange(len(score)), np.flatnonzero(np.diff(over.astype(int))) + 1):
         if len(run) and over[run[0]]:
-            cuts.append(int(run[np.argmax(step[run] + 1e-9 * score[run])]))
+            sharp = step[run].max() > 1.0
+            cuts.append(int(run[np.argmax(step[run] if sharp else score[run])]))
     return cuts
 
 
