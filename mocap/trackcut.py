@@ -19,6 +19,8 @@ pieces that do belong together on evidence.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from mocap.appearance import cosine_distance
@@ -38,12 +40,26 @@ JUMP_LOG_ASPECT = 0.35
 JUMP_WINDOW_S = 0.5
 
 
+def _windows(values: FloatArray, lo: int, hi: int) -> FloatArray:
+    """(K, D) -> (K, D, hi - lo): rows [i + lo, i + hi) of ``values`` for each i, NaN outside."""
+    pad = max(-lo, hi, 0)
+    k, d = values.shape
+    padded = np.full((k + 2 * pad, d), np.nan)
+    padded[pad : pad + k] = values
+    view = np.lib.stride_tricks.sliding_window_view(padded, hi - lo, axis=0)
+    return view[pad + lo : pad + lo + k]
+
+
+def _window_stat(values: FloatArray, lo: int, hi: int, stat) -> FloatArray:
+    """(K, D) ``stat`` (nanmedian / nanmean) over rows [i + lo, i + hi), clipped; NaN if none."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # empty windows give NaN
+        return stat(_windows(values, lo, hi), axis=-1)
+
+
 def _rolling_median(values: FloatArray, half: int) -> FloatArray:
     """(K, D) -> (K, D) median over rows [i - half, i + half] (clipped at the ends)."""
-    out = np.empty_like(values)
-    for i in range(len(values)):
-        out[i] = np.median(values[max(0, i - half) : i + half + 1], axis=0)
-    return out
+    return _window_stat(values, -half, half + 1, np.nanmedian)
 
 
 def _log_shape(boxes: FloatArray) -> FloatArray:
@@ -80,24 +96,23 @@ def _peaks(score: FloatArray, step: FloatArray) -> list[int]:
 def _shape_steps(shape: FloatArray, half: int) -> FloatArray:
     """(K,) at row i: max over [log h, log aspect] of |median after - median before| / limit."""
     limits = np.array([JUMP_LOG_HEIGHT, JUMP_LOG_ASPECT])
-    score = np.zeros(len(shape))
-    for i in range(1, len(shape)):
-        before = np.median(shape[max(0, i - half) : i], axis=0)
-        after = np.median(shape[i : i + half], axis=0)
-        score[i] = float(np.max(np.abs(after - before) / limits))
-    return score
+    before = _window_stat(shape, -half, 0, np.nanmedian)
+    after = _window_stat(shape, 0, half, np.nanmedian)
+    score = np.max(np.abs(after - before) / limits, axis=1)
+    return np.nan_to_num(score, nan=0.0)
 
 
 def _appearance_steps(embeddings: FloatArray, half: int) -> FloatArray:
     """(K,) at row i: cosine distance of the mean embeddings before / after, over the gate."""
-    known = np.all(np.isfinite(embeddings), axis=1)
+    known = np.all(np.isfinite(embeddings), axis=1, keepdims=True).astype(np.float64)
+    enough = half // 2 + 1
+    before = _window_stat(embeddings, -half, 0, np.nanmean)  # (K, D)
+    after = _window_stat(embeddings, 0, half, np.nanmean)
+    n_before = np.nansum(_windows(known, -half, 0), axis=-1)[:, 0]
+    n_after = np.nansum(_windows(known, 0, half), axis=-1)[:, 0]
     score = np.zeros(len(embeddings))
-    for i in range(1, len(embeddings)):
-        before = embeddings[max(0, i - half) : i][known[max(0, i - half) : i]]
-        after = embeddings[i : i + half][known[i : i + half]]
-        if len(before) >= half // 2 + 1 and len(after) >= half // 2 + 1:
-            d = cosine_distance(before.mean(axis=0), after.mean(axis=0))
-            score[i] = d / MAX_APPEARANCE_DISTANCE
+    for i in np.flatnonzero((n_before >= enough) & (n_after >= enough)):
+        score[i] = cosine_distance(before[i], after[i]) / MAX_APPEARANCE_DISTANCE
     return score
 
 
