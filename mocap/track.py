@@ -132,7 +132,8 @@ class PersonTracker:
         )
         self._tracked: dict[int, _Rows] = {}
         self._given: dict[int, _Rows] = {}
-        self._embeddings: dict[tuple[int, int], np.ndarray] = {}  # (frame, det) -> unit vector
+        # frame -> (N, D) float16 unit vectors, one row per detection, NaN = unknown (~0.1 kB each)
+        self._embeddings: dict[int, np.ndarray] = {}
         self._next_frame = 0
 
     @classmethod
@@ -190,13 +191,12 @@ class PersonTracker:
             raise TrackerInputError(
                 f"embeddings must be (N, D) with N = {len(dets)} detections, got {emb.shape}"
             )
-        hidden = appearance.occluded(dets.boxes)
-        for j, vec in enumerate(emb):
-            norm = float(np.linalg.norm(vec))
-            if hidden[j]:
-                continue  # another box covers it: its colours are partly someone else's
-            if np.isfinite(norm) and norm > 1e-12:
-                self._embeddings[dets.frame, j] = vec / norm
+        norm = np.linalg.norm(emb, axis=1, keepdims=True)
+        usable = np.isfinite(norm[:, 0]) & (norm[:, 0] > 1e-12)
+        usable &= ~appearance.occluded(dets.boxes)  # covered: partly someone else's colours
+        if usable.any():
+            unit = np.where(usable[:, None], emb / np.where(usable[:, None], norm, 1.0), np.nan)
+            self._embeddings[dets.frame] = unit.astype(np.float16)
 
     def _link(self, dets: Detections) -> list[tuple[int, int]]:
         from norfair import Detection
@@ -231,11 +231,13 @@ class PersonTracker:
         """(T, D) unit embedding per row (NaN where unknown), None when no row has one."""
         assert track.detection_index is not None
         keys = list(zip(track.frames.tolist(), track.detection_index.tolist(), strict=True))
-        known = [self._embeddings.get(k) for k in keys]
+        known = [self._embeddings[f][j] if f in self._embeddings else None for f, j in keys]
         dim = next((len(v) for v in known if v is not None), 0)
         if not dim:
             return None
-        return np.array([np.full(dim, np.nan) if v is None else v for v in known])
+        nan = np.full(dim, np.nan)
+        rows = np.array([nan if v is None else v for v in known], np.float64)
+        return None if not np.isfinite(rows).all(axis=1).any() else rows
 
     def _mean_embedding(self, track: Track) -> np.ndarray | None:
         rows = self._row_embeddings(track)
