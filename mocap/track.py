@@ -29,7 +29,7 @@ import numpy as np
 
 from mocap import appearance
 from mocap.config import PipelineConfig
-from mocap.errors import MocapError
+from mocap.errors import TrackerInputError
 from mocap.stitch import STITCH_MAX_GAP_S, stitch_fragments
 from mocap.trackcut import cut_box_jumps
 from mocap.trackpost import MAX_GAP_S, fill_gaps, keep_most_prominent, mostly_seen
@@ -47,10 +47,6 @@ MIN_OBSERVED_SHARE = 0.4
 #: Default least mean detector score of a track's observed rows (0 = off: no real detector scores
 #: were available to measure a threshold; the detector's own gate ``det_conf`` applies per box).
 MIN_MEAN_SCORE = 0.0
-
-
-class TrackerInputError(MocapError):
-    """The tracker was driven wrongly (frames out of order, embeddings of the wrong shape)."""
 
 
 @dataclass
@@ -114,7 +110,7 @@ class PersonTracker:
         min_observed_share: float = MIN_OBSERVED_SHARE,
         min_mean_score: float = MIN_MEAN_SCORE,
     ) -> None:
-        from norfair import Tracker
+        from norfair import Tracker  # pyright: ignore[reportPrivateImportUsage]
 
         self.fps = float(fps)
         self.memory_frames = max(1, round(memory_s * self.fps))
@@ -199,7 +195,7 @@ class PersonTracker:
             self._embeddings[dets.frame] = unit.astype(np.float16)
 
     def _link(self, dets: Detections) -> list[tuple[int, int]]:
-        from norfair import Detection
+        from norfair import Detection  # pyright: ignore[reportPrivateImportUsage]
 
         links: list[tuple[int, int]] = []
         ids = dets.track_ids if dets.track_ids is not None else np.full(len(dets), -1)
@@ -221,10 +217,10 @@ class PersonTracker:
             if last.data["frame"] != dets.frame:
                 continue  # coasting on its prediction this frame
             j = last.data["det"]
-            self._tracked.setdefault(obj.id, _Rows()).add(
+            self._tracked.setdefault(obj.id, _Rows()).add(  # pyright: ignore[reportArgumentType]
                 dets.frame, dets.boxes[j], float(dets.scores[j]), j
             )
-            links.append((int(obj.id), j))
+            links.append((int(obj.id), j))  # pyright: ignore[reportArgumentType]
         return links
 
     def _row_embeddings(self, track: Track) -> np.ndarray | None:
