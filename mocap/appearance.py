@@ -78,7 +78,8 @@ def embed(image: npt.NDArray[np.uint8], boxes: FloatArray) -> FloatArray:
             if r1 - r0 < MIN_REGION_PX or c1 - c0 < MIN_REGION_PX:
                 break
             crop = np.ascontiguousarray(image[r0:r1, c0:c1])
-            blocks.append(_region_histogram(cv2.cvtColor(crop, cv2.COLOR_RGB2HSV)))
+            hsv = np.asarray(cv2.cvtColor(crop, cv2.COLOR_RGB2HSV), np.uint8)
+            blocks.append(_region_histogram(hsv))
         if len(blocks) == len(REGIONS):
             out[i] = np.concatenate(blocks)
     return out
