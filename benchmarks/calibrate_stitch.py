@@ -15,7 +15,7 @@ Then the box-shape changes that :func:`mocap.trackcut.cut_box_jumps` tolerates: 
 |log height| and |log aspect| change between consecutive rows of one id in the real tracker's output
 (``test.txt``) and the ground truth, and the change from a person's box to the box around that
 person and a close neighbour (a group box). Last, the error of linear gap filling (box centre, in
-box heights) on the ground truth per gap length (``mocap.trackpost.MAX_GAP_S``). And the
+box heights) on the ground truth per gap length (``PipelineConfig.max_gap_s``). And the
 appearance distances (``mocap.stitch.MAX_APPEARANCE_DISTANCE``, ``mocap.appearance.OCCLUDED_SHARE``)
 on frames rendered with every person's clothing colours (:func:`benchmarks.tud_noise.render`):
 same person 6 rows before / after a row, same person across 10 frames, different people.

@@ -32,21 +32,13 @@ from mocap.config import PipelineConfig
 from mocap.errors import TrackerInputError
 from mocap.stitch import STITCH_MAX_GAP_S, stitch_fragments
 from mocap.trackcut import cut_box_jumps
-from mocap.trackpost import MAX_GAP_S, fill_gaps, keep_most_prominent, mostly_seen
+from mocap.trackpost import fill_gaps, keep_most_prominent, mostly_seen
 from mocap.types import Detections, FloatArray, Track
 
 log = logging.getLogger(__name__)
 
 #: norfair's IoU distance is ``1 - IoU``; a detection joins a track when IoU > 1 - this.
 IOU_DISTANCE_THRESHOLD = 0.7
-#: Default least share of a track's span that must be observed (``PipelineConfig``). Measured with
-#: ``benchmarks/bench_track_real.py --set min_observed_share=X``: on the high-noise TUD detections
-#: 0.0 and 0.25 leave 8 tracks mixing two people (3 + 5), 0.4 leaves 4 (2 + 2) at a cost of 7-14
-#: MOTA points there, 0.55 also drops real people (IDF1 -6 to -16 points on the low-noise sets).
-MIN_OBSERVED_SHARE = 0.4
-#: Default least mean detector score of a track's observed rows (0 = off: no real detector scores
-#: were available to measure a threshold; the detector's own gate ``det_conf`` applies per box).
-MIN_MEAN_SCORE = 0.0
 
 
 @dataclass
@@ -95,20 +87,20 @@ class PersonTracker:
         stitch_max_gap_s: fragments separated by at most this long are joined when motion,
             scale and appearance (when known) agree (:mod:`mocap.stitch`).
         min_observed_share: tracks observed on less than this share of the frames they span
-            are dropped.
+            are dropped (default and its measurement: ``PipelineConfig.min_observed_share``).
         min_mean_score: tracks whose observed rows score less than this on average are dropped.
     """
 
     def __init__(
         self,
         fps: float,
-        memory_s: float = 1.5,
-        min_track_s: float = 0.5,
-        max_gap_s: float = MAX_GAP_S,
+        memory_s: float = PipelineConfig.track_memory_s,
+        min_track_s: float = PipelineConfig.min_track_s,
+        max_gap_s: float = PipelineConfig.max_gap_s,
         max_people: int | None = None,
         stitch_max_gap_s: float = STITCH_MAX_GAP_S,
-        min_observed_share: float = MIN_OBSERVED_SHARE,
-        min_mean_score: float = MIN_MEAN_SCORE,
+        min_observed_share: float = PipelineConfig.min_observed_share,
+        min_mean_score: float = PipelineConfig.min_track_score,
     ) -> None:
         from norfair import Tracker  # pyright: ignore[reportPrivateImportUsage]
 
@@ -141,6 +133,8 @@ class PersonTracker:
             min_track_s=config.min_track_s,
             max_gap_s=config.max_gap_s,
             max_people=config.max_people,
+            min_observed_share=config.min_observed_share,
+            min_mean_score=config.min_track_score,
         )
 
     def update(

@@ -13,11 +13,6 @@ import numpy as np
 from mocap.interpolate import interp_linear
 from mocap.types import Track
 
-#: Gaps longer than this (seconds) are never filled (``PipelineConfig.max_gap_s`` default): linear
-#: interpolation of a walking person's box centre stays within 0.07 box heights up to 1 s (99th
-#: percentile on the TUD ground truth, ``benchmarks/calibrate_stitch.py``; 0.14 at 2 s).
-MAX_GAP_S = 1.0
-
 
 def mostly_seen(
     track: Track, min_frames: int, min_observed_share: float, min_mean_score: float

@@ -174,3 +174,13 @@ def test_appearance_embedding_tells_clothes_apart_and_ignores_covered_boxes():
     assert np.isnan(appearance.embed(image, np.array([[700, 10, 800, 200]], np.float32))).all()
     covered = appearance.occluded(np.stack([b1, b2, b1 + np.array([10, 0, 10, 0])]))
     assert covered.tolist() == [True, False, True]
+
+
+def test_tracker_takes_its_settings_from_the_pipeline_config():
+    from mocap.config import PipelineConfig
+
+    config = PipelineConfig(min_observed_share=0.1, min_track_score=0.6, max_gap_s=0.2)
+    t = PersonTracker.from_config(config, fps=FPS)
+    assert (t.min_observed_share, t.min_mean_score, t.max_gap_frames) == (0.1, 0.6, 5)
+    default = PersonTracker(FPS)
+    assert default.min_observed_share == PipelineConfig().min_observed_share
