@@ -196,16 +196,30 @@ class YoloDetector:
 class BoxFileDetector:
     """Serves boxes read from a JSON or MOTChallenge file (see :mod:`mocap.boxfile`).
 
+    Boxes pass the same confidence gate as the detector's (``PipelineConfig.det_conf``): rows
+    scoring below ``conf`` are left out (a MOTChallenge ``gt.txt`` row flagged 0 scores 0; a
+    file without scores scores 1).
+
     Attributes:
         table: the parsed :class:`~mocap.boxfile.BoxTable` (``has_track_ids``, ``last_frame``).
+        conf: minimum score in [0, 1].
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, conf: float = 0.0) -> None:
         self.table: BoxTable = load_boxes(path)
+        self.conf = conf
 
     def detect(self, batch: FrameBatch) -> list[Detections]:
-        """The file's :class:`Detections` for each frame of ``batch`` (empty where none)."""
-        return [self.table.get(int(i)) for i in batch.indices]
+        """The file's :class:`Detections` scoring >= ``conf`` for each frame of ``batch``."""
+        return [_at_least(self.table.get(int(i)), self.conf) for i in batch.indices]
+
+
+def _at_least(dets: Detections, conf: float) -> Detections:
+    keep = dets.scores >= conf
+    if keep.all():
+        return dets
+    ids = None if dets.track_ids is None else dets.track_ids[keep]
+    return Detections(dets.frame, dets.boxes[keep], dets.scores[keep], ids)
 
 
 def make_detector(config: PipelineConfig) -> PersonDetector:
@@ -215,7 +229,7 @@ def make_detector(config: PipelineConfig) -> PersonDetector:
         BoxFileError, ModelFileNotFoundError, DetectorError: see the classes.
     """
     if config.boxes is not None:
-        return BoxFileDetector(config.boxes)
+        return BoxFileDetector(config.boxes, conf=config.det_conf)
     return YoloDetector(
         config.detector,
         conf=config.det_conf,

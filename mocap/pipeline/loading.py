@@ -60,12 +60,17 @@ def load_stages(config: PipelineConfig) -> Stages:
             version=mocap.__version__,
             smpl_model=files.smpl.name,
         ),
-        detector_for=functools.partial(box_file_for, box_folder) if box_folder else None,
+        detector_for=(
+            functools.partial(box_file_for, box_folder, conf=config.det_conf)
+            if box_folder
+            else None
+        ),
     )
 
 
-def box_file_for(folder: Path, video: Path) -> PersonDetector:
-    """The box-file detector of ``video`` from a folder of box files: ``<stem>.txt`` or ``.json``.
+def box_file_for(folder: Path, video: Path, conf: float = 0.0) -> PersonDetector:
+    """The box-file detector of ``video`` from a folder of box files: ``<stem>.txt`` or ``.json``,
+    keeping boxes that score at least ``conf``.
 
     Raises:
         BoxFileError: neither file exists.
@@ -75,7 +80,7 @@ def box_file_for(folder: Path, video: Path) -> PersonDetector:
     for suffix in (".txt", ".json"):
         candidate = folder / f"{video.stem}{suffix}"
         if candidate.is_file():
-            return BoxFileDetector(candidate)
+            return BoxFileDetector(candidate, conf=conf)
     raise BoxFileError(
         f"no box file for {video} in {folder}: expected {video.stem}.txt "
         f"(MOTChallenge) or {video.stem}.json."
