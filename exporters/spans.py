@@ -11,6 +11,7 @@ observed (detected) or interpolated.
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 
@@ -61,3 +62,24 @@ def observed_on(seq: SmplSequence, frames: IntArray) -> BoolArray:
     out = np.zeros(len(frames), bool)
     out[hit] = seq.observed[pos[hit]]
     return out
+
+
+def span_paths(path: Path, people: list[SmplSequence], suffix: str) -> list[Path]:
+    """One file per span: ``<stem>_person<id>_from<first video frame><suffix>``.
+
+    Args:
+        path: the file name the user asked for (ending in ``suffix``, case-insensitive).
+        people: the spans to write (from :func:`split_spans`), in order.
+        suffix: the format's full suffix, e.g. ``".bvh"`` or ``".amass.npz"``.
+    """
+    path = Path(path)
+    name = path.name
+    stem = name[: -len(suffix)] if name.lower().endswith(suffix) else path.stem
+    return [
+        path.with_name(f"{stem}_person{p.track_id}_from{int(p.frames[0])}{suffix}") for p in people
+    ]
+
+
+def spans_of(people: list[SmplSequence]) -> list[SmplSequence]:
+    """Every person's spans, person by person."""
+    return [span for seq in people for span in split_spans(seq)]

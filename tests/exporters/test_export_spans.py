@@ -35,3 +35,38 @@ def test_observed_on_any_frames(motion):
     got = observed_on(seq, np.arange(-1, 45))
     want = np.isin(np.arange(-1, 45), seq.frames[observed])
     np.testing.assert_array_equal(got, want)
+
+
+def test_amass_marks_observed_and_span_rows(motion, tmp_path):
+    from exporters.amass import write_amass
+
+    seq = motion.people[2]  # frames 0..19 and 25..40
+    observed = np.ones(len(seq), bool)
+    observed[[3, 30]] = False  # two filled rows
+    one = dataclasses.replace(motion, people=(dataclasses.replace(seq, observed=observed),))
+    (path,) = write_amass(one, tmp_path / "a.amass.npz")
+    with np.load(path, allow_pickle=False) as z:
+        frames = int(z["frame_start"]) + np.arange(len(z["poses"]))
+        np.testing.assert_array_equal(z["in_span"], ~np.isin(frames, range(20, 25)))
+        np.testing.assert_array_equal(z["observed"], z["in_span"] & ~np.isin(frames, [3, 35]))
+
+
+def test_amass_and_bvh_write_one_file_per_span(motion, tmp_path):
+    from exporters.amass import write_amass
+    from exporters.bvh import write_bvh
+
+    amass = write_amass(motion, tmp_path / "a.amass.npz", spans=True)
+    names = [p.name for p in amass]
+    assert names == [
+        "a_person1_from0.amass.npz",
+        "a_person4_from12.amass.npz",
+        "a_person7_from0.amass.npz",
+        "a_person7_from25.amass.npz",
+    ]
+    with np.load(amass[3], allow_pickle=False) as z:
+        assert int(z["frame_start"]) == 25 and len(z["poses"]) == 16
+        assert z["in_span"].all()
+    bvh = write_bvh(motion, tmp_path / "b.bvh", person=7, span="spans")
+    assert [p.name for p in bvh] == ["b_person7_from0.bvh", "b_person7_from25.bvh"]
+    counts = [int(p.read_text().split("Frames:")[1].split()[0]) for p in bvh]
+    assert counts == [20, 16]
