@@ -13,7 +13,6 @@ Pure numpy + OpenCV colour conversion; no weights, no downloads.
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 import numpy.typing as npt
 
@@ -64,6 +63,8 @@ def embed(image: npt.NDArray[np.uint8], boxes: FloatArray) -> FloatArray:
         (N, DIM) float64; each region's block has unit norm, so rows have norm sqrt(2).
         Rows are NaN where a region is too small or outside the image (no evidence).
     """
+    import cv2  # lazy: the front end imports the tracker and must stay light
+
     out = np.full((len(boxes), DIM), np.nan)
     height, width = image.shape[:2]
     for i, (x0, y0, x1, y1) in enumerate(np.asarray(boxes, np.float64)):
