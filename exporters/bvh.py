@@ -23,9 +23,10 @@ imported at the same start frame); before/after the track the first/last pose is
 known to exist) is its own file ``<stem>_person<id>_from<f>.bvh`` whose frame 0 is video frame
 ``f``: no file carries motion across a gap where the person was not seen.
 
-Blender's BVH importer puts BVH frame 0 at its **Start Frame** (default 1); the glb and the add-on
-put video frame i at Blender frame i, so import with Start Frame = the file's first video frame
-(0 with ``span="video"``) to line up with them.
+Blender's BVH importer puts BVH frame 0 at its **Start Frame** (default 1, clamped to >= 1); the
+glb and the add-on put video frame i at Blender frame i, so import with Start Frame = the file's
+first video frame to line up with them. A file that starts at video frame 0 cannot: Blender puts it
+one frame late (move its action by -1 frame).
 """
 
 from __future__ import annotations
