@@ -15,7 +15,7 @@ from mocap.types import FrameBatch
 
 def _batch(indices: list[int]) -> FrameBatch:
     n = len(indices)
-    return FrameBatch(np.array(indices), np.zeros(n), np.zeros((n, 4, 4, 3), np.uint8))
+    return FrameBatch(np.array(indices), np.zeros(n), np.zeros((n, 96, 128, 3), np.uint8))
 
 
 def test_detect_boxfile_json_frames_are_zero_based(tmp_path):
@@ -64,18 +64,6 @@ def test_detect_boxfile_mot_scores_are_clipped(tmp_path):
     path = tmp_path / "det.txt"
     path.write_text("1,-1,0,0,10,10,-3.5\n1,-1,0,0,10,10,42\n1,-1,0,0,10,10,-1\n")
     np.testing.assert_allclose(load_boxes(path).get(0).scores, [0, 1, 1])  # -1 = no score
-
-
-def test_detect_boxfile_scores_pass_the_confidence_gate(tmp_path):
-    path = tmp_path / "gt.txt"
-    path.write_text(
-        "1,3,0,0,10,10,1\n1,4,20,0,10,10,0\n1,-1,40,0,10,10,0.45\n1,-1,60,0,10,10,0.6\n"
-    )
-    (kept,) = BoxFileDetector(path, conf=0.5).detect(_batch([0]))
-    np.testing.assert_allclose(kept.scores, [1, 0.6])
-    assert list(kept.track_ids) == [3, -1]
-    np.testing.assert_allclose(kept.boxes[:, 0], [0, 60])
-    assert len(BoxFileDetector(path).detect(_batch([0]))[0]) == 4  # conf 0 keeps all
 
 
 @pytest.mark.parametrize(
@@ -140,6 +128,6 @@ def test_detect_boxfile_gets_det_conf_from_the_config(tmp_path):
     path = tmp_path / "clip.txt"
     path.write_text("1,-1,0,0,10,10,0.6\n")
     detector = make_detector(PipelineConfig(boxes=path, det_conf=0.7))
-    assert isinstance(detector, BoxFileDetector) and detector.conf == 0.7
-    per_video = box_file_for(tmp_path, tmp_path / "clip.mp4", conf=0.55)
-    assert isinstance(per_video, BoxFileDetector) and per_video.conf == 0.55
+    assert isinstance(detector, BoxFileDetector) and detector.min_score == 0.7
+    per_video = box_file_for(tmp_path, tmp_path / "clip.mp4", min_score=0.55)
+    assert isinstance(per_video, BoxFileDetector) and per_video.min_score == 0.55
