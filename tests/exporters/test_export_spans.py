@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
 
 import numpy as np
+import pytest
 
 from exporters.spans import observed_on, runs, split_spans
 
@@ -70,3 +73,28 @@ def test_amass_and_bvh_write_one_file_per_span(motion, tmp_path):
     assert [p.name for p in bvh] == ["b_person7_from0.bvh", "b_person7_from25.bvh"]
     counts = [int(p.read_text().split("Frames:")[1].split()[0]) for p in bvh]
     assert counts == [20, 16]
+
+
+@pytest.mark.blender
+@pytest.mark.slow
+def test_blender_puts_a_span_file_at_its_video_frame(motion, tmp_path):
+    """README: import a span BVH with Start Frame = its first video frame to match the glb."""
+    from export_helpers import has_bpy
+
+    from exporters.bvh import write_bvh
+
+    if not has_bpy():
+        pytest.fail("bpy is not installed: pip install 'cliffmocap[blender]'")
+    late = write_bvh(motion, tmp_path / "b.bvh", person=7, span="spans")[1]  # from frame 25
+    code = (
+        "import bpy, sys\n"
+        "bpy.ops.wm.read_factory_settings(use_empty=True)\n"
+        "bpy.ops.import_anim.bvh(filepath=sys.argv[1], frame_start=25)\n"
+        "arm = next(o for o in bpy.data.objects if o.type == 'ARMATURE')\n"
+        "print('RANGE', *arm.animation_data.action.frame_range)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(late)], capture_output=True, text=True, timeout=300
+    )
+    line = next(ln for ln in done.stdout.splitlines() if ln.startswith("RANGE"))
+    assert [float(v) for v in line.split()[1:]] == [25.0, 40.0]  # video frames 25..40
