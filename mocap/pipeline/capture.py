@@ -8,6 +8,7 @@ never writes files; progress goes to the optional callback.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,12 +18,14 @@ import numpy as np
 from mocap.camera import make_intrinsics
 from mocap.config import PipelineConfig
 from mocap.errors import NoPeopleFoundError
+from mocap.modelfiles import check_model_files
 from mocap.pipeline.assemble import DetectionTable, assemble_people
 from mocap.pipeline.crops import concat_crops, take_crops
-from mocap.pipeline.loading import load_stages
+from mocap.pipeline.loading import open_video_for
 from mocap.pipeline.overlap import OVERLAP_DEPTH, BackgroundStage
 from mocap.pipeline.prefetch import PREFETCH_DEPTH, Prefetcher
 from mocap.pipeline.stages import Regressor, Stages
+from mocap.pipeline.warm import BackgroundLoad
 from mocap.progress import ProgressCallback, StageClock
 from mocap.types import CameraIntrinsics, MotionSet, Track, VideoInfo
 
@@ -45,8 +48,9 @@ def run(
         video: the video file.
         config: settings (default: ``PipelineConfig()``).
         progress: called with a ``ProgressEvent`` whenever a stage advances.
-        stages: the stages to use (default: :func:`load_stages`, which checks the model files
-            before anything is decoded); pass fakes in tests, or reuse loaded stages across videos.
+        stages: the stages to use (default: :func:`load_stages` on a background thread, after
+            the model files are checked, while the first chunks decode); pass fakes in tests,
+            or reuse loaded stages across videos.
 
     Returns:
         One ``SmplSequence`` per person (ordered by track id) with the video, camera and body.
@@ -58,17 +62,27 @@ def run(
     """
     config = config or PipelineConfig()
     clock = StageClock(progress)
-    if stages is None:
-        t0 = time.perf_counter()
-        stages = load_stages(config)
-        clock.add("load", time.perf_counter() - t0, 1, 1)
     path = Path(video)
-    if stages.detector_for is not None:
-        stages = replace(stages, detector=stages.detector_for(path), detector_for=None)
-    with stages.open_video(path) as source:
+    if stages is None:
+        check_model_files(config)  # a missing file stops the run before anything is decoded
+        pending = BackgroundLoad(config)
+        open_video = open_video_for(config)
+
+        def ready() -> Stages:
+            loaded, seconds = pending.result()
+            clock.add("load", seconds, 1, 1)
+            return loaded
+    else:
+        open_video, given = stages.open_video, stages
+
+        def ready() -> Stages:
+            return given
+
+    with open_video(path) as source:
         info = source.info
         camera = intrinsics_for(info, config)
-        streamed = _stream(source, info, config, stages, camera, clock)
+        streamed = _stream(source, path, config, ready, camera, clock)
+    stages = streamed.stages
     t0 = time.perf_counter()
     people = assemble_people(streamed.tracks, streamed.table, streamed.frame_times)
     clock.add("assemble", time.perf_counter() - t0, len(people), len(people))
@@ -101,6 +115,7 @@ def intrinsics_for(info: VideoInfo, config: PipelineConfig) -> CameraIntrinsics:
 
 @dataclass
 class _Streamed:
+    stages: Stages
     tracks: list[Track]
     table: DetectionTable
     frame_times: np.ndarray
@@ -165,20 +180,24 @@ class _CropQueue:
 
 def _stream(
     source: VideoSource,
-    info: VideoInfo,
+    path: Path,
     config: PipelineConfig,
-    stages: Stages,
+    ready: Callable[[], Stages],
     camera: CameraIntrinsics,
     clock: StageClock,
 ) -> _Streamed:
-    assert stages.detector is not None  # run() sets it from detector_for
-    tracker = stages.make_tracker(info)
-    waiting = _CropQueue(stages.regressor, config.batch_size, clock)
+    info = source.info
     times: list[np.ndarray] = []
     total = info.num_frames or None
     n_frames = n_dets = with_people = 0
-    with waiting.stage:
-        with Prefetcher(source, PREFETCH_DEPTH) as batches:
+    with Prefetcher(source, PREFETCH_DEPTH) as batches:
+        stages = ready()  # the first chunks decode meanwhile (warm start)
+        if stages.detector_for is not None:
+            stages = replace(stages, detector=stages.detector_for(path), detector_for=None)
+        assert stages.detector is not None
+        tracker = stages.make_tracker(info)
+        waiting = _CropQueue(stages.regressor, config.batch_size, clock)
+        with waiting.stage:
             for batch, decode_s in batches:
                 n_frames += len(batch)
                 times.append(batch.times)
@@ -194,9 +213,9 @@ def _stream(
                     waiting.add(det.frame, stages.cropper(image, det.boxes, camera.fx))
                 clock.add("detect", time.perf_counter() - t0, n_frames, total)
                 waiting.flush(config.batch_size)
-        table = waiting.finish()
+            table = waiting.finish()
     t0 = time.perf_counter()
     tracks = tracker.finish()
     clock.add("track", time.perf_counter() - t0, len(tracks), len(tracks))
     frame_times = np.concatenate(times) if times else np.zeros(0)
-    return _Streamed(tracks, table, frame_times, n_dets, with_people)
+    return _Streamed(stages, tracks, table, frame_times, n_dets, with_people)
