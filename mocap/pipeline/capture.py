@@ -21,7 +21,7 @@ from mocap.errors import NoPeopleFoundError
 from mocap.modelfiles import check_model_files
 from mocap.pipeline.assemble import DetectionTable, assemble_people
 from mocap.pipeline.crops import concat_crops, take_crops
-from mocap.pipeline.loading import open_video_for
+from mocap.pipeline.loading import load_stages, open_video_for
 from mocap.pipeline.overlap import OVERLAP_DEPTH, BackgroundStage
 from mocap.pipeline.prefetch import PREFETCH_DEPTH, Prefetcher
 from mocap.pipeline.stages import Regressor, Stages
@@ -65,8 +65,8 @@ def run(
     path = Path(video)
     if stages is None:
         check_model_files(config)  # a missing file stops the run before anything is decoded
-        pending = BackgroundLoad(config)
         open_video = open_video_for(config)
+        pending = BackgroundLoad(config, load_stages)
 
         def ready() -> Stages:
             loaded, seconds = pending.result()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -38,14 +39,21 @@ def warm_up(regressor: Regressor, crops: int = WARM_UP_CROPS) -> None:
 
 
 class BackgroundLoad:
-    """``load_stages(config)``, the tracker import and a warm-up call, on a background thread.
+    """``load(config)`` (default :func:`load_stages`), the tracker import and a warm-up call,
+    on a background thread.
 
     ``result()`` waits and returns the stages with the seconds the load took (re-raising its
     error in the caller).
     """
 
-    def __init__(self, config: PipelineConfig, warm: bool = True) -> None:
+    def __init__(
+        self,
+        config: PipelineConfig,
+        load: Callable[[PipelineConfig], Stages] = load_stages,
+        warm: bool = True,
+    ) -> None:
         self._config = config
+        self._load = load
         self._warm = warm
         self._stages: Stages | None = None
         self._error: BaseException | None = None
@@ -56,7 +64,7 @@ class BackgroundLoad:
     def _work(self) -> None:
         t0 = time.perf_counter()
         try:
-            stages = load_stages(self._config)
+            stages = self._load(self._config)
             import mocap.track  # noqa: F401  (the tracker's imports, before the first frame needs it)
 
             if self._warm:

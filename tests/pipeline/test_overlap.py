@@ -18,7 +18,7 @@ from mocap.config import PipelineConfig
 from mocap.pipeline import run
 from mocap.pipeline.overlap import BackgroundStage
 
-STEP_S = 0.05  # seconds each fake stage sleeps per item
+STEP_S = 0.1  # seconds each fake stage sleeps per item (long enough for a loaded CI box)
 N_ITEMS = 12
 
 
@@ -39,7 +39,7 @@ def test_wall_time_is_the_slower_stage_not_the_sum() -> None:
     serial = 2 * N_ITEMS * STEP_S
     assert [r for r, _ in got] == [2 * i for i in range(N_ITEMS)]  # all, in order
     assert all(s >= STEP_S * 0.9 for _, s in got)  # seconds measured per item
-    assert wall < 0.75 * serial, (wall, serial)  # overlapped: ~(N+1) steps, not 2N
+    assert wall < 0.8 * serial, (wall, serial)  # overlapped: ~(N+1) steps, not 2N
 
 
 @pytest.mark.parametrize("depth", [1, 3])
@@ -122,7 +122,7 @@ def test_run_overlaps_cliff_with_detection(tmp_path: Path) -> None:
     t0 = time.perf_counter()
     out = run(video, cfg, stages=stages)
     wall = time.perf_counter() - t0
-    assert wall < 0.75 * 2 * chunks * STEP_S, wall
+    assert wall < 0.8 * 2 * chunks * STEP_S, wall  # overlapped: ~(chunks + 1) steps
     assert threading.main_thread().name not in reg.threads
     np.testing.assert_array_equal(out.people[0].betas, serial.people[0].betas)
     assert reg.calls[-chunks:] == [4] * chunks

@@ -36,7 +36,7 @@ def video(tmp_path: Path) -> Path:
 def _patch(monkeypatch, fv: FakeVideo, load) -> None:
     monkeypatch.setattr(capture, "check_model_files", lambda config: None)
     monkeypatch.setattr(capture, "open_video_for", lambda config: fv)
-    monkeypatch.setattr(warm, "load_stages", load)
+    monkeypatch.setattr(capture, "load_stages", load)
 
 
 def test_first_chunks_decode_while_the_models_load(video: Path, monkeypatch) -> None:
