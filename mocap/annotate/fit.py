@@ -137,6 +137,12 @@ class NetworkFitter:
         transl = cam_crop2full(out.cam, batch.center, batch.scale, batch.image_hw, batch.focal)
         return out.pose_rotmat, out.betas, transl
 
+    def predict(self, batch: AnnotationBatch) -> Bodies:
+        """The loaded network's bodies for a batch (no fitting): rotmat, betas, transl."""
+        self.restore()
+        with torch.no_grad():
+            return self._bodies(None, batch)
+
     def fit(self, batch: AnnotationBatch) -> Fit:
         """Label one batch: restore weights, predict, fine-tune, predict again."""
         self.restore()
