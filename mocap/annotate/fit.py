@@ -85,16 +85,26 @@ def _optimise(
     objective: _Objective,
     config: AnnotatorConfig,
 ) -> tuple[Bodies, int, list[float]]:
-    """Adam on ``params``; returns the bodies after the last evaluation, steps taken, losses."""
+    """Adam on ``params``.
+
+    Returns:
+        the bodies of the evaluated iterate with the lowest total loss (a step that overshoots,
+        e.g. a crop camera scale through zero, can never make the label worse than an earlier
+        iterate), the steps taken, and the batch's mean 2D loss at every evaluation.
+    """
     opt = torch.optim.Adam(params, lr=config.learning_rate)
     history: list[float] = []
+    best: tuple[float, Bodies] | None = None
     step = 0
     while True:
         bodies = bodies_of()
         loss, l2d = objective(bodies)
         history.append(float(l2d.detach().mean()))
+        total = float(loss.detach())
+        if best is None or total < best[0]:
+            best = (total, tuple(b.detach().clone() for b in bodies))  # type: ignore[assignment]
         if step == config.max_iterations or history[-1] < config.stop_loss:
-            return tuple(b.detach() for b in bodies), step, history  # type: ignore[return-value]
+            return best[1], step, history  # type: ignore[index]
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -169,10 +179,14 @@ def fit_params(
     Args:
         initial: (B, 24, 3, 3) rotations, (B, 10) betas, (B, 3) transl (torch, batch's device).
     """
-    init = tuple(t.detach().to(batch.part) for t in initial)
+    given = tuple(t.detach().to(batch.part) for t in initial)
+    rot6d = matrix_to_rot6d(given[0]).clone()
+    # the start expressed in the optimised parameters (Gram-Schmidt of the 6D columns: within
+    # float rounding of ``initial``, which CLIFF built the same way)
+    init: Bodies = (rot6d_to_matrix(rot6d), given[1], given[2])
     with torch.inference_mode(False), torch.enable_grad():
-        objective = _Objective(batch, joints, config, init)  # type: ignore[arg-type]
-        rot6d = matrix_to_rot6d(init[0]).clone().requires_grad_(True)
+        objective = _Objective(batch, joints, config, init)
+        rot6d.requires_grad_(True)
         betas = init[1].clone().requires_grad_(True)
         transl = init[2].clone().requires_grad_(True)
         final, steps, history = _optimise(
@@ -181,4 +195,4 @@ def fit_params(
             objective,
             config,
         )
-    return Fit(body_params(init, objective), body_params(final, objective), steps, tuple(history))  # type: ignore[arg-type]
+    return Fit(body_params(init, objective), body_params(final, objective), steps, tuple(history))
