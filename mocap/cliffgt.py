@@ -115,9 +115,11 @@ def relative_to_pelvis(joints24: Any, pelvis_slot: int = 14) -> F64:
 
 def to_arrays(gt: PseudoGT) -> dict[str, np.ndarray]:
     """The arrays as written (floats float64, annot_id int64, has_smpl float64 1/0)."""
-    out = {k: np.asarray(getattr(gt, k), dtype=np.float64) for k in ROW_SHAPES}
-    out["imgname"] = np.asarray(gt.imgname).astype(str)
+    out = {"imgname": np.asarray(gt.imgname).astype(str)}
     out["annot_id"] = np.asarray(gt.annot_id, dtype=np.int64)
+    for key in ROW_SHAPES:
+        if key not in out:
+            out[key] = np.asarray(getattr(gt, key), dtype=np.float64)
     return out
 
 
