@@ -14,7 +14,7 @@ Both stop a batch early once its mean 2D loss is below ``config.stop_loss``.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -24,6 +24,7 @@ from mocap.annotate.joints import J24Joints
 from mocap.annotate.losses import keypoint_loss, pixel_error, prior_loss, project_full
 from mocap.annotate.types import AnnotationBatch, AnnotatorConfig, BodyParams, Fit
 from mocap.camera import cam_crop2full
+from mocap.cliff import Cliff
 from mocap.keypoints.tables import HIP_SLOTS
 from mocap.rotations import matrix_to_rot6d, rot6d_to_matrix
 
@@ -80,7 +81,7 @@ def body_params(bodies: Bodies, objective: _Objective) -> BodyParams:
 
 
 def _optimise(
-    params: list[torch.Tensor],
+    params: Sequence[torch.Tensor],
     bodies_of: Callable[[], Bodies],
     objective: _Objective,
     config: AnnotatorConfig,
@@ -115,7 +116,7 @@ class NetworkFitter:
     """Fine-tunes a private copy of a CLIFF network per batch (the caller's model is untouched).
 
     Args:
-        model: a :class:`mocap.cliff.Cliff` (or any module with its ``encoder`` / ``head``).
+        model: a :class:`mocap.cliff.Cliff` (its ``encoder`` and ``head`` are used).
         joints: J24 from SMPL.
         config: settings (``mode`` is not looked at).
         device: torch device for the copy.
@@ -123,12 +124,13 @@ class NetworkFitter:
 
     def __init__(
         self,
-        model: torch.nn.Module,
+        model: Cliff,
         joints: J24Joints,
         config: AnnotatorConfig,
         device: Any = "cpu",
     ) -> None:
-        self.model = copy.deepcopy(model).to(device).float().eval()  # BN and dropout frozen
+        self.model = copy.deepcopy(model)
+        self.model.to(device).float().eval()  # batch-norm statistics and dropout frozen
         self.joints, self.config = joints, config
         self._initial_state = copy.deepcopy(self.model.state_dict())
         self._trainable = [

@@ -15,7 +15,7 @@ from typing import Any, Final
 
 import numpy as np
 
-from mocap.body import SmplBody
+from mocap.body import NUM_POSE_BASIS, SmplBody
 from mocap.errors import SmplModelError
 from mocap.types import NUM_SMPL_JOINTS, SmplModelData
 
@@ -137,6 +137,7 @@ class J24Joints:
         """J24 (B, 24, 3) metres of bodies given rotations (B, 24, 3, 3), betas (B, 10) and SMPL
         ``transl`` (B, 3), in the frame of ``transl`` (the full-image camera); differentiable."""
         out = self.reduced.forward(betas, rotmat[:, :1], rotmat[:, 1:], transl, pose2rot=False)
+        assert out.vertices is not None  # return_vertices defaults to True
         return self._assemble(out.joints, out.vertices[:, : len(self.vertex_ids)])
 
 
@@ -147,9 +148,7 @@ def _reduced_model(body: SmplBody, keep: np.ndarray) -> SmplModelData:
     j_template = d.j_regressor @ d.v_template  # (24, 3)
     j_dirs = np.einsum("jv,vcl->jcl", d.j_regressor, d.shapedirs[:, :, :nb])  # (24, 3, L)
     n = len(keep)
-    posedirs = np.zeros(
-        (n + NUM_SMPL_JOINTS, 3, d.posedirs.shape[2] if d.posedirs is not None else 207)
-    )
+    posedirs = np.zeros((n + NUM_SMPL_JOINTS, 3, NUM_POSE_BASIS))
     if d.posedirs is not None:
         posedirs[:n] = d.posedirs[keep]
     return SmplModelData(

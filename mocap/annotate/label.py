@@ -20,6 +20,7 @@ from mocap.annotate.fit import NetworkFitter, fit_params
 from mocap.annotate.joints import S_PELVIS_SLOT, J24Joints
 from mocap.annotate.types import AnnotationBatch, AnnotatorConfig, BodyParams, Fit
 from mocap.body import SmplBody
+from mocap.cliff import Cliff
 from mocap.cliffgt import PseudoGT, relative_to_pelvis
 from mocap.crop import Crops, prepare_crops
 
@@ -54,7 +55,7 @@ class Annotator:
 
     def __init__(
         self,
-        model: torch.nn.Module,
+        model: Cliff,
         body: SmplBody,
         config: AnnotatorConfig,
         device: Any = "cpu",

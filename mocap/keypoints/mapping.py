@@ -53,8 +53,8 @@ def to_j24(keypoints: Any, source: str, binary_confidence: bool = False) -> F64:
         )
     conf = kp[..., 2] > 0 if binary_confidence else np.clip(kp[..., 2], 0.0, 1.0)
     out = np.zeros((len(kp), NUM_J24, 3))
-    src = [k for k, s in enumerate(slots) if s is not None]
-    dst = [slots[k] for k in src]
+    pairs = [(k, s) for k, s in enumerate(slots) if s is not None]
+    src, dst = [k for k, _ in pairs], [s for _, s in pairs]
     out[:, dst, 2] = conf[:, src]
     out[:, dst, :2] = kp[:, src, :2]
     out[..., :2] = np.where(out[..., 2:] > 0, out[..., :2], 0.0)  # unlabelled -> (0, 0)

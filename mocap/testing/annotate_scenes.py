@@ -154,8 +154,8 @@ def tiny_cliff(seed: int = 0) -> Cliff:
     """CLIFF's real regressor head on :class:`TinyEncoder`, seeded, in eval mode."""
     torch.manual_seed(seed)
     model = build_model("res50")
-    model.encoder = TinyEncoder()
-    with torch.no_grad():  # non-trivial running statistics
-        model.encoder.bn.running_mean.uniform_(-0.1, 0.1)
-        model.encoder.bn.running_var.uniform_(0.5, 1.5)
+    encoder = TinyEncoder()
+    encoder.bn.running_mean = torch.empty(8).uniform_(-0.1, 0.1)  # non-trivial statistics
+    encoder.bn.running_var = torch.empty(8).uniform_(0.5, 1.5)
+    model.encoder = encoder
     return model.eval()
