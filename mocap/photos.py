@@ -15,7 +15,8 @@ import numpy as np
 
 from mocap.camera import make_intrinsics
 from mocap.cliffgt import PseudoGT
-from mocap.types import MotionSet, Provenance, SmplModelData, SmplSequence, VideoInfo
+from mocap.errors import NoPeopleFoundError
+from mocap.types import FrameBatch, MotionSet, Provenance, SmplModelData, SmplSequence, VideoInfo
 
 #: Frame rate stated for a photo's one-frame result (any positive value; nothing plays).
 PHOTO_FPS = 1.0
@@ -104,4 +105,48 @@ def pseudo_gt_motion(
         boxes,
         focal=float(gt.focal_l[rows[-1]]),  # as the official per-image viewer: the last row's
         body=body,
+    )
+
+
+def capture_photo(
+    path: str | Path,
+    image: np.ndarray,
+    stages: Any,
+    focal: float | None = None,
+    fov: float | None = None,
+) -> MotionSet:
+    """Every person on one photo: detect, crop, CLIFF; no tracking, no smoothing.
+
+    Args:
+        path: the image file (recorded as the result's source).
+        image: (H, W, 3) uint8 RGB, EXIF orientation applied (:func:`mocap.images.read_image`).
+        stages: loaded pipeline stages (``detector``, ``cropper``, ``regressor``, ``body``,
+            ``provenance``; see :class:`mocap.pipeline.Stages`).
+        focal, fov: camera as for videos (default: the image diagonal, CLIFF's).
+
+    Raises:
+        NoPeopleFoundError: the detector found nobody.
+    """
+    h, w = image.shape[:2]
+    camera = make_intrinsics(w, h, focal=focal, fov=fov)
+    batch = FrameBatch(np.zeros(1, np.int64), np.zeros(1), image[None])
+    dets = stages.detector.detect(batch)[0]
+    if len(dets) == 0:
+        raise NoPeopleFoundError(
+            f"no people found in {path}. Try a lower 'det_conf', or give the boxes in a file "
+            "with 'boxes'."
+        )
+    pred = stages.regressor(stages.cropper(image, dets.boxes, camera.fx))
+    return photo_motion(
+        path,
+        (w, h),
+        pred.pose_aa,
+        pred.betas,
+        pred.transl,
+        dets.boxes,
+        dets.scores,
+        pred.cam_crop,
+        camera.fx,
+        stages.body,
+        stages.provenance,
     )
