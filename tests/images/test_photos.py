@@ -56,3 +56,38 @@ def test_photo_motion_defaults() -> None:
                      np.ones((2, 3)), np.zeros((2, 4)))  # fmt: skip
     assert m.camera.fx == pytest.approx(math.hypot(100, 50))
     assert [float(p.scores[0]) for p in m.people] == [1.0, 1.0]
+
+
+def test_capture_photo_with_fake_detector() -> None:
+    from types import SimpleNamespace
+
+    from mocap.crop import prepare_crops
+    from mocap.errors import NoPeopleFoundError
+    from mocap.photos import capture_photo
+    from mocap.regress import CliffRegressor
+    from mocap.testing.annotate_scenes import tiny_cliff
+    from mocap.types import Detections
+
+    boxes = np.array([[10, 20, 60, 120], [100, 30, 150, 130]], np.float32)
+
+    class Fixed:
+        def __init__(self, b: np.ndarray) -> None:
+            self.b = b
+
+        def detect(self, batch):
+            return [Detections(0, self.b, np.full(len(self.b), 0.9, np.float32))]
+
+    regressor = CliffRegressor(tiny_cliff(0), device="cpu", batch_size=4)
+    stages = SimpleNamespace(detector=Fixed(boxes), cropper=prepare_crops, regressor=regressor,
+                             body=None, provenance=None)  # fmt: skip
+    image = np.random.default_rng(0).integers(0, 255, (160, 200, 3), np.uint8)
+    motion = capture_photo("p.jpg", image, stages)
+    direct = regressor(prepare_crops(image, boxes))
+    assert len(motion.people) == 2 and motion.camera.width == 200
+    for k, person in enumerate(motion.people):
+        np.testing.assert_allclose(person.transl[0], direct.transl[k], rtol=1e-6)
+        np.testing.assert_allclose(person.global_orient[0], direct.pose_aa[k, 0], rtol=1e-6)
+        np.testing.assert_array_equal(person.boxes[0], boxes[k])
+    stages.detector = Fixed(np.zeros((0, 4), np.float32))
+    with pytest.raises(NoPeopleFoundError, match=r"p\.jpg"):
+        capture_photo("p.jpg", image, stages)
