@@ -114,3 +114,23 @@ def test_concat_and_empty(joints: J24Joints) -> None:
     both = PseudoGT.concat([gt, gt])
     assert len(both) == 10 and both.imgname[5] == gt.imgname[0]
     assert len(PseudoGT.concat([])) == 0
+
+
+def test_pseudo_gt_from_a_photo_result(joints: J24Joints) -> None:
+    """CLIFF's prediction written as pseudo-GT rows reprojects like the result it came from."""
+    from mocap.annotate.export import pseudo_gt_from_motion
+    from mocap.photos import photo_motion
+
+    scene = make_scene(joints, 3, seed=5, size=(W, H))
+    motion = photo_motion(
+        "dir/p.jpg", (W, H), np.asarray(matrix_to_axis_angle(scene.rotmat)), scene.betas,
+        scene.transl, scene.boxes,
+    )  # fmt: skip
+    gt = pseudo_gt_from_motion(motion, joints)
+    assert gt.imgname.tolist() == ["p.jpg"] * 3 and np.all(gt.part[..., 2] == 0)
+    np.testing.assert_allclose(gt.global_t, scene.transl)
+    np.testing.assert_allclose(gt.focal_l, math.hypot(W, H))
+    truth = scene.joints24 - scene.joints24[:, 14:15]
+    np.testing.assert_allclose(gt.S[..., :3], truth, atol=1e-6)
+    centre = (scene.boxes[:, :2] + scene.boxes[:, 2:]) / 2
+    np.testing.assert_allclose(gt.center, centre, rtol=1e-5)
