@@ -81,3 +81,19 @@ def test_people_without_keypoints_get_cliffs_prediction(joints: J24Joints, body:
     assert fit.iterations == 0
     np.testing.assert_array_equal(fit.final.rotmat, fit.initial.rotmat)
     assert np.all(gt.annot_id == -1) and np.all(gt.part == 0)
+
+
+def test_label_folder_reports_bad_images(tmp_path: Path, joints: J24Joints, body: SmplBody) -> None:
+    from mocap.annotate.dataset import label_folder
+
+    _coco_folder(tmp_path, joints, n=4)
+    (tmp_path / "img_1.png").write_bytes(b"\x89PNG broken")
+    (tmp_path / "img_2.png").unlink()
+    Image.fromarray(np.zeros((10, 10, 3), np.uint8)).save(tmp_path / "img_3.png")
+    annotator = Annotator(tiny_cliff(0), body, AnnotatorConfig(mode="params", iterations=20))
+    gt, report = label_folder(tmp_path, read_coco_keypoints(tmp_path / "kp.json"), annotator)
+    assert gt.imgname.tolist() == ["img_0.png"] and report.labelled == 1 and report.images == 1
+    reasons = dict(report.failed)
+    assert set(reasons) == {"img_1.png", "img_2.png", "img_3.png"}
+    assert "does not exist" in reasons["img_2.png"] and "10x10" in reasons["img_3.png"]
+    assert report.px_after[0] < report.px_before[0]
