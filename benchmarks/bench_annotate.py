@@ -32,7 +32,7 @@ from mocap.annotate.types import AnnotatorConfig, Fit
 from mocap.body import SmplBody
 from mocap.cliff import build_model
 from mocap.rotations import axis_angle_to_matrix
-from mocap.synthetic import synthetic_smpl_model_data
+from mocap.testing.synthetic import synthetic_smpl_model_data
 from mocap.testing.annotate_scenes import Scene, make_scene, tiny_cliff
 
 

@@ -74,7 +74,9 @@ def _open(path: Path) -> Any:
         raise ImageError(f"image '{path}' does not exist")
     try:
         return Image.open(path)
-    except (OSError, ValueError, Image.DecompressionBombError) as e:
+    # ImportError: once ultralytics is imported it wraps Image.open and, on a file PIL cannot
+    # identify, tries to load the pi_heif plugin, which is not installed (measured, 8.3)
+    except (OSError, ValueError, ImportError, Image.DecompressionBombError) as e:
         raise ImageError(f"'{path}' is not a readable image ({_reason(e)})") from None
 
 

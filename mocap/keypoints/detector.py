@@ -17,10 +17,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from mocap.detect import YOLO_RELEASES_URL, _import_yolo, resolve_detector_weights, resolve_device
+from mocap.detect import _import_yolo, resolve_detector_weights
+from mocap.device import resolve_device
 from mocap.errors import DetectorError
 from mocap.keypoints.mapping import to_j24
 from mocap.keypoints.tables import COCO17_NAMES
+from mocap.modelfiles import YOLO_RELEASES_URL
 
 
 @dataclass(frozen=True, eq=False)
@@ -66,7 +68,7 @@ class YoloPoseDetector:
     ) -> None:
         self.weights = resolve_detector_weights(weights, model_dir)
         self.conf, self.keypoint_conf, self.imgsz = conf, keypoint_conf, imgsz
-        self.device = resolve_device(device)
+        self.device = str(resolve_device(device))
         yolo = _import_yolo()
         try:
             self.model = yolo(self.weights, task="pose")

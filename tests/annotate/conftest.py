@@ -7,7 +7,7 @@ import torch
 
 from mocap.annotate.joints import J24Joints
 from mocap.body import SmplBody
-from mocap.synthetic import synthetic_smpl_model_data
+from mocap.testing.synthetic import synthetic_smpl_model_data
 
 
 @pytest.fixture(scope="session")

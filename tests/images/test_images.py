@@ -124,3 +124,19 @@ def test_image_sequence_yields_frames(tmp_path: Path) -> None:
     Image.fromarray(_pattern(30, 40)).save(paths[3])
     with pytest.raises(ImageError, match=r"3\.png' is 30x40"):
         list(ImageSequence(paths, fps=10.0))
+
+
+def test_broken_image_after_ultralytics_is_imported(tmp_path: Path) -> None:
+    """ultralytics wraps PIL's Image.open (HEIF fallback); a bad file must still be ImageError."""
+    import subprocess
+    import sys
+
+    (tmp_path / "text.jpg").write_text("hello")
+    code = (
+        "import sys\nfrom mocap.detect import _import_yolo\n_import_yolo()\n"
+        "from mocap.images import ImageError, read_image\n"
+        f"try:\n    read_image({str(tmp_path / 'text.jpg')!r})\n"
+        "except ImageError as e:\n    print('ImageError', e)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.stdout.startswith("ImageError"), done.stdout + done.stderr[-2000:]
