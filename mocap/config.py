@@ -67,6 +67,8 @@ class PipelineConfig:
     """``auto`` (decord, PyAV where decord cannot), ``decord`` or ``pyav``."""
     chunk_frames: int = 32
     """Frames decoded per chunk; bounds decode memory (chunk x H x W x 3 bytes)."""
+    image_fps: float = 30.0
+    """Frame rate of a folder of images that is a frame sequence (:mod:`mocap.images`)."""
 
     # --- detection ------------------------------------------------------------------------------
     det_conf: float = 0.5
@@ -112,6 +114,8 @@ class PipelineConfig:
         for name in ("chunk_frames", "det_batch", "batch_size", "det_imgsz"):
             if getattr(self, name) < 1:
                 raise UsageError(f"'{name}' must be >= 1, got {getattr(self, name)}.")
+        if not self.image_fps > 0:
+            raise UsageError(f"'image_fps' must be > 0, got {self.image_fps}.")
         if not 0.0 <= self.det_conf <= 1.0:
             raise UsageError(f"'det_conf' must be within [0, 1], got {self.det_conf}.")
         if self.max_people is not None and self.max_people < 1:
