@@ -57,7 +57,6 @@ SETTING_FLAGS = {
     "smooth": "--smooth",
     "overwrite": "--overwrite",
     "image_fps": "--fps",
-    "image_folders": "--image-folders",
 }
 
 

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from mocap.errors import InputError, OutputError
+from mocap.errors import OutputError, PseudoGTFileError
 
 F64 = npt.NDArray[np.float64]
 
@@ -45,10 +45,6 @@ ROW_SHAPES: dict[str, tuple[int, ...]] = {
 }
 #: Keys a file must have to be usable (the official viewers read exactly these).
 REQUIRED = ("imgname", "pose", "shape", "global_t", "focal_l")
-
-
-class PseudoGTFileError(InputError):
-    """A pseudo-GT file is missing, unreadable or has keys of the wrong shape."""
 
 
 @dataclass(frozen=True, eq=False)

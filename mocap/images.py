@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from mocap.errors import InputError
+from mocap.errors import ImageError
 from mocap.types import FrameBatch, VideoInfo
 
 #: Suffixes read as images (lower case).
@@ -32,10 +32,6 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff")
 _EXIF_ORIENTATION = 0x0112
 _TRANSPOSED = (5, 6, 7, 8)
 _NUMBERED = re.compile(r"^(.*?)(\d+)(\D*)$")
-
-
-class ImageError(InputError):
-    """An image cannot be opened or decoded (missing, not an image, truncated...)."""
 
 
 def is_image(path: str | os.PathLike[str]) -> bool:

@@ -98,9 +98,7 @@ def plan_jobs(
             "pick the formats with --out-format glb,npz."
         )
     if image_folders not in ("auto", "sequence", "photos"):
-        raise UsageError(
-            f"'image_folders' must be auto, sequence or photos, got {image_folders!r}."
-        )
+        raise UsageError(f"image folders must be auto, sequence or photos, got {image_folders!r}.")
     return _plan_batch(inputs, outs[0], out_format, image_folders)
 
 

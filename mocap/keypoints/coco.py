@@ -19,15 +19,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from mocap.errors import InputError
+from mocap.errors import KeypointFileError
 from mocap.keypoints.mapping import to_j24
 from mocap.keypoints.tables import COCO17_NAMES
 
 F64 = npt.NDArray[np.float64]
-
-
-class KeypointFileError(InputError):
-    """A keypoint annotation file is missing or malformed; the message names file and entry."""
 
 
 @dataclass(frozen=True, eq=False)

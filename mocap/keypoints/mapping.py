@@ -12,14 +12,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from mocap.errors import InputError
+from mocap.errors import KeypointFormatError
 from mocap.keypoints.tables import HEAD_TOP_SLOT, HIP_SLOTS, KEYPOINT_FORMATS, NUM_J24
 
 F64 = npt.NDArray[np.float64]
-
-
-class KeypointFormatError(InputError):
-    """Keypoints of an unknown order or of the wrong shape."""
 
 
 def to_j24(keypoints: Any, source: str, binary_confidence: bool = False) -> F64:
