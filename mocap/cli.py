@@ -274,6 +274,13 @@ def cliffmocap(
             "(CLIFF annotator) into --out FILE.cliffgt.npz."
         ),
     ] = None,
+    pose_detector: Annotated[
+        str | None,
+        typer.Option(
+            help="Ultralytics pose weights (local file, e.g. yolo11x-pose.pt): label the people "
+            "it finds on an image folder into --out FILE.cliffgt.npz (no keypoint file needed)."
+        ),
+    ] = None,
     fit: Annotated[
         FitMode,
         typer.Option(help="Annotator: fine-tune the network (CLIFF/EFT) or SMPL parameters."),
@@ -324,7 +331,7 @@ def cliffmocap(
             det_conf=det_conf,
             image_fps=fps,
         )
-        if keypoints is not None:
+        if keypoints is not None or pose_detector is not None:
             from mocap.annotate.types import AnnotatorConfig
 
             fitting = AnnotatorConfig(mode=fit.value, lr=fit_lr, iterations=fit_iters)
@@ -332,8 +339,9 @@ def cliffmocap(
 
             with RichProgress(err, not quiet and err.is_terminal) as bars:
                 code = annotate_command(
-                    inputs, out, keypoints, config, fitting, overwrite, bars, typer.echo
-                )
+                    inputs, out, keypoints, config, fitting, overwrite, bars, typer.echo,
+                    pose_detector,
+                )  # fmt: skip
             raise typer.Exit(code)
         code = _run(
             inputs,

@@ -30,9 +30,9 @@ def report_path(out: Path) -> Path:
 
 def _check_args(inputs: list[Path], outs: list[Path], overwrite: bool) -> tuple[Path, Path]:
     if len(inputs) != 1 or not inputs[0].is_dir():
-        raise UsageError("--keypoints needs exactly one input: the folder of the annotated images.")
+        raise UsageError("labelling needs exactly one input: the folder of the images.")
     if len(outs) != 1 or not outs[0].name.lower().endswith(CLIFFGT_SUFFIX):
-        raise UsageError(f"--keypoints writes one pseudo-GT file: pass --out NAME{CLIFFGT_SUFFIX}.")
+        raise UsageError(f"labelling writes one pseudo-GT file: pass --out NAME{CLIFFGT_SUFFIX}.")
     out = outs[0]
     if not overwrite:
         for target in (out, report_path(out)):
@@ -60,29 +60,33 @@ def _mean(values: list[float]) -> float | None:
 def annotate_command(
     inputs: list[Path],
     outs: list[Path],
-    keypoints: Path,
+    keypoints: Path | None,
     config: PipelineConfig,
     fit: AnnotatorConfig,
     overwrite: bool,
     progress: Callable[[ProgressEvent], None],
     echo: Callable[[str], None],
+    pose_detector: str | None = None,
 ) -> int:
     """Label, write ``--out`` and its report; exit code 0, or 1 when any image failed."""
     from mocap.annotate.run import annotate_folder
     from mocap.cliffgt import write_cliffgt
 
+    if keypoints is not None and pose_detector is not None:
+        raise UsageError("--keypoints and --pose-detector both given: pass only one of them.")
     folder, out = _check_args(inputs, outs, overwrite)
     t0 = time.perf_counter()
 
     def people_done(n: int) -> None:
         progress(ProgressEvent("regress", n, None, time.perf_counter() - t0))
 
-    gt, report = annotate_folder(folder, keypoints, config, fit, people_done)
+    gt, report = annotate_folder(folder, keypoints, config, fit, people_done, pose_detector)
     out.parent.mkdir(parents=True, exist_ok=True)
     write_cliffgt(out, gt)
     seconds = time.perf_counter() - t0
     doc = {
-        "keypoints": str(keypoints),
+        "keypoints": str(keypoints) if keypoints is not None else None,
+        "pose_detector": pose_detector,
         "images_folder": str(folder),
         "mode": fit.mode,
         "finetune": fit.finetune,

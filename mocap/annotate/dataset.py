@@ -12,11 +12,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from mocap.annotate.label import Annotator, LabelItem
 from mocap.annotate.types import Fit
 from mocap.cliffgt import PseudoGT
-from mocap.images import ImageError, read_image
+from mocap.images import ImageError, list_images, read_image
 from mocap.keypoints.coco import ImageKeypoints
+from mocap.keypoints.detector import YoloPoseDetector
 
 
 @dataclass
@@ -87,6 +90,42 @@ def label_folder(
     report = LabelReport()
     parts: list[PseudoGT] = []
     for rows, fit in annotator.label(_items(Path(folder), annotations, report), progress):
+        parts.append(rows)
+        report.add_fit(fit)
+        report.labelled += len(rows)
+    return PseudoGT.concat(parts), report
+
+
+def _detected_items(
+    folder: Path, detector: YoloPoseDetector, report: LabelReport, max_people: int | None
+) -> Iterator[LabelItem]:
+    for path in list_images(folder):
+        try:
+            image = read_image(path)
+        except ImageError as e:
+            report.failed.append((path.name, str(e)))
+            continue
+        report.images += 1
+        found = detector.detect([image])[0]
+        order = np.argsort(-found.scores, kind="stable")[:max_people]
+        for k in order:
+            yield LabelItem(image, path.name, found.boxes[k], found.part[k])
+
+
+def label_detected(
+    folder: str | os.PathLike[str],
+    detector: YoloPoseDetector,
+    annotator: Annotator,
+    progress: Callable[[int], None] | None = None,
+    max_people: int | None = None,
+) -> tuple[PseudoGT, LabelReport]:
+    """Label every person a pose detector finds on the images of ``folder`` (no annotation
+    file): its boxes and keypoints (conf = the detector's keypoint confidence) are the input;
+    ``max_people`` keeps the most confident people per image."""
+    report = LabelReport()
+    parts: list[PseudoGT] = []
+    items = _detected_items(Path(folder), detector, report, max_people)
+    for rows, fit in annotator.label(items, progress):
         parts.append(rows)
         report.add_fit(fit)
         report.labelled += len(rows)

@@ -97,3 +97,34 @@ def test_label_folder_reports_bad_images(tmp_path: Path, joints: J24Joints, body
     assert set(reasons) == {"img_1.png", "img_2.png", "img_3.png"}
     assert "does not exist" in reasons["img_2.png"] and "10x10" in reasons["img_3.png"]
     assert report.px_after[0] < report.px_before[0]
+
+
+def test_label_detected_uses_the_detectors_people(
+    tmp_path: Path, joints: J24Joints, body: SmplBody
+) -> None:
+    from mocap.annotate.dataset import label_detected
+    from mocap.keypoints.detector import PoseDetections
+
+    scene = make_scene(joints, 2, seed=9, noise_px=1.0)
+    for k in range(2):
+        Image.fromarray(scene.images[k]).save(tmp_path / f"{k}.png")
+    (tmp_path / "2.png").write_bytes(b"junk")
+
+    class FakePose:
+        def __init__(self) -> None:
+            self.calls = 0
+
+        def detect(self, images):
+            k = self.calls
+            self.calls += 1
+            return [
+                PoseDetections(
+                    scene.boxes[k : k + 1], np.ones(1, np.float32), scene.part[k : k + 1]
+                )
+            ]
+
+    annotator = Annotator(tiny_cliff(0), body, AnnotatorConfig(mode="params", iterations=20))
+    gt, report = label_detected(tmp_path, FakePose(), annotator)  # type: ignore[arg-type]
+    assert gt.imgname.tolist() == ["0.png", "1.png"] and report.failed[0][0] == "2.png"
+    np.testing.assert_allclose(gt.part, scene.part)
+    assert np.mean(report.px_after) < np.mean(report.px_before)

@@ -144,3 +144,21 @@ def test_numbered_folder_is_a_tracked_sequence(assets, tmp_path: Path) -> None:
     res = np.load(out / "walk.npz", allow_pickle=False)
     assert float(res["fps"]) == 5.0 and res["frame"].tolist() == [0, 1, 2, 3]
     assert len(set(res["track_id"].tolist())) == 1
+
+
+def test_pose_detector_labels_images_without_annotations(assets, tmp_path: Path) -> None:
+    """A randomly initialised Ultralytics pose model (no weights) finds 'people' at conf 0."""
+    images = tmp_path / "images"
+    images.mkdir()
+    _image(0).save(images / "a.jpg")
+    out = tmp_path / "det.cliffgt.npz"
+    args = [str(images), "--pose-detector", "yolo11n-pose.yaml", "--det-conf", "0.0",
+            "--max-people", "2", "--out",
+            str(out), "--fit", "params", "--fit-iters", "2", *_base(assets)]  # fmt: skip
+    r = runner.invoke(app, args)
+    assert r.exit_code == 0, r.output
+    gt = read_cliffgt(out)
+    assert len(gt) == 2 and set(gt.imgname.tolist()) == {"a.jpg"}
+    assert gt.part.shape == (len(gt), 24, 3) and np.all(gt.part[:, [12, 13, 14], 2] == 0)
+    r = runner.invoke(app, [*args[:3], "--keypoints", str(tmp_path / "x.json"), *args[3:]])
+    assert r.exit_code == 2 and "only one of them" in r.output
