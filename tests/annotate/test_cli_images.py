@@ -49,6 +49,13 @@ def _boxes(folder: Path, stems: list[str]) -> Path:
     return folder
 
 
+def _glb_json(path: Path) -> str:
+    """The JSON chunk of a binary glTF file."""
+    data = path.read_bytes()
+    length = int.from_bytes(data[12:16], "little")
+    return data[20 : 20 + length].decode("utf-8")
+
+
 def test_photos_to_npz_and_pseudo_gt(assets, tmp_path: Path) -> None:
     photos = tmp_path / "photos"
     photos.mkdir()
@@ -62,7 +69,7 @@ def test_photos_to_npz_and_pseudo_gt(assets, tmp_path: Path) -> None:
         "--out",
         str(out),
         "--out-format",
-        "npz,cliffgt.npz",
+        "npz,cliffgt.npz,glb",
         "--boxes",
         str(boxes),
     ]
@@ -78,6 +85,8 @@ def test_photos_to_npz_and_pseudo_gt(assets, tmp_path: Path) -> None:
         res = np.load(out / f"{stem}.npz", allow_pickle=False)
         np.testing.assert_allclose(res["transl"], gt.global_t)
         np.testing.assert_allclose(res["image_size"], size)
+        glb = json.loads(_glb_json(out / f"{stem}.glb"))
+        assert len(glb["skins"]) == 1  # one posed character per person
     assert not (out / "broken.npz").exists()
     report = json.loads(next(out.glob("*.json")).read_text())
     assert "broken.jpg" in json.dumps(report)
