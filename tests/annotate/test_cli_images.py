@@ -171,3 +171,36 @@ def test_pose_detector_labels_images_without_annotations(assets, tmp_path: Path)
     assert gt.part.shape == (len(gt), 24, 3) and np.all(gt.part[:, [12, 13, 14], 2] == 0)
     r = runner.invoke(app, [*args[:3], "--keypoints", str(tmp_path / "x.json"), *args[3:]])
     assert r.exit_code == 2 and "only one of them" in r.output
+
+
+@pytest.mark.ray
+def test_photos_on_the_ray_engine(assets, tmp_path: Path) -> None:
+    """The same photo jobs on a local Ray: one ok, one corrupt image failed, outputs in place."""
+    import os
+
+    import ray
+
+    from mocap.batch import plan_jobs, run_batch
+    from mocap.config import PipelineConfig
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    _image(0).save(photos / "beach.jpg")
+    (photos / "broken.png").write_bytes(b"nope")
+    boxes = _boxes(tmp_path / "boxes", ["beach", "broken"])
+    out = tmp_path / "out"
+    root = Path(__file__).resolve().parents[2]
+    path = os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
+             runtime_env={"env_vars": {"PYTHONPATH": path}})  # fmt: skip
+    try:
+        config = PipelineConfig(checkpoint=assets["ckpt"], smpl_model=assets["smpl"], boxes=boxes,
+                                device="cpu")  # fmt: skip
+        plan = plan_jobs([photos], [out], out_format="npz,cliffgt.npz")
+        res = run_batch(plan, config, engine="ray", workers=2, timeout_s=300)
+    finally:
+        ray.shutdown()
+    by = {Path(j.input).name: j for j in res.jobs}
+    assert by["beach.jpg"].status == "ok" and by["broken.png"].status == "failed", res.jobs
+    assert "broken.png" in by["broken.png"].error
+    assert len(read_cliffgt(out / "beach.cliffgt.npz")) == 1 and (out / "beach.npz").is_file()
