@@ -32,8 +32,8 @@ from mocap.annotate.types import AnnotatorConfig, Fit
 from mocap.body import SmplBody
 from mocap.cliff import build_model
 from mocap.rotations import axis_angle_to_matrix
-from mocap.testing.synthetic import synthetic_smpl_model_data
 from mocap.testing.annotate_scenes import Scene, make_scene, tiny_cliff
+from mocap.testing.synthetic import synthetic_smpl_model_data
 
 
 def perturbed(scene: Scene, device: torch.device) -> tuple[torch.Tensor, ...]:
@@ -84,7 +84,7 @@ def timed(fn) -> tuple[list[Fit], float]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--people", type=int, default=16)
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--noise", type=float, default=3.0)

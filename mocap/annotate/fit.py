@@ -174,13 +174,18 @@ class NetworkFitter:
 
 
 def fit_params(
-    initial: Bodies, batch: AnnotationBatch, joints: J24Joints, config: AnnotatorConfig
+    initial: Sequence[torch.Tensor],
+    batch: AnnotationBatch,
+    joints: J24Joints,
+    config: AnnotatorConfig,
 ) -> Fit:
     """Parameter-space mode: optimise 6D rotations, betas and transl from ``initial``.
 
     Args:
         initial: (B, 24, 3, 3) rotations, (B, 10) betas, (B, 3) transl (torch, batch's device).
     """
+    if len(initial) != 3:
+        raise ValueError(f"fit_params: initial must be (rotmat, betas, transl), got {len(initial)}")
     given = tuple(t.detach().to(batch.part) for t in initial)
     rot6d = matrix_to_rot6d(given[0]).clone()
     # the start expressed in the optimised parameters (Gram-Schmidt of the 6D columns: within

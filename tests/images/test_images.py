@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -33,7 +34,7 @@ def _pattern(w: int = 40, h: int = 30) -> np.ndarray:
 def test_formats_read_as_rgb(tmp_path: Path, suffix: str) -> None:
     src = _pattern()
     path = tmp_path / f"a{suffix}"
-    kwargs = (
+    kwargs: dict[str, Any] = (
         {"lossless": True} if suffix == ".webp" else {"quality": 100} if suffix == ".jpg" else {}
     )
     Image.fromarray(src).save(path, **kwargs)
