@@ -1,0 +1,78 @@
+"""2D annotations on rendered frames: per-track colours, track id labels and boxes (OpenCV)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+#: Ten well-separated colours (RGB 0..1); track ``i`` gets ``TRACK_COLORS[i % 10]``.
+TRACK_COLORS: tuple[tuple[float, float, float], ...] = (
+    (0.90, 0.33, 0.30),
+    (0.30, 0.60, 0.92),
+    (0.40, 0.78, 0.38),
+    (0.95, 0.70, 0.25),
+    (0.65, 0.45, 0.85),
+    (0.30, 0.80, 0.80),
+    (0.92, 0.50, 0.72),
+    (0.62, 0.62, 0.30),
+    (0.85, 0.85, 0.85),
+    (0.55, 0.35, 0.25),
+)
+#: Label text size relative to the frame height (a 720-line frame gets ~0.6 OpenCV font scale).
+_LABEL_SCALE_PER_LINE = 0.6 / 720
+
+
+def track_color(track_id: int) -> tuple[float, float, float]:
+    """RGB 0..1 colour of a track (stable across frames and outputs)."""
+    return TRACK_COLORS[int(track_id) % len(TRACK_COLORS)]
+
+
+def _rgb255(track_id: int) -> tuple[int, int, int]:
+    return tuple(round(255 * c) for c in track_color(track_id))  # type: ignore[return-value]
+
+
+def draw_labels(
+    image: npt.NDArray[np.uint8],
+    track_ids: Sequence[int],
+    boxes: npt.ArrayLike,
+    boxes_visible: bool = False,
+    labels: bool = True,
+) -> None:
+    """Draw each track's id label (at its box's top-left corner) and optionally its box, in place.
+
+    Args:
+        image: (H, W, 3) uint8 RGB, modified in place.
+        track_ids: one id per box.
+        boxes: (N, 4) ``x1, y1, x2, y2`` pixels.
+        boxes_visible: draw the boxes' outlines.
+        labels: draw ``#id`` labels.
+    """
+    import cv2
+
+    b = np.asarray(boxes, np.float64).reshape(-1, 4)
+    h = image.shape[0]
+    scale = max(0.35, h * _LABEL_SCALE_PER_LINE)
+    thick = max(1, round(scale * 2))
+    for track_id, (x1, y1, x2, y2) in zip(track_ids, b, strict=True):
+        if not np.all(np.isfinite((x1, y1, x2, y2))):
+            continue
+        color = _rgb255(track_id)
+        if boxes_visible:
+            cv2.rectangle(image, (round(x1), round(y1)), (round(x2), round(y2)), color, thick)
+        if labels:
+            text = f"#{track_id}"
+            (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thick)
+            x, y = int(max(0, x1)), int(max(th + base, y1))
+            cv2.rectangle(image, (x, y - th - base), (x + tw + 4, y), color, -1)
+            cv2.putText(
+                image,
+                text,
+                (x + 2, y - base),
+                cv2.FONT_HERSHEY_SIMPLEX,
+                scale,
+                (0, 0, 0),
+                thick,
+                cv2.LINE_AA,
+            )

@@ -1,0 +1,150 @@
+"""Streaming H.264 MP4 writer (PyAV): one frame in, one frame encoded, nothing kept in memory.
+
+Frame times are kept: every frame's presentation time is the time it had in the source video
+(seconds, on a 1/90000 s clock), so a variable-frame-rate input stays variable. The file is written
+under a temporary name beside the target and renamed when :meth:`Mp4Writer.close` succeeds; on an
+error it is removed (no half-written file is left under the target name).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from fractions import Fraction
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from mocap.errors import OutputError
+
+#: Presentation-time clock of the written streams (the MPEG 90 kHz clock: ~11 us resolution).
+TIME_BASE = Fraction(1, 90000)
+#: x264 quality (constant rate factor; 18-23 is visually good) and speed preset.
+DEFAULT_CRF = 20
+DEFAULT_PRESET = "veryfast"
+
+
+class Mp4Writer:
+    """Write RGB frames as H.264 in MP4, with an optional second video stream (the side view).
+
+    Args:
+        path: target ``.mp4`` file.
+        width, height: size of the main stream (the input video's size).
+        fps: nominal frame rate written as the streams' rate (times come from :meth:`write`).
+        side_size: (width, height) of a second stream, or None for one stream.
+        crf, preset: x264 quality and speed.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        width: int,
+        height: int,
+        fps: float,
+        side_size: tuple[int, int] | None = None,
+        crf: int = DEFAULT_CRF,
+        preset: str = DEFAULT_PRESET,
+    ) -> None:
+        import av
+
+        self.path = Path(path)
+        fd, tmp = tempfile.mkstemp(
+            prefix=f".{self.path.stem}.", suffix=".mp4", dir=self.path.parent or Path(".")
+        )
+        os.close(fd)
+        self._tmp = Path(tmp)
+        try:
+            self._container = av.open(str(self._tmp), "w", format="mp4")
+        except OSError as error:
+            self._tmp.unlink(missing_ok=True)
+            raise OutputError(f"Cannot write '{self.path}': {error}") from None
+        rate = Fraction(fps).limit_denominator(1001 * 1000) if fps > 0 else Fraction(30)
+        opts = {"crf": str(crf), "preset": preset}
+        self._main = _add_stream(self._container, width, height, rate, opts)
+        self._side = (
+            None
+            if side_size is None
+            else _add_stream(self._container, side_size[0], side_size[1], rate, opts)
+        )
+        self._last_pts: int | None = None
+        self.frames_written = 0
+
+    def write(
+        self,
+        time_s: float,
+        image: npt.NDArray[np.uint8],
+        side: npt.NDArray[np.uint8] | None = None,
+    ) -> None:
+        """Encode one frame shown at ``time_s`` seconds: ``image`` (H, W, 3) uint8 RGB.
+
+        ``side`` (h, w, 3) is required when the writer has a side stream and refused otherwise.
+        """
+        if (side is None) != (self._side is None):
+            raise ValueError("write: give a side image exactly when the writer has a side stream")
+        pts = round(time_s / TIME_BASE)
+        if self._last_pts is not None and pts <= self._last_pts:
+            pts = self._last_pts + 1  # equal or decreasing times: keep the order, one tick apart
+        self._last_pts = pts
+        self._encode(self._main, image, pts)
+        if side is not None and self._side is not None:
+            self._encode(self._side, side, pts)
+        self.frames_written += 1
+
+    def _encode(self, stream: Any, image: npt.NDArray[np.uint8], pts: int) -> None:
+        import av
+
+        if image.shape != (stream.height, stream.width, 3):
+            raise ValueError(
+                f"write: frame is {image.shape}, stream is {(stream.height, stream.width, 3)}"
+            )
+        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="rgb24")
+        frame.pts = pts
+        frame.time_base = TIME_BASE
+        for packet in stream.encode(frame):
+            self._container.mux(packet)
+
+    def close(self) -> Path:
+        """Flush the encoders, close the file and move it to its target name; returns the path."""
+        for stream in (self._main, self._side):
+            if stream is not None:
+                for packet in stream.encode(None):
+                    self._container.mux(packet)
+        self._container.close()
+        os.replace(self._tmp, self.path)
+        return self.path
+
+    def abort(self) -> None:
+        """Close without keeping anything (after an error)."""
+        with contextlib.suppress(Exception):  # the file is discarded anyway
+            self._container.close()
+        self._tmp.unlink(missing_ok=True)
+
+    def __enter__(self) -> Mp4Writer:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+
+def _add_stream(
+    container: Any, width: int, height: int, rate: Fraction, opts: dict[str, str]
+) -> Any:
+    """An H.264 stream of this size; 4:2:0 chroma when both sides are even, else 4:4:4."""
+    stream = container.add_stream("libx264", rate=rate, options=dict(opts))
+    stream.width, stream.height = int(width), int(height)
+    stream.pix_fmt = "yuv420p" if width % 2 == 0 and height % 2 == 0 else "yuv444p"
+    stream.time_base = TIME_BASE
+    stream.codec_context.time_base = TIME_BASE
+    return stream

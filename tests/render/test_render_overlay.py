@@ -1,0 +1,200 @@
+"""The preview renderer against ground truth: the known synthetic body projected through the camera.
+
+The reference silhouette is rasterised independently on the CPU (OpenCV, one convex polygon per
+projected triangle), so a wrong projection, flipped rows, a missing depth test or a misplaced body
+all fail these tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from mocap.errors import DependencyMissingError
+from mocap.render.draw import track_color
+from mocap.render.encode import Mp4Writer
+from mocap.render.gl import MeshRenderer, create_context
+from mocap.render.preview import PreviewOptions, render_preview, side_size
+from mocap.render.scene import (
+    background,
+    posed_vertices,
+    synthetic_motion,
+    with_projected_boxes,
+)
+from mocap.render.views import ViewCamera
+from mocap.types import FrameBatch
+from mocap.video import open_video
+
+
+@pytest.fixture(scope="module")
+def gl_ctx():
+    ctx = create_context()
+    yield ctx
+    ctx.release()
+
+
+def reference_mask(view: ViewCamera, vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    """(H, W) bool: pixels covered by the projected triangles (OpenCV rasteriser)."""
+    import cv2
+
+    uv = view.project(vertices)
+    mask = np.zeros((view.height, view.width), np.uint8)
+    shift = 4  # sub-pixel precision of the polygon corners
+    pts = np.round((uv[faces] + 0.0) * (1 << shift)).astype(np.int32)
+    for tri in pts:
+        cv2.fillConvexPoly(mask, tri, 1, lineType=cv2.LINE_8, shift=shift)
+    return mask.astype(bool)
+
+
+def iou(a: np.ndarray, b: np.ndarray) -> float:
+    return float((a & b).sum() / max(1, (a | b).sum()))
+
+
+def test_silhouette_matches_the_projected_body(gl_ctx):
+    motion = synthetic_motion(num_people=1, num_frames=4, width=320, height=240)
+    faces = motion.body.faces
+    verts = posed_vertices(motion, motion.people[0])[2]
+    view = ViewCamera.of_video(motion.camera)
+    renderer = MeshRenderer(faces, len(verts), gl_ctx)
+    target = renderer.target(view.width, view.height)
+    rgba = renderer.draw(target, view, verts[None], [track_color(1)])
+    rendered = rgba[..., 3] > 0
+    expected = reference_mask(view, verts, faces)
+    assert expected.sum() > 2000  # the body covers a real area of the frame
+    assert iou(rendered, expected) >= 0.9
+    # moved by 20 px the silhouettes no longer agree: the test can fail
+    assert iou(np.roll(rendered, 20, axis=1), expected) < 0.9
+    renderer.release()
+
+
+def test_nearer_person_hides_the_one_behind(gl_ctx):
+    motion = synthetic_motion(num_people=1, num_frames=1, width=320, height=240)
+    person = motion.people[0]
+    near = posed_vertices(motion, person)[0]
+    far = near + np.array([0.15, 0.0, 1.5])  # behind, slightly to the right: they overlap
+    view = ViewCamera.of_video(motion.camera)
+    renderer = MeshRenderer(motion.body.faces, len(near), gl_ctx)
+    target = renderer.target(view.width, view.height)
+    colors = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]], np.float32)
+    both = np.stack([near, far])
+    import cv2
+
+    overlap = reference_mask(view, near, motion.body.faces) & reference_mask(
+        view, far, motion.body.faces
+    )
+    # leave out the 2-pixel rim where two rasterisers may disagree about edge pixels
+    overlap = cv2.erode(overlap.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    assert overlap.sum() > 300
+    for order in ([0, 1], [1, 0]):  # draw order must not matter: the depth test decides
+        rgb = renderer.draw(target, view, both[order], colors[order])[..., :3].astype(int)
+        red_wins = (rgb[..., 0] > rgb[..., 2])[overlap]
+        assert red_wins.mean() > 0.99
+    renderer.release()
+
+
+def test_side_view_shows_the_floor_only_when_grounded(gl_ctx):
+    motion = synthetic_motion(num_people=2, num_frames=2, width=320, height=240)
+    batches = [FrameBatch(np.arange(2), np.array([0.0, 0.1]), np.stack([background(320, 240)] * 2))]
+    # camera level, world y up; the soles are 1.18 m below the SMPL origin, which sits 0.3 m
+    # below the camera (walking_people's transl), so the floor is 1.48 m below the camera
+    world = np.diag([1.0, -1.0, -1.0, 1.0])
+    world[1, 3] = 1.48
+    opts = PreviewOptions(side="stream")
+    grounded = list(render_preview(motion, batches, opts, world, ctx=gl_ctx))
+    plain = list(render_preview(motion, batches, opts, None, ctx=gl_ctx))
+    w, h = side_size(motion, opts)
+    assert grounded[0].side.shape == plain[0].side.shape == (h, w, 3)
+    bottom = slice(int(h * 0.85), h)
+
+    def floor_share(img: np.ndarray) -> float:
+        grey = (np.abs(img.astype(int) - img.mean(-1, keepdims=True)).max(-1) < 8) & (
+            img.mean(-1) > 100
+        )
+        return float(grey[bottom].mean())
+
+    assert floor_share(grounded[0].side) > 0.5
+    assert floor_share(plain[0].side) < 0.05
+    # people are in the side view in both cases (their colours appear)
+    for frame in (grounded[0], plain[0]):
+        side = frame.side.astype(int)
+        assert ((side[..., 2] - side[..., 0]) > 60).sum() > 30  # track 1 is blue
+        assert ((side[..., 1] - side[..., 0]) > 60).sum() > 30  # track 2 is green
+
+
+def _write_input(path: Path, images: np.ndarray, times: np.ndarray) -> None:
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=30, options={"crf": "10", "preset": "ultrafast"})
+        stream.width, stream.height, stream.pix_fmt = images.shape[2], images.shape[1], "yuv420p"
+        stream.time_base = stream.codec_context.time_base = Fraction(1, 1000)
+        for img, t in zip(images, times, strict=True):
+            frame = av.VideoFrame.from_ndarray(img, format="rgb24")
+            frame.pts, frame.time_base = round(t * 1000), Fraction(1, 1000)
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+
+
+def _decode(path: Path, index: int) -> tuple[list[np.ndarray], list[float]]:
+    with av.open(str(path)) as c:
+        frames = list(c.decode(video=index))
+    return [f.to_ndarray(format="rgb24") for f in frames], [float(f.time) for f in frames]
+
+
+def test_overlay_video_keeps_frames_times_size_and_draws_people_where_they_are(tmp_path, gl_ctx):
+    w, h, n = 640, 480, 9
+    times = np.array([0.0, 0.04, 0.07, 0.12, 0.15, 0.2, 0.21, 0.3, 0.33])  # variable frame rate
+    motion = synthetic_motion(num_people=2, num_frames=n, width=w, height=h)
+    motion = with_projected_boxes(replace(motion, frame_times=times))
+    src = tmp_path / "in.mp4"
+    _write_input(src, np.stack([background(w, h, i) for i in range(n)]), times)
+    opts = PreviewOptions(side="stream", labels=False)
+    out = tmp_path / "preview.mp4"
+    with open_video(src) as video, Mp4Writer(out, w, h, 30.0, side_size(motion, opts)) as writer:
+        for f in render_preview(motion, video, opts, ctx=gl_ctx):
+            writer.write(f.time, f.image, f.side)
+    assert not list(tmp_path.glob(".*"))  # no temporary file left behind
+    images, out_times = _decode(out, 0)
+    sides, side_times = _decode(out, 1)
+    assert len(images) == len(sides) == n
+    assert images[0].shape == (h, w, 3)
+    assert sides[0].shape[:2] == side_size(motion, opts)[::-1]
+    np.testing.assert_allclose(out_times, times, atol=1e-4)
+    np.testing.assert_allclose(side_times, times, atol=1e-4)
+    view = ViewCamera.of_video(motion.camera)
+    for k in (0, n - 1):
+        # the footage is grey (chroma <= 8), every body is a saturated colour
+        img = images[k].astype(int)
+        drawn = img.max(-1) - img.min(-1) > 30
+        expected = np.zeros((h, w), bool)
+        for person in motion.people:
+            verts = posed_vertices(motion, person)[k]
+            expected |= reference_mask(view, verts, motion.body.faces)
+        assert iou(drawn, expected) >= 0.9
+
+
+def test_writer_leaves_nothing_on_error(tmp_path):
+    target = tmp_path / "x.mp4"
+    with pytest.raises(RuntimeError), Mp4Writer(target, 64, 48, 10.0) as writer:
+        writer.write(0.0, np.zeros((48, 64, 3), np.uint8))
+        raise RuntimeError("stop")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_missing_gl_libraries_give_one_line(monkeypatch):
+    import moderngl
+
+    def no_egl(*args, **kwargs):
+        raise Exception("libEGL.so.1: cannot open shared object file: No such file or directory")
+
+    monkeypatch.setattr(moderngl, "create_standalone_context", no_egl)
+    with pytest.raises(DependencyMissingError) as info:
+        create_context()
+    message = str(info.value)
+    assert "\n" not in message
+    assert "libEGL.so.1" in message and "apt-get install libegl1" in message
