@@ -151,12 +151,15 @@ class RenderTarget:
         self._depth = ctx.depth_renderbuffer((self.width, self.height))
         self.fbo = ctx.framebuffer(color_attachments=[self._color], depth_attachment=self._depth)
         self.background = ctx.texture((self.width, self.height), 3)
-        self._rgba = bytearray(self.width * self.height * 4)
 
-    def read_rgba(self) -> npt.NDArray[np.uint8]:
-        """(H, W, 4) uint8 of the last draw; alpha 255 where a mesh covers the pixel."""
-        self.fbo.read_into(self._rgba, components=4, alignment=1)
-        return np.frombuffer(self._rgba, np.uint8).reshape(self.height, self.width, 4)
+    def read(self, components: int = 3) -> npt.NDArray[np.uint8]:
+        """(H, W, components) uint8 of the last draw (a new array), row 0 at the top.
+
+        ``components=4`` adds alpha: 255 where a mesh or the floor covers the pixel, else 0.
+        """
+        out = np.empty((self.height, self.width, components), np.uint8)
+        self.fbo.read_into(out, components=components, alignment=1)
+        return out
 
     def release(self) -> None:
         for obj in (self.fbo, self._color, self._depth, self.background):
@@ -221,6 +224,7 @@ class MeshRenderer:
         background: npt.ArrayLike | None = None,
         clear_color: tuple[float, float, float] = (0.0, 0.0, 0.0),
         floor: bool = False,
+        alpha: bool = False,
     ) -> npt.NDArray[np.uint8]:
         """Render bodies over a background image (or a flat colour) and read the result back.
 
@@ -232,10 +236,11 @@ class MeshRenderer:
             background: (H, W, 3) uint8 RGB image under the meshes (None: ``clear_color``).
             clear_color: RGB 0..1 where there is neither background nor mesh.
             floor: also draw the geometry given to :meth:`set_floor`.
+            alpha: also return coverage (see below).
 
         Returns:
-            (H, W, 4) uint8 RGBA read-back, row 0 at the top; alpha 255 where a body or the floor
-            covers the pixel, 0 elsewhere. The array is reused by the next draw into ``target``.
+            (H, W, 3) uint8 RGB read-back, row 0 at the top, a new array; with ``alpha``
+            (H, W, 4) RGBA whose alpha is 255 where a body or the floor covers the pixel.
         """
         if (view.width, view.height) != (target.width, target.height):
             raise ValueError(
@@ -268,7 +273,7 @@ class MeshRenderer:
             self._vbo.write(np.ascontiguousarray(chunk).tobytes())
             self._vao.render(vertices=len(chunk) * self.faces.size)
         ctx.disable(ctx.DEPTH_TEST)
-        return target.read_rgba()
+        return target.read(4 if alpha else 3)
 
     def _draw_background(self, target: RenderTarget, background: npt.ArrayLike) -> None:
         image = np.ascontiguousarray(background, dtype=np.uint8)

@@ -116,8 +116,7 @@ def render_preview(
             for k, index in enumerate(batch.indices.tolist()):
                 ids, verts, boxes = posed.at(index)
                 colors = np.array([track_color(i) for i in ids], np.float32).reshape(-1, 3)
-                rgba = renderer.draw(main_target, main_view, verts, colors, batch.images[k])
-                image = rgba[..., :3].copy()
+                image = renderer.draw(main_target, main_view, verts, colors, batch.images[k])
                 draw_labels(image, ids, boxes, boxes_visible=opts.boxes, labels=opts.labels)
                 side_image = side.draw(verts, colors) if side is not None else None
                 if opts.side == "panel" and side_image is not None:
@@ -153,10 +152,9 @@ class _SideView:
         return cls(renderer, view)
 
     def draw(self, verts: npt.NDArray[np.float32], colors: npt.NDArray[np.float32]) -> Any:
-        rgba = self.renderer.draw(
+        return self.renderer.draw(
             self.target, self.view, verts, colors, clear_color=SIDE_BACKGROUND, floor=True
         )
-        return rgba[..., :3].copy()
 
 
 @dataclass(frozen=True, eq=False)

@@ -62,7 +62,7 @@ def test_silhouette_matches_the_projected_body(gl_ctx):
     view = ViewCamera.of_video(motion.camera)
     renderer = MeshRenderer(faces, len(verts), gl_ctx)
     target = renderer.target(view.width, view.height)
-    rgba = renderer.draw(target, view, verts[None], [track_color(1)])
+    rgba = renderer.draw(target, view, verts[None], [track_color(1)], alpha=True)
     rendered = rgba[..., 3] > 0
     expected = reference_mask(view, verts, faces)
     assert expected.sum() > 2000  # the body covers a real area of the frame
@@ -91,7 +91,7 @@ def test_nearer_person_hides_the_one_behind(gl_ctx):
     overlap = cv2.erode(overlap.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
     assert overlap.sum() > 300
     for order in ([0, 1], [1, 0]):  # draw order must not matter: the depth test decides
-        rgb = renderer.draw(target, view, both[order], colors[order])[..., :3].astype(int)
+        rgb = renderer.draw(target, view, both[order], colors[order]).astype(int)
         red_wins = (rgb[..., 0] > rgb[..., 2])[overlap]
         assert red_wins.mean() > 0.99
     renderer.release()

@@ -1,0 +1,152 @@
+"""Preview rendering + encoding throughput (frames/s) and memory against video length.
+
+For 720p and 1080p with 1, 3 and 10 synthetic people walking (:mod:`mocap.render.scene`) the
+script prints, per configuration:
+
+* baseline: frames/s of encoding the same footage with :class:`mocap.render.Mp4Writer` and no
+  rendering (what any MP4 output costs);
+* pose: frames/s of the batched LBS alone (every person's mesh, float32);
+* render: frames/s of :func:`mocap.render.render_preview` (pose + overlay + side view, no encode);
+* preview: frames/s of the full preview output (render + H.264 encode of both streams);
+* ratio: preview time / baseline time.
+
+Then peak resident memory of a preview of N and 4N frames, each in a fresh process: flat memory
+means the frames are streamed (the long video must not need more).
+
+Run: ``python benchmarks/bench_render.py`` (about a minute on 2 cores; ``--frames`` to change).
+Pin the core count with ``taskset -c 0,1`` to measure "on 2 cores".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+SIZES = {"720p": (1280, 720), "1080p": (1920, 1080)}
+PEOPLE = (1, 3, 10)
+
+
+def _rate(frames: int, seconds: float) -> float:
+    return frames / seconds if seconds > 0 else float("inf")
+
+
+def measure(width: int, height: int, people: int, frames: int, side: str) -> dict[str, float]:
+    from mocap.render import Mp4Writer, PreviewOptions, render_preview, side_size
+    from mocap.render.gl import create_context
+    from mocap.render.preview import _pose_batch, _posing_model
+    from mocap.render.scene import frame_batches, synthetic_motion
+
+    motion = synthetic_motion(people, frames, width, height)
+    opts = PreviewOptions(side=side)
+    ctx = create_context()
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "x.mp4"
+        t0 = time.perf_counter()
+        with Mp4Writer(out, width, height, motion.fps) as writer:
+            for batch in frame_batches(motion):
+                for k in range(len(batch)):
+                    writer.write(float(batch.times[k]), batch.images[k])
+        base = time.perf_counter() - t0
+
+        body = _posing_model(motion)
+        t0 = time.perf_counter()
+        for batch in frame_batches(motion):
+            _pose_batch(body, motion.people, batch.indices)
+        pose = time.perf_counter() - t0
+
+        t0 = time.perf_counter()
+        for _ in render_preview(motion, frame_batches(motion), opts, ctx=ctx):
+            pass
+        render = time.perf_counter() - t0
+
+        t0 = time.perf_counter()
+        with Mp4Writer(out, width, height, motion.fps, side_size(motion, opts)) as writer:
+            for f in render_preview(motion, frame_batches(motion), opts, ctx=ctx):
+                writer.write(f.time, f.image, f.side)
+        full = time.perf_counter() - t0
+    ctx.release()
+    return {
+        "baseline": _rate(frames, base),
+        "pose": _rate(frames, pose),
+        "render": _rate(frames, render),
+        "preview": _rate(frames, full),
+        "ratio": full / base,
+    }
+
+
+def peak_rss_mb(frames: int, width: int, height: int, people: int) -> float:
+    """Peak resident memory (MB) of a fresh process that writes a preview of ``frames`` frames."""
+    child = [sys.executable, __file__, "--child", f"{frames},{width},{height},{people}"]
+    done = subprocess.run(child, capture_output=True, text=True, check=True)
+    return int(done.stdout.split()[-1]) / 1024.0
+
+
+def write_preview(frames: int, width: int, height: int, people: int) -> None:
+    from mocap.render import Mp4Writer, PreviewOptions, render_preview, side_size
+    from mocap.render.scene import frame_batches, synthetic_motion
+
+    motion = synthetic_motion(people, frames, width, height)
+    opts = PreviewOptions()
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "x.mp4"
+        with Mp4Writer(out, width, height, motion.fps, side_size(motion, opts)) as writer:
+            for f in render_preview(motion, frame_batches(motion), opts):
+                writer.write(f.time, f.image, f.side)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--frames", type=int, default=60, help="frames per configuration")
+    parser.add_argument("--side", default="stream", choices=("stream", "panel", "none"))
+    parser.add_argument("--sizes", default="720p,1080p")
+    parser.add_argument("--people", default=",".join(map(str, PEOPLE)))
+    parser.add_argument("--memory-frames", type=int, default=150, help="0 skips the memory check")
+    parser.add_argument("--json", action="store_true", help="also print the results as JSON")
+    parser.add_argument("--child", help=argparse.SUPPRESS)  # frames,width,height,people
+    args = parser.parse_args()
+    if args.child:
+        frames, width, height, people = map(int, args.child.split(","))
+        write_preview(frames, width, height, people)
+        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)  # KiB on Linux
+        return
+    from mocap.render.gl import create_context
+
+    ctx = create_context()
+    renderer = ctx.info.get("GL_RENDERER", "?")
+    ctx.release()
+    print(f"renderer: {renderer}; cpus available: {len(os.sched_getaffinity(0))}")
+    print(f"side view: {args.side}; {args.frames} frames per row; frames/s (higher is better)")
+    print(
+        f"{'size':>6} {'people':>6} {'baseline':>9} {'pose':>7} {'render':>7} {'preview':>8} {'ratio':>6}"
+    )
+    results = []
+    for size in args.sizes.split(","):
+        w, h = SIZES[size]
+        for people in map(int, args.people.split(",")):
+            r = measure(w, h, people, args.frames, args.side)
+            results.append({"size": size, "people": people, **r})
+            print(
+                f"{size:>6} {people:>6} {r['baseline']:>9.1f} {r['pose']:>7.1f} "
+                f"{r['render']:>7.1f} {r['preview']:>8.1f} {r['ratio']:>6.2f}"
+            )
+    if args.memory_frames:
+        n = args.memory_frames
+        short, long = peak_rss_mb(n, 1280, 720, 3), peak_rss_mb(4 * n, 1280, 720, 3)
+        print(f"peak RSS, 720p 3 people: {n} frames {short:.0f} MB, {4 * n} frames {long:.0f} MB")
+        results.append({"memory_mb": {str(n): short, str(4 * n): long}})
+    if args.json:
+        print(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    np.set_printoptions(precision=3)
+    main()
