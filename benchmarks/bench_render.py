@@ -126,7 +126,8 @@ def main() -> None:
     print(f"renderer: {renderer}; cpus available: {len(os.sched_getaffinity(0))}")
     print(f"side view: {args.side}; {args.frames} frames per row; frames/s (higher is better)")
     print(
-        f"{'size':>6} {'people':>6} {'baseline':>9} {'pose':>7} {'render':>7} {'preview':>8} {'ratio':>6}"
+        f"{'size':>6} {'people':>6} {'baseline':>9} {'pose':>7} {'render':>7} "
+        f"{'preview':>8} {'ratio':>6}"
     )
     results = []
     for size in args.sizes.split(","):

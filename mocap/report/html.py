@@ -28,10 +28,12 @@ CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 STYLE = """
 body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #1d1f23; background: #fafafa; }
 h1 { font-size: 20px; margin: 0 0 4px; } h2 { font-size: 16px; margin: 24px 0 8px; }
-.sub { color: #5a5f66; } .warn { background: #fff4e0; border-left: 4px solid #e89b2b;
-  padding: 6px 10px; } .ok { background: #e8f5e9; border-left: 4px solid #43a047; padding: 6px 10px; }
-table { border-collapse: collapse; background: #fff; } td, th { border: 1px solid #d9dce1;
-  padding: 3px 8px; text-align: right; } th { background: #eef0f3; } td.l, th.l { text-align: left; }
+.sub { color: #5a5f66; }
+.warn { background: #fff4e0; border-left: 4px solid #e89b2b; padding: 6px 10px; }
+.ok { background: #e8f5e9; border-left: 4px solid #43a047; padding: 6px 10px; }
+table { border-collapse: collapse; background: #fff; }
+td, th { border: 1px solid #d9dce1; padding: 3px 8px; text-align: right; }
+th { background: #eef0f3; } td.l, th.l { text-align: left; }
 .thumbs img { margin: 0 6px 6px 0; border: 1px solid #ccc; } .plot svg { max-width: 100%;
   height: auto; background: #fff; } .swatch { display: inline-block; width: 10px; height: 10px;
   margin-right: 4px; } code { font-size: 12px; }

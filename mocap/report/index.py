@@ -30,7 +30,8 @@ document.querySelectorAll('th[data-col]').forEach(function (th) {
     rows.sort(function (a, b) {
       var x = a.cells[col].dataset.v, y = b.cells[col].dataset.v;
       var nx = parseFloat(x), ny = parseFloat(y), c;
-      if (!isNaN(nx) && !isNaN(ny)) { c = nx - ny; } else { c = String(x).localeCompare(String(y)); }
+      if (!isNaN(nx) && !isNaN(ny)) { c = nx - ny; }
+      else { c = String(x).localeCompare(String(y)); }
       return dir === 'desc' ? -c : c;
     });
     rows.forEach(function (r) { body.appendChild(r); });
