@@ -18,7 +18,7 @@ import numpy.typing as npt
 from mocap.errors import MocapError
 from mocap.render.draw import draw_labels, track_color
 from mocap.render.gl import FloorMesh, MeshRenderer, create_context
-from mocap.render.views import ViewCamera, floor_grid, side_view
+from mocap.render.views import ViewCamera, floor_grid, grounding_of, pose_in_camera, side_view
 from mocap.types import FrameBatch, MotionSet, SmplSequence
 
 #: Where the side view goes: a second video stream, a panel right of the overlay, or nowhere.
@@ -90,7 +90,9 @@ def render_preview(
         motion: the result (needs ``motion.body``, the SMPL model, to pose meshes).
         frames: the video's decoded frames in order (e.g. ``open_video(path)``).
         options: look and layout.
-        world_from_camera: (4, 4) grounding transform; the side view then shows the floor.
+        world_from_camera: (4, 4) grounding transform (default: the motion's own when it is
+            grounded); the side view then shows the floor and grounded people are drawn from
+            their world motion.
         ctx: an OpenGL context to reuse (default: a new headless one).
 
     Yields:
@@ -105,14 +107,17 @@ def render_preview(
         raise MocapError(
             "The preview needs the SMPL body model to draw meshes; give the model file."
         )
+    if world_from_camera is None:
+        world_from_camera = grounding_of(motion)
+    wfc = None if world_from_camera is None else np.asarray(world_from_camera, np.float64)
     body = _posing_model(motion)
     renderer = MeshRenderer(motion.body.faces, motion.body.num_vertices, ctx or create_context())
     main_view = ViewCamera.of_video(motion.camera)
     main_target = renderer.target(main_view.width, main_view.height)
-    side = _SideView.build(motion, opts, renderer, world_from_camera)
+    side = _SideView.build(motion, opts, renderer, wfc)
     try:
         for batch in frames:
-            posed = _pose_batch(body, motion.people, batch.indices)
+            posed = _pose_batch(body, motion.people, batch.indices, wfc)
             for k, index in enumerate(batch.indices.tolist()):
                 ids, verts, boxes = posed.at(index)
                 colors = np.array([track_color(i) for i in ids], np.float32).reshape(-1, 3)
@@ -178,8 +183,16 @@ def _posing_model(motion: MotionSet) -> Any:
     return SmplBody(motion.body)
 
 
-def _pose_batch(body: Any, people: Iterable[SmplSequence], frames: np.ndarray) -> _PosedBatch:
-    """Pose every row of ``people`` whose frame is in ``frames`` (one batched LBS, float32)."""
+def _pose_batch(
+    body: Any,
+    people: Iterable[SmplSequence],
+    frames: np.ndarray,
+    world_from_camera: npt.NDArray[np.float64] | None = None,
+) -> _PosedBatch:
+    """Pose every row of ``people`` whose frame is in ``frames`` (one batched LBS, float32).
+
+    Grounded people are posed in the world frame and mapped back to the camera frame.
+    """
     import torch
 
     lo, hi = int(frames.min()), int(frames.max())
@@ -194,18 +207,30 @@ def _pose_batch(body: Any, people: Iterable[SmplSequence], frames: np.ndarray) -
         empty = np.zeros(0, np.int64)
         return _PosedBatch(empty, empty, np.zeros((0, nv, 3), np.float32), np.zeros((0, 4)))
     cat = np.concatenate
+    params = [pose_in_camera(p, r, world_from_camera) for p, r in parts]
     betas = cat([np.repeat(p.betas[None], len(r), 0) for p, r in parts])
+
+    def f32(arrays: list[np.ndarray]) -> Any:
+        return torch.as_tensor(cat(arrays), dtype=torch.float32)
+
     with torch.inference_mode():
         out = body.forward(
-            torch.as_tensor(betas, dtype=torch.float32),
-            torch.as_tensor(cat([p.global_orient[r] for p, r in parts]), dtype=torch.float32),
-            torch.as_tensor(cat([p.body_pose[r] for p, r in parts]), dtype=torch.float32),
-            torch.as_tensor(cat([p.transl[r] for p, r in parts]), dtype=torch.float32),
+            f32([betas]),
+            f32([q[0] for q in params]),
+            f32([q[1] for q in params]),
+            f32([q[2] for q in params]),
         )
     assert out.vertices is not None
+    verts = out.vertices.numpy()
+    start = 0
+    for (_, r), (*_, back) in zip(parts, params, strict=True):
+        if back is not None:  # world motion: back to the camera frame
+            v = verts[start : start + len(r)]
+            v[:] = v @ back[:3, :3].T.astype(np.float32) + back[:3, 3].astype(np.float32)
+        start += len(r)
     return _PosedBatch(
         frames=cat([p.frames[r] for p, r in parts]).astype(np.int64),
         track_ids=cat([np.full(len(r), p.track_id, np.int64) for p, r in parts]),
-        vertices=out.vertices.numpy(),
+        vertices=verts,
         boxes=cat([p.boxes[r] for p, r in parts]).astype(np.float64),
     )

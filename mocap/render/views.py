@@ -8,6 +8,7 @@ gravity-aligned world with y up and the floor at y = 0.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -83,6 +84,36 @@ class ViewCamera:
         return np.concatenate(
             [self.fx * cam[..., 0:1] / z + self.cx, self.fy * cam[..., 1:2] / z + self.cy], -1
         )
+
+
+def grounding_of(motion: Any) -> npt.NDArray[np.float64] | None:
+    """(4, 4) ``world_from_camera`` of a grounded MotionSet, None when it is not grounded."""
+    w = getattr(motion, "world_from_camera", None)  # present once grounding (issue 14) exists
+    return None if w is None else np.asarray(w, np.float64)
+
+
+def world_motion_of(person: Any) -> Any | None:
+    """The grounded world motion of a person (``SmplSequence.world``), None when absent."""
+    return getattr(person, "world", None)
+
+
+def pose_in_camera(
+    person: Any, rows: npt.NDArray[np.int64], world_from_camera: npt.NDArray[np.float64] | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, npt.NDArray[np.float64] | None]:
+    """SMPL parameters of ``rows`` to pose, and the transform that brings the result to camera.
+
+    A grounded person is posed from its world motion (foot-locked: what the exports contain) and
+    the vertices must then be mapped with the returned (4, 4) camera_from_world; otherwise the
+    camera-frame parameters are used and the transform is None.
+
+    Returns:
+        global_orient (R, 3), body_pose (R, 23, 3), transl (R, 3), camera_from_world or None.
+    """
+    world = world_motion_of(person)
+    if world is None or world_from_camera is None:
+        return person.global_orient[rows], person.body_pose[rows], person.transl[rows], None
+    back = np.linalg.inv(world_from_camera)
+    return world.global_orient[rows], world.body_pose[rows], world.transl[rows], back
 
 
 def up_in_camera(world_from_camera: npt.ArrayLike | None) -> npt.NDArray[np.float64]:

@@ -116,7 +116,7 @@ def report_html(report: QualityReport, thumbnails: Sequence[npt.NDArray[np.uint8
         else _key_value_table(
             [
                 ("camera height above the floor", f"{report.floor.camera_height_m:.2f} m"),
-                ("camera pitch (down +)", f"{report.floor.pitch_deg:.1f}°"),
+                ("camera pitch (up +, down −)", f"{report.floor.pitch_deg:.1f}°"),
                 ("camera roll", f"{report.floor.roll_deg:.1f}°"),
             ]
         )

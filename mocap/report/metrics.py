@@ -159,25 +159,36 @@ def foot_skate(
     return float(np.median(speed[both]))
 
 
-def person_joints(motion: MotionSet, person: SmplSequence) -> npt.NDArray[np.float64] | None:
-    """(T, 24, 3) camera-frame joints of every row (None without a body model)."""
+def person_joints(
+    motion: MotionSet,
+    person: SmplSequence,
+    world_from_camera: npt.NDArray[np.float64] | None = None,
+) -> npt.NDArray[np.float64] | None:
+    """(T, 24, 3) camera-frame joints of every row (None without a body model).
+
+    A grounded person (``world_from_camera`` given) is posed from its world motion and mapped
+    back to the camera frame.
+    """
     if motion.body is None or len(person) == 0:
         return None
     import torch
 
     from mocap.body import SmplBody
+    from mocap.render.views import pose_in_camera
 
     body = SmplBody(motion.body)
     n = len(person)
+    orient, pose, transl, back = pose_in_camera(person, np.arange(n), world_from_camera)
     with torch.inference_mode():
         out = body.forward(
             torch.as_tensor(np.repeat(person.betas[None], n, 0)),
-            torch.as_tensor(person.global_orient),
-            torch.as_tensor(person.body_pose),
-            torch.as_tensor(person.transl),
+            torch.as_tensor(orient),
+            torch.as_tensor(pose),
+            torch.as_tensor(transl),
             return_vertices=False,
         )
-    return out.joints.numpy()
+    joints = out.joints.numpy()
+    return joints if back is None else joints @ back[:3, :3].T + back[:3, 3]
 
 
 def track_figures(

@@ -48,8 +48,8 @@ class FloorFit:
 
     Attributes:
         camera_height_m: camera centre above the floor.
-        pitch_deg: camera forward axis below (+) or above (-) the horizon.
-        roll_deg: camera x axis tilt about the forward axis.
+        pitch_deg: optical axis above the horizon (looking down < 0).
+        roll_deg: roll about the optical axis (image +x above the horizon > 0).
     """
 
     camera_height_m: float
@@ -96,12 +96,11 @@ class QualityReport:
 def floor_fit(world_from_camera: npt.ArrayLike) -> FloorFit:
     """Camera height, pitch and roll from a (4, 4) world_from_camera (world y up, floor y = 0)."""
     w = np.asarray(world_from_camera, np.float64)
-    forward = w[:3, :3] @ np.array([0.0, 0.0, 1.0])
-    right = w[:3, :3] @ np.array([1.0, 0.0, 0.0])
+    up = w[1, :3]  # world up in camera coordinates
     return FloorFit(
         camera_height_m=float(w[1, 3]),
-        pitch_deg=float(np.degrees(np.arcsin(np.clip(-forward[1], -1, 1)))),
-        roll_deg=float(np.degrees(np.arcsin(np.clip(right[1], -1, 1)))),
+        pitch_deg=float(np.degrees(np.arcsin(np.clip(up[2], -1.0, 1.0)))),
+        roll_deg=float(np.degrees(np.arctan2(up[0], -up[1]))),
     )
 
 
@@ -145,18 +144,29 @@ def build_report(
     Args:
         motion: the result (camera frame motion; ``motion.body`` enables joint-based figures).
         timings: stage -> seconds to show.
-        world_from_camera: (4, 4) grounding transform (floor fit, up direction), or None.
-        foot_contact: track id -> (T, 2) bool contacts per row, or None.
+        world_from_camera: (4, 4) grounding transform (floor fit, up direction); default: the
+            motion's own when it is grounded.
+        foot_contact: track id -> (T, 2) bool contacts per row; default: the grounded motion's.
     """
+    from mocap.render.views import grounding_of, world_motion_of
+
+    if world_from_camera is None:
+        world_from_camera = grounding_of(motion)
+    if foot_contact is None:
+        foot_contact = {
+            p.track_id: world_motion_of(p).foot_contact
+            for p in motion.people
+            if world_motion_of(p) is not None
+        }
+    wfc = None if world_from_camera is None else np.asarray(world_from_camera, np.float64)
     up = CAMERA_UP
-    if world_from_camera is not None:
-        w = np.asarray(world_from_camera, np.float64)
-        up = w[:3, :3].T @ np.array([0.0, 1.0, 0.0])
+    if wfc is not None:
+        up = wfc[1, :3]  # world up in camera coordinates
     contacts = foot_contact or {}
     tracks, spans, depth = [], [], {}
     for person in motion.people:
         contact = contacts.get(person.track_id)
-        joints = person_joints(motion, person)
+        joints = person_joints(motion, person, wfc)
         tracks.append(track_figures(motion, person, joints, up, contact))
         spans.append(track_spans(person, contact))
         depth[person.track_id] = (person.frames.astype(np.int64), person.transl[:, 2].copy())
@@ -177,7 +187,7 @@ def build_report(
         },
         tracks=tracks,
         spans=spans,
-        floor=None if world_from_camera is None else floor_fit(world_from_camera),
+        floor=None if wfc is None else floor_fit(wfc),
         timings=dict(timings or {}),
         worst=_worst(tracks, motion.camera.height),
         frame_times=motion.frame_times,

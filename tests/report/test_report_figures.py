@@ -89,7 +89,7 @@ def test_floor_fit_reads_height_pitch_and_roll():
     w[1, 3] = 1.6
     fit = floor_fit(w)
     assert fit.camera_height_m == pytest.approx(1.6)
-    assert fit.pitch_deg == pytest.approx(15.0)
+    assert fit.pitch_deg == pytest.approx(-15.0)  # looking down
     assert fit.roll_deg == pytest.approx(0.0, abs=1e-9)
 
 
