@@ -8,7 +8,9 @@ script prints, per configuration:
 * pose: frames/s of the batched LBS alone (every person's mesh, float32);
 * render: frames/s of :func:`mocap.render.render_preview` (pose + overlay + side view, no encode);
 * preview: frames/s of the full preview output (render + H.264 encode of both streams);
-* ratio: preview time / baseline time.
+* ratio: preview time / baseline time;
+* cpu ms: CPU time (all threads: LBS, llvmpipe, x264) per preview frame; on a shared machine
+  this is steadier than wall time, and ``2000 / cpu_ms`` bounds the frames/s of 2 free cores.
 
 Then peak resident memory of a preview of N and 4N frames, each in a fresh process: flat memory
 means the frames are streamed (the long video must not need more).
@@ -68,11 +70,11 @@ def measure(width: int, height: int, people: int, frames: int, side: str) -> dic
             pass
         render = time.perf_counter() - t0
 
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         with Mp4Writer(out, width, height, motion.fps, side_size(motion, opts)) as writer:
             for f in render_preview(motion, frame_batches(motion), opts, ctx=ctx):
                 writer.write(f.time, f.image, f.side)
-        full = time.perf_counter() - t0
+        full, cpu = time.perf_counter() - t0, time.process_time() - c0
     ctx.release()
     return {
         "baseline": _rate(frames, base),
@@ -80,6 +82,7 @@ def measure(width: int, height: int, people: int, frames: int, side: str) -> dic
         "render": _rate(frames, render),
         "preview": _rate(frames, full),
         "ratio": full / base,
+        "cpu_ms": 1000 * cpu / frames,
     }
 
 
@@ -127,7 +130,7 @@ def main() -> None:
     print(f"side view: {args.side}; {args.frames} frames per row; frames/s (higher is better)")
     print(
         f"{'size':>6} {'people':>6} {'baseline':>9} {'pose':>7} {'render':>7} "
-        f"{'preview':>8} {'ratio':>6}"
+        f"{'preview':>8} {'ratio':>6} {'cpu ms':>7}"
     )
     results = []
     for size in args.sizes.split(","):
@@ -137,7 +140,7 @@ def main() -> None:
             results.append({"size": size, "people": people, **r})
             print(
                 f"{size:>6} {people:>6} {r['baseline']:>9.1f} {r['pose']:>7.1f} "
-                f"{r['render']:>7.1f} {r['preview']:>8.1f} {r['ratio']:>6.2f}"
+                f"{r['render']:>7.1f} {r['preview']:>8.1f} {r['ratio']:>6.2f} {r['cpu_ms']:>7.1f}"
             )
     if args.memory_frames:
         n = args.memory_frames

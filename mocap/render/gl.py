@@ -152,6 +152,12 @@ class RenderTarget:
         self.fbo = ctx.framebuffer(color_attachments=[self._color], depth_attachment=self._depth)
         self.background = ctx.texture((self.width, self.height), 3)
 
+    def read_depth(self) -> npt.NDArray[np.float32]:
+        """(H, W) float32 window depth of the last draw (1.0 where nothing was drawn)."""
+        out = np.empty((self.height, self.width), np.float32)
+        self.fbo.read_into(out, attachment=-1, components=1, alignment=1, dtype="f4")
+        return out
+
     def read(self, components: int = 3) -> npt.NDArray[np.uint8]:
         """(H, W, components) uint8 of the last draw (a new array), row 0 at the top.
 
@@ -197,6 +203,8 @@ class MeshRenderer:
             index_element_size=4,
         )
         self._floor: tuple[Any, Any, int] | None = None
+        #: Skip back faces (bodies are closed, outward-oriented surfaces); False draws both sides.
+        self.cull_back_faces = True
 
     def target(self, width: int, height: int) -> RenderTarget:
         """A new off-screen target of this size (keep it for every frame of that size)."""
@@ -256,12 +264,18 @@ class MeshRenderer:
         if background is not None:
             self._draw_background(target, background)
         ctx.enable(ctx.DEPTH_TEST)
+        # Bodies are closed surfaces with outward (counter-clockwise) triangles: their back faces
+        # are always hidden, so skip them. The y-down projection mirrors the screen, which turns
+        # outward faces clockwise on screen.
+        ctx.front_face = "cw"
         clip = view.clip_from_scene(NEAR_M, FAR_M)
         cam = view.camera_from_scene
         if floor and self._floor is not None:
             self._set_matrices(self._floor_prog, clip, cam)
             self._floor_prog["alpha"].value = 1.0
             self._floor[1].render(vertices=self._floor[2])
+        if self.cull_back_faces:
+            ctx.enable(ctx.CULL_FACE)
         self._set_matrices(self._mesh_prog, clip, cam)
         self._mesh_prog["alpha"].value = 1.0
         self._mesh_prog["verts_per_mesh"].value = self.num_vertices
@@ -272,7 +286,7 @@ class MeshRenderer:
             self._mesh_prog["colors"].write(table.tobytes())
             self._vbo.write(np.ascontiguousarray(chunk).tobytes())
             self._vao.render(vertices=len(chunk) * self.faces.size)
-        ctx.disable(ctx.DEPTH_TEST)
+        ctx.disable(ctx.DEPTH_TEST | ctx.CULL_FACE)
         return target.read(4 if alpha else 3)
 
     def _draw_background(self, target: RenderTarget, background: npt.ArrayLike) -> None:

@@ -97,6 +97,24 @@ def test_nearer_person_hides_the_one_behind(gl_ctx):
     renderer.release()
 
 
+def test_culling_keeps_the_surface_facing_the_camera(gl_ctx):
+    motion = synthetic_motion(num_people=2, num_frames=1, width=320, height=240)
+    verts = np.stack([posed_vertices(motion, p)[0] for p in motion.people])
+    view = ViewCamera.of_video(motion.camera)
+    renderer = MeshRenderer(motion.body.faces, verts.shape[1], gl_ctx)
+    target = renderer.target(view.width, view.height)
+    renderer.draw(target, view, verts, np.ones((2, 3)))
+    culled = target.read_depth()
+    renderer.cull_back_faces = False  # both sides drawn: the depth test alone keeps the nearest
+    renderer.draw(target, view, verts, np.ones((2, 3)))
+    both_sides = target.read_depth()
+    covered = both_sides < 1.0
+    assert covered.sum() > 2000
+    np.testing.assert_array_equal(culled < 1.0, covered)
+    np.testing.assert_allclose(culled[covered], both_sides[covered], atol=1e-6)
+    renderer.release()
+
+
 def test_side_view_shows_the_floor_only_when_grounded(gl_ctx):
     motion = synthetic_motion(num_people=2, num_frames=2, width=320, height=240)
     batches = [FrameBatch(np.arange(2), np.array([0.0, 0.1]), np.stack([background(320, 240)] * 2))]
