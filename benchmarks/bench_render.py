@@ -126,6 +126,7 @@ def main() -> None:
     ctx = create_context()
     renderer = ctx.info.get("GL_RENDERER", "?")
     ctx.release()
+    measure(320, 240, 2, 20, args.side)  # warm-up: imports, torch kernels, shader compilation
     print(f"renderer: {renderer}; cpus available: {len(os.sched_getaffinity(0))}")
     print(f"side view: {args.side}; {args.frames} frames per row; frames/s (higher is better)")
     print(

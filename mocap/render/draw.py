@@ -33,6 +33,24 @@ def _rgb255(track_id: int) -> tuple[int, int, int]:
     return tuple(round(255 * c) for c in track_color(track_id))  # type: ignore[return-value]
 
 
+def composite(
+    frame: npt.NDArray[np.uint8], rgba: npt.NDArray[np.uint8], region: tuple[int, int, int, int]
+) -> npt.NDArray[np.uint8]:
+    """A copy of ``frame`` with the rendered pixels (alpha > 0) of ``rgba`` laid over it.
+
+    Args:
+        frame: (H, W, 3) uint8 RGB video frame.
+        rgba: (H, W, 4) uint8 render with coverage in alpha.
+        region: ``(x0, y0, x1, y1)`` pixels outside which ``rgba`` is known to be empty (only
+            this box is blended).
+    """
+    out = np.array(frame, dtype=np.uint8, copy=True)
+    x0, y0, x1, y1 = region
+    src = rgba[y0:y1, x0:x1]
+    np.copyto(out[y0:y1, x0:x1], src[..., :3], where=src[..., 3:] > 0)
+    return out
+
+
 def draw_labels(
     image: npt.NDArray[np.uint8],
     track_ids: Sequence[int],

@@ -1,4 +1,8 @@
-"""Streaming H.264 MP4 writer (PyAV): one frame in, one frame encoded, nothing kept in memory.
+"""Streaming H.264 MP4 writer (PyAV): frames are encoded as they come, never collected.
+
+Encoding runs on a worker thread (PyAV and x264 release the GIL), so the caller renders the next
+frame meanwhile; at most :data:`QUEUE_FRAMES` frames wait, so memory stays flat. The writer keeps
+a reference to every image until it is encoded: do not modify an image after handing it over.
 
 Frame times are kept: every frame's presentation time is the time it had in the source video
 (seconds, on a 1/90000 s clock), so a variable-frame-rate input stays variable. The file is written
@@ -10,7 +14,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import queue
 import tempfile
+import threading
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
@@ -26,6 +32,8 @@ TIME_BASE = Fraction(1, 90000)
 #: x264 quality (constant rate factor; 18-23 is visually good) and speed preset.
 DEFAULT_CRF = 20
 DEFAULT_PRESET = "veryfast"
+#: Frames waiting for the encoder thread at most (bounds memory: a few frames).
+QUEUE_FRAMES = 4
 
 
 class Mp4Writer:
@@ -72,6 +80,27 @@ class Mp4Writer:
         )
         self._last_pts: int | None = None
         self.frames_written = 0
+        self._queue: queue.Queue[tuple[int, Any, Any] | None] = queue.Queue(QUEUE_FRAMES)
+        self._error: BaseException | None = None
+        self._worker = threading.Thread(target=self._run, name="mp4-encoder", daemon=True)
+        self._worker.start()
+
+    def _run(self) -> None:
+        while (task := self._queue.get()) is not None:
+            if self._error is not None:
+                continue  # drain after a failure; the error is raised in the caller's thread
+            pts, image, side = task
+            try:
+                self._encode(self._main, image, pts)
+                if side is not None and self._side is not None:
+                    self._encode(self._side, side, pts)
+            except BaseException as error:  # handed to the caller
+                self._error = error
+
+    def _raise_worker_error(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
 
     def write(
         self,
@@ -85,22 +114,20 @@ class Mp4Writer:
         """
         if (side is None) != (self._side is None):
             raise ValueError("write: give a side image exactly when the writer has a side stream")
+        _check_size(self._main, image)
+        if side is not None:
+            _check_size(self._side, side)
+        self._raise_worker_error()
         pts = round(time_s / TIME_BASE)
         if self._last_pts is not None and pts <= self._last_pts:
             pts = self._last_pts + 1  # equal or decreasing times: keep the order, one tick apart
         self._last_pts = pts
-        self._encode(self._main, image, pts)
-        if side is not None and self._side is not None:
-            self._encode(self._side, side, pts)
+        self._queue.put((pts, image, side))
         self.frames_written += 1
 
     def _encode(self, stream: Any, image: npt.NDArray[np.uint8], pts: int) -> None:
         import av
 
-        if image.shape != (stream.height, stream.width, 3):
-            raise ValueError(
-                f"write: frame is {image.shape}, stream is {(stream.height, stream.width, 3)}"
-            )
         frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="rgb24")
         frame.pts = pts
         frame.time_base = TIME_BASE
@@ -109,6 +136,12 @@ class Mp4Writer:
 
     def close(self) -> Path:
         """Flush the encoders, close the file and move it to its target name; returns the path."""
+        self._stop_worker()
+        try:
+            self._raise_worker_error()
+        except BaseException:
+            self.abort()
+            raise
         for stream in (self._main, self._side):
             if stream is not None:
                 for packet in stream.encode(None):
@@ -119,9 +152,16 @@ class Mp4Writer:
 
     def abort(self) -> None:
         """Close without keeping anything (after an error)."""
+        self._stop_worker()
+        self._error = None
         with contextlib.suppress(Exception):  # the file is discarded anyway
             self._container.close()
         self._tmp.unlink(missing_ok=True)
+
+    def _stop_worker(self) -> None:
+        if self._worker.is_alive():
+            self._queue.put(None)
+            self._worker.join()
 
     def __enter__(self) -> Mp4Writer:
         return self
@@ -136,6 +176,13 @@ class Mp4Writer:
             self.close()
         else:
             self.abort()
+
+
+def _check_size(stream: Any, image: npt.NDArray[np.uint8]) -> None:
+    if image.shape != (stream.height, stream.width, 3):
+        raise ValueError(
+            f"write: frame is {image.shape}, stream is {(stream.height, stream.width, 3)}"
+        )
 
 
 def _add_stream(

@@ -79,26 +79,6 @@ void main() {
 }
 """
 
-_BACKGROUND_VS = """
-#version 330
-in vec2 in_xy;
-out vec2 v_uv;
-void main() {
-    v_uv = in_xy * 0.5 + 0.5;
-    gl_Position = vec4(in_xy, 1.0, 1.0);
-}
-"""
-
-_BACKGROUND_FS = """
-#version 330
-uniform sampler2D image;
-in vec2 v_uv;
-out vec4 f_color;
-void main() {
-    f_color = vec4(texture(image, v_uv).rgb, 0.0);
-}
-"""
-
 
 def create_context() -> Any:
     """A standalone headless OpenGL 3.3+ context (EGL on Linux, the platform default elsewhere).
@@ -150,7 +130,6 @@ class RenderTarget:
         self._color = ctx.renderbuffer((self.width, self.height), 4)
         self._depth = ctx.depth_renderbuffer((self.width, self.height))
         self.fbo = ctx.framebuffer(color_attachments=[self._color], depth_attachment=self._depth)
-        self.background = ctx.texture((self.width, self.height), 3)
 
     def read_depth(self) -> npt.NDArray[np.float32]:
         """(H, W) float32 window depth of the last draw (1.0 where nothing was drawn)."""
@@ -168,7 +147,7 @@ class RenderTarget:
         return out
 
     def release(self) -> None:
-        for obj in (self.fbo, self._color, self._depth, self.background):
+        for obj in (self.fbo, self._color, self._depth):
             obj.release()
 
 
@@ -188,10 +167,6 @@ class MeshRenderer:
         c = self.ctx
         self._mesh_prog = c.program(vertex_shader=_MESH_VS, fragment_shader=_SHADED_FS)
         self._floor_prog = c.program(vertex_shader=_FLOOR_VS, fragment_shader=_SHADED_FS)
-        self._bg_prog = c.program(vertex_shader=_BACKGROUND_VS, fragment_shader=_BACKGROUND_FS)
-        quad = np.array([-1, -1, 1, -1, -1, 1, 1, 1], np.float32)
-        self._bg_vbo = c.buffer(quad.tobytes())
-        self._bg_vao = c.vertex_array(self._bg_prog, [(self._bg_vbo, "2f", "in_xy")])
         per_mesh = self.faces.ravel()
         offsets = np.arange(MAX_MESHES_PER_DRAW, dtype=np.int32)[:, None] * self.num_vertices
         self._ibo = c.buffer((per_mesh[None, :] + offsets).astype(np.int32).tobytes())
@@ -229,20 +204,21 @@ class MeshRenderer:
         view: ViewCamera,
         vertices: npt.ArrayLike,
         colors: npt.ArrayLike,
-        background: npt.ArrayLike | None = None,
         clear_color: tuple[float, float, float] = (0.0, 0.0, 0.0),
         floor: bool = False,
         alpha: bool = False,
     ) -> npt.NDArray[np.uint8]:
-        """Render bodies over a background image (or a flat colour) and read the result back.
+        """Render bodies (and the floor) over a flat colour and read the result back.
+
+        Compositing over video frames is done on the CPU from the alpha channel
+        (:func:`mocap.render.draw.composite`): cheaper on llvmpipe than a full-frame textured pass.
 
         Args:
             target: where to draw (its size must equal ``view``'s).
             view: camera intrinsics and pose (scene -> pixels).
             vertices: (P, V, 3) posed vertices in the scene frame, metres (P may be 0).
             colors: (P, 3) RGB in 0..1, one per body.
-            background: (H, W, 3) uint8 RGB image under the meshes (None: ``clear_color``).
-            clear_color: RGB 0..1 where there is neither background nor mesh.
+            clear_color: RGB 0..1 where there is no mesh.
             floor: also draw the geometry given to :meth:`set_floor`.
             alpha: also return coverage (see below).
 
@@ -260,9 +236,6 @@ class MeshRenderer:
         target.fbo.use()
         ctx.viewport = (0, 0, target.width, target.height)
         target.fbo.clear(*clear_color, 0.0, depth=1.0)
-        ctx.disable(ctx.CULL_FACE)
-        if background is not None:
-            self._draw_background(target, background)
         ctx.enable(ctx.DEPTH_TEST)
         # Bodies are closed surfaces with outward (counter-clockwise) triangles: their back faces
         # are always hidden, so skip them. The y-down projection mirrors the screen, which turns
@@ -289,18 +262,6 @@ class MeshRenderer:
         ctx.disable(ctx.DEPTH_TEST | ctx.CULL_FACE)
         return target.read(4 if alpha else 3)
 
-    def _draw_background(self, target: RenderTarget, background: npt.ArrayLike) -> None:
-        image = np.ascontiguousarray(background, dtype=np.uint8)
-        if image.shape != (target.height, target.width, 3):
-            raise ValueError(
-                f"draw: background is {image.shape}, expected {(target.height, target.width, 3)}"
-            )
-        target.background.write(image.data, alignment=1)
-        target.background.use(0)
-        self._bg_prog["image"].value = 0
-        self.ctx.disable(self.ctx.DEPTH_TEST)
-        self._bg_vao.render(mode=self.ctx.TRIANGLE_STRIP)
-
     @staticmethod
     def _set_matrices(prog: Any, clip: np.ndarray, cam: np.ndarray) -> None:
         # GLSL matrices are column-major: write the transpose of the row-major numpy matrix.
@@ -310,7 +271,7 @@ class MeshRenderer:
     def release(self) -> None:
         """Free the GL objects (the context itself is released with the renderer's owner)."""
         self.set_floor(None)
-        for obj in (self._vao, self._vbo, self._ibo, self._bg_vao, self._bg_vbo):
+        for obj in (self._vao, self._vbo, self._ibo):
             obj.release()
-        for prog in (self._mesh_prog, self._floor_prog, self._bg_prog):
+        for prog in (self._mesh_prog, self._floor_prog):
             prog.release()

@@ -9,6 +9,7 @@ to a file is the caller's job (:class:`mocap.render.encode.Mp4Writer`).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,8 +17,8 @@ import numpy as np
 import numpy.typing as npt
 
 from mocap.errors import MocapError
-from mocap.render.draw import draw_labels, track_color
-from mocap.render.gl import FloorMesh, MeshRenderer, create_context
+from mocap.render.draw import composite, draw_labels, track_color
+from mocap.render.gl import NEAR_M, FloorMesh, MeshRenderer, create_context
 from mocap.render.views import ViewCamera, floor_grid, grounding_of, pose_in_camera, side_view
 from mocap.types import FrameBatch, MotionSet, SmplSequence
 
@@ -115,20 +116,50 @@ def render_preview(
     main_view = ViewCamera.of_video(motion.camera)
     main_target = renderer.target(main_view.width, main_view.height)
     side = _SideView.build(motion, opts, renderer, wfc)
+    # Pose the next chunk on a worker thread (torch releases the GIL) while this one is drawn:
+    # at most two chunks are in flight, so memory stays flat.
+    pool = ThreadPoolExecutor(1, thread_name_prefix="preview-pose")
+
+    def pose(batch: FrameBatch | None) -> Future[_PosedBatch] | None:
+        if batch is None:
+            return None
+        return pool.submit(_pose_batch, body, motion.people, batch.indices, wfc)
+
+    batches = iter(frames)
+    batch = next(batches, None)
+    pending = pose(batch)
     try:
-        for batch in frames:
-            posed = _pose_batch(body, motion.people, batch.indices, wfc)
+        while batch is not None and pending is not None:
+            following = next(batches, None)
+            pending_next = pose(following)
+            posed = pending.result()
             for k, index in enumerate(batch.indices.tolist()):
                 ids, verts, boxes = posed.at(index)
                 colors = np.array([track_color(i) for i in ids], np.float32).reshape(-1, 3)
-                image = renderer.draw(main_target, main_view, verts, colors, batch.images[k])
+                rgba = renderer.draw(main_target, main_view, verts, colors, alpha=True)
+                image = composite(batch.images[k], rgba, _screen_box(main_view, verts))
                 draw_labels(image, ids, boxes, boxes_visible=opts.boxes, labels=opts.labels)
                 side_image = side.draw(verts, colors) if side is not None else None
                 if opts.side == "panel" and side_image is not None:
                     image, side_image = np.concatenate([image, side_image], axis=1), None
                 yield PreviewFrame(index, float(batch.times[k]), image, side_image)
+            batch, pending = following, pending_next
     finally:
+        pool.shutdown(wait=True, cancel_futures=True)
         renderer.release()
+
+
+def _screen_box(view: ViewCamera, verts: npt.NDArray[np.float32]) -> tuple[int, int, int, int]:
+    """Pixel box ``(x0, y0, x1, y1)`` holding every projected vertex (empty without people)."""
+    pts = verts.reshape(-1, 3)
+    if len(pts) == 0:
+        return 0, 0, 0, 0
+    if (pts[:, 2] <= NEAR_M).any():  # a body crosses the near plane: its image is unbounded
+        return 0, 0, view.width, view.height
+    uv = view.project(pts)
+    lo = np.clip(np.floor(uv.min(0)) - 1, 0, [view.width, view.height]).astype(int)
+    hi = np.clip(np.ceil(uv.max(0)) + 2, 0, [view.width, view.height]).astype(int)
+    return int(lo[0]), int(lo[1]), int(hi[0]), int(hi[1])
 
 
 class _SideView:
