@@ -5,9 +5,9 @@ frame meanwhile; at most :data:`QUEUE_FRAMES` frames wait, so memory stays flat.
 a reference to every image until it is encoded: do not modify an image after handing it over.
 
 Frame times are kept: every frame's presentation time is the time it had in the source video
-(seconds, on a 1/90000 s clock), so a variable-frame-rate input stays variable. The file is written
-under a temporary name beside the target and renamed when :meth:`Mp4Writer.close` succeeds; on an
-error it is removed (no half-written file is left under the target name).
+(seconds, on a 1/90000 s clock), so a variable-frame-rate input stays variable. The writer writes
+exactly the path it is given (any name: the container format is set explicitly); making the output
+atomic (temporary name, rename when complete) is the caller's job (``exporters._output``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import os
 import queue
-import tempfile
 import threading
 from fractions import Fraction
 from pathlib import Path
@@ -60,16 +59,10 @@ class Mp4Writer:
         import av
 
         self.path = Path(path)
-        fd, tmp = tempfile.mkstemp(
-            prefix=f".{self.path.stem}.", suffix=".mp4", dir=self.path.parent or Path(".")
-        )
-        os.close(fd)
-        self._tmp = Path(tmp)
         try:
-            self._container = av.open(str(self._tmp), "w", format="mp4")
+            self._container = av.open(str(self.path), "w", format="mp4")
         except OSError as error:
-            self._tmp.unlink(missing_ok=True)
-            raise OutputError(f"Cannot write '{self.path}': {error}") from None
+            raise OutputError(f"cannot write '{self.path}': {error}") from None
         rate = Fraction(fps).limit_denominator(1001 * 1000) if fps > 0 else Fraction(30)
         opts = {"crf": str(crf), "preset": preset}
         self._main = _add_stream(self._container, width, height, rate, opts)
@@ -135,7 +128,7 @@ class Mp4Writer:
             self._container.mux(packet)
 
     def close(self) -> Path:
-        """Flush the encoders, close the file and move it to its target name; returns the path."""
+        """Flush the encoders and close the file; returns its path."""
         self._stop_worker()
         try:
             self._raise_worker_error()
@@ -147,16 +140,14 @@ class Mp4Writer:
                 for packet in stream.encode(None):
                     self._container.mux(packet)
         self._container.close()
-        os.replace(self._tmp, self.path)
         return self.path
 
     def abort(self) -> None:
-        """Close without keeping anything (after an error)."""
+        """Stop after an error: close the file without flushing (the caller discards it)."""
         self._stop_worker()
         self._error = None
         with contextlib.suppress(Exception):  # the file is discarded anyway
             self._container.close()
-        self._tmp.unlink(missing_ok=True)
 
     def _stop_worker(self) -> None:
         if self._worker.is_alive():

@@ -8,7 +8,7 @@ to a file is the caller's job (:class:`mocap.render.encode.Mp4Writer`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from mocap.errors import MocapError
 from mocap.render.draw import composite, draw_labels, track_color
-from mocap.render.gl import NEAR_M, FloorMesh, MeshRenderer, create_context
+from mocap.render.gl import NEAR_M, FloorMesh, MeshRenderer, RenderTarget, create_context
 from mocap.render.views import ViewCamera, floor_grid, grounding_of, pose_in_camera, side_view
 from mocap.types import FrameBatch, MotionSet, SmplSequence
 
@@ -84,6 +84,7 @@ def render_preview(
     options: PreviewOptions | None = None,
     world_from_camera: npt.ArrayLike | None = None,
     ctx: Any = None,
+    only: Collection[int] | None = None,
 ) -> Iterator[PreviewFrame]:
     """Render the overlay (and side view) of every decoded frame.
 
@@ -95,9 +96,10 @@ def render_preview(
             grounded); the side view then shows the floor and grounded people are drawn from
             their world motion.
         ctx: an OpenGL context to reuse (default: a new headless one).
+        only: draw just these frame indices (e.g. thumbnails); None draws every frame.
 
     Yields:
-        one :class:`PreviewFrame` per input frame, in order.
+        one :class:`PreviewFrame` per input frame (in ``only``), in order.
 
     Raises:
         MocapError: no body model in ``motion``.
@@ -119,13 +121,16 @@ def render_preview(
     # Pose the next chunk on a worker thread (torch releases the GIL) while this one is drawn:
     # at most two chunks are in flight, so memory stays flat.
     pool = ThreadPoolExecutor(1, thread_name_prefix="preview-pose")
+    wanted = None if only is None else np.fromiter(only, np.int64)
 
     def pose(batch: FrameBatch | None) -> Future[_PosedBatch] | None:
-        if batch is None:
-            return None
-        return pool.submit(_pose_batch, body, motion.people, batch.indices, wfc)
+        return (
+            None
+            if batch is None
+            else pool.submit(_pose_batch, body, motion.people, batch.indices, wfc)
+        )
 
-    batches = iter(frames)
+    batches = (b for b in (_keep(b, wanted) for b in frames) if b is not None)
     batch = next(batches, None)
     pending = pose(batch)
     try:
@@ -134,19 +139,49 @@ def render_preview(
             pending_next = pose(following)
             posed = pending.result()
             for k, index in enumerate(batch.indices.tolist()):
-                ids, verts, boxes = posed.at(index)
-                colors = np.array([track_color(i) for i in ids], np.float32).reshape(-1, 3)
-                rgba = renderer.draw(main_target, main_view, verts, colors, alpha=True)
-                image = composite(batch.images[k], rgba, _screen_box(main_view, verts))
-                draw_labels(image, ids, boxes, boxes_visible=opts.boxes, labels=opts.labels)
-                side_image = side.draw(verts, colors) if side is not None else None
-                if opts.side == "panel" and side_image is not None:
-                    image, side_image = np.concatenate([image, side_image], axis=1), None
+                image, side_image = _draw_frame(
+                    renderer, main_target, main_view, side, opts, posed.at(index), batch.images[k]
+                )
                 yield PreviewFrame(index, float(batch.times[k]), image, side_image)
             batch, pending = following, pending_next
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         renderer.release()
+
+
+def _keep(batch: FrameBatch, wanted: np.ndarray | None) -> FrameBatch | None:
+    """The frames of ``batch`` in ``wanted`` (all when None; None when there are none)."""
+    if wanted is None:
+        return batch
+    keep = np.isin(batch.indices, wanted)
+    if not keep.any():
+        return None
+    return (
+        batch
+        if keep.all()
+        else FrameBatch(batch.indices[keep], batch.times[keep], batch.images[keep])
+    )
+
+
+def _draw_frame(
+    renderer: MeshRenderer,
+    target: RenderTarget,
+    view: ViewCamera,
+    side: _SideView | None,
+    opts: PreviewOptions,
+    people: tuple[list[int], npt.NDArray[np.float32], npt.NDArray[np.float64]],
+    frame: npt.NDArray[np.uint8],
+) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8] | None]:
+    """The overlay of one frame and its side view (None when not a separate stream)."""
+    ids, verts, boxes = people
+    colors = np.array([track_color(i) for i in ids], np.float32).reshape(-1, 3)
+    rgba = renderer.draw(target, view, verts, colors, alpha=True)
+    image = composite(frame, rgba, _screen_box(view, verts))
+    draw_labels(image, ids, boxes, boxes_visible=opts.boxes, labels=opts.labels)
+    side_image = side.draw(verts, colors) if side is not None else None
+    if opts.side == "panel" and side_image is not None:
+        return np.concatenate([image, side_image], axis=1), None
+    return image, side_image
 
 
 def _screen_box(view: ViewCamera, verts: npt.NDArray[np.float32]) -> tuple[int, int, int, int]:
