@@ -55,42 +55,38 @@ def draw_labels(
     image: npt.NDArray[np.uint8],
     track_ids: Sequence[int],
     boxes: npt.ArrayLike,
+    anchors: npt.ArrayLike,
     boxes_visible: bool = False,
     labels: bool = True,
 ) -> None:
-    """Draw each track's id label (at its box's top-left corner) and optionally its box, in place.
+    """Draw each track's ``#id`` label centred above its body, and optionally its box, in place.
 
     Args:
         image: (H, W, 3) uint8 RGB, modified in place.
-        track_ids: one id per box.
-        boxes: (N, 4) ``x1, y1, x2, y2`` pixels.
+        track_ids: one id per person.
+        boxes: (N, 4) detection boxes ``x1, y1, x2, y2`` pixels (degenerate boxes are not drawn).
+        anchors: (N, 2) pixel where each label's bottom centre goes (the top of the body).
         boxes_visible: draw the boxes' outlines.
-        labels: draw ``#id`` labels.
+        labels: draw the labels.
     """
     import cv2
 
     b = np.asarray(boxes, np.float64).reshape(-1, 4)
-    h = image.shape[0]
+    a = np.asarray(anchors, np.float64).reshape(-1, 2)
+    h, w = image.shape[:2]
     scale = max(0.35, h * _LABEL_SCALE_PER_LINE)
     thick = max(1, round(scale * 2))
-    for track_id, (x1, y1, x2, y2) in zip(track_ids, b, strict=True):
-        if not np.all(np.isfinite((x1, y1, x2, y2))):
-            continue
+    font = cv2.FONT_HERSHEY_SIMPLEX
+    for track_id, (x1, y1, x2, y2), (ax, ay) in zip(track_ids, b, a, strict=True):
         color = _rgb255(track_id)
-        if boxes_visible:
+        box_ok = np.all(np.isfinite((x1, y1, x2, y2))) and x2 > x1 and y2 > y1
+        if boxes_visible and box_ok:
             cv2.rectangle(image, (round(x1), round(y1)), (round(x2), round(y2)), color, thick)
-        if labels:
-            text = f"#{track_id}"
-            (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thick)
-            x, y = int(max(0, x1)), int(max(th + base, y1))
-            cv2.rectangle(image, (x, y - th - base), (x + tw + 4, y), color, -1)
-            cv2.putText(
-                image,
-                text,
-                (x + 2, y - base),
-                cv2.FONT_HERSHEY_SIMPLEX,
-                scale,
-                (0, 0, 0),
-                thick,
-                cv2.LINE_AA,
-            )
+        if not labels or not np.isfinite((ax, ay)).all():
+            continue
+        text = f"#{track_id}"
+        (tw, th), base = cv2.getTextSize(text, font, scale, thick)
+        x = int(np.clip(ax - tw / 2 - 2, 0, max(0, w - tw - 4)))
+        y = int(np.clip(ay - 4, th + base, h))
+        cv2.rectangle(image, (x, y - th - base), (x + tw + 4, y), color, -1)
+        cv2.putText(image, text, (x + 2, y - base), font, scale, (0, 0, 0), thick, cv2.LINE_AA)

@@ -8,6 +8,7 @@ to a file is the caller's job (:class:`mocap.render.encode.Mp4Writer`).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Collection, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -177,7 +178,7 @@ def _draw_frame(
     colors = np.array([track_color(i) for i in ids], np.float32).reshape(-1, 3)
     rgba = renderer.draw(target, view, verts, colors, alpha=True)
     image = composite(frame, rgba, _screen_box(view, verts))
-    draw_labels(image, ids, boxes, boxes_visible=opts.boxes, labels=opts.labels)
+    draw_labels(image, ids, boxes, _label_anchors(view, verts), opts.boxes, opts.labels)
     side_image = side.draw(verts, colors) if side is not None else None
     if opts.side == "panel" and side_image is not None:
         return np.concatenate([image, side_image], axis=1), None
@@ -195,6 +196,19 @@ def _screen_box(view: ViewCamera, verts: npt.NDArray[np.float32]) -> tuple[int, 
     lo = np.clip(np.floor(uv.min(0)) - 1, 0, [view.width, view.height]).astype(int)
     hi = np.clip(np.ceil(uv.max(0)) + 2, 0, [view.width, view.height]).astype(int)
     return int(lo[0]), int(lo[1]), int(hi[0]), int(hi[1])
+
+
+def _label_anchors(view: ViewCamera, verts: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
+    """(P, 2) pixel above each body: its projected top point's row, its projection's mean column."""
+    if len(verts) == 0:
+        return np.zeros((0, 2))
+    uv = view.project(verts)  # (P, V, 2)
+    ahead = verts[..., 2] > NEAR_M
+    u = np.where(ahead, uv[..., 0], np.nan)
+    v = np.where(ahead, uv[..., 1], np.nan)
+    with warnings.catch_warnings():  # a body wholly behind the camera: NaN anchor, no label
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.stack([np.nanmean(u, axis=1), np.nanmin(v, axis=1)], axis=1)
 
 
 class _SideView:

@@ -14,7 +14,8 @@ Definitions (units in the names):
   the feet in contact where contacts are known (grounding), else the lower foot of every frame;
 * ``depth_min_m`` / ``depth_max_m``: range of the translation's depth (camera z);
 * ``pelvis_box_px``: mean distance in pixels between the projected pelvis and the detection box
-  centre over the observed rows (a body placed where the person is scores a few pixels).
+  centre over the observed rows with a real box (a body placed where the person is scores a few
+  pixels; None when the result holds no boxes).
 """
 
 from __future__ import annotations
@@ -219,9 +220,11 @@ def track_figures(
             ],
             1,
         )
-        centre = 0.5 * (person.boxes[:, :2] + person.boxes[:, 2:])
+        b = person.boxes
+        centre = 0.5 * (b[:, :2] + b[:, 2:])
         dist = np.linalg.norm(uv - centre, axis=1)
-        pelvis_px = float(dist[obs].mean()) if obs.any() else None
+        real_box = obs & (b[:, 2] > b[:, 0]) & (b[:, 3] > b[:, 1])  # results without boxes: 0s
+        pelvis_px = float(dist[real_box].mean()) if real_box.any() else None
         skate = foot_skate(joints[:, list(FEET)], person.frames, person.times, up, contact)
     return TrackFigures(
         track_id=int(person.track_id),
