@@ -96,6 +96,9 @@ def figures_svg(report: QualityReport) -> str:
     ids = [t.track_id for t in report.tracks]
     for ax, (key, label) in zip(axes, names, strict=True):
         values = [getattr(t, key) for t in report.tracks]
+        if all(v is None for v in values):
+            ax.text(0.5, 0.5, "not available", ha="center", va="center", transform=ax.transAxes)
+            ax.set_yticks([])
         ax.bar(
             range(len(ids)),
             [np.nan if v is None else v for v in values],
