@@ -217,3 +217,14 @@ def test_missing_gl_libraries_give_one_line(monkeypatch):
     message = str(info.value)
     assert "\n" not in message
     assert "libEGL.so.1" in message and "apt-get install libegl1" in message
+
+
+def test_odd_frame_sizes_are_kept(tmp_path):
+    """4:2:0 needs even sides; an odd-sized video is written in 4:4:4 at its exact size."""
+    target = tmp_path / "odd.mp4"
+    with Mp4Writer(target, 161, 97, 25.0) as writer:
+        for i in range(3):
+            writer.write(i / 25, np.full((97, 161, 3), 60 * i, np.uint8))
+    images, times = _decode(target, 0)
+    assert [im.shape for im in images] == [(97, 161, 3)] * 3
+    np.testing.assert_allclose(times, [0.0, 0.04, 0.08], atol=1e-4)
