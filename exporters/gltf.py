@@ -30,8 +30,6 @@ import mocap
 from exporters._output import atomic_path
 from exporters.skeleton import (
     CAMERA_TO_YUP,
-    SMPL_JOINT_NAMES,
-    SMPL_PARENTS,
     local_rotations,
     require_body,
     root_in_world,
@@ -39,6 +37,7 @@ from exporters.skeleton import (
     top_weights,
 )
 from mocap.rotations import continuous_quaternions, matrix_to_quaternion
+from mocap.smpl_joints import SMPL_JOINT_NAMES, SMPL_PARENTS
 from mocap.types import MotionSet, SmplModelData, SmplSequence
 
 logger = logging.getLogger(__name__)
@@ -187,7 +186,7 @@ def _add_person(
             },
         )
     )
-    gltf.scenes[0].nodes.append(len(gltf.nodes) - 1)
+    gltf.scenes[0].nodes.append(len(gltf.nodes) - 1)  # pyright: ignore[reportOptionalMemberAccess]
     _add_skinned_mesh(gltf, buf, body, seq, rest, root, weights)
     _add_channels(buf, seq, rest, root, animation, frame_times)
 
@@ -234,7 +233,7 @@ def _add_skinned_mesh(
     gltf.nodes.append(
         gl.Node(name=f"person_{tid}_body", mesh=len(gltf.meshes) - 1, skin=len(gltf.skins) - 1)
     )
-    gltf.scenes[0].nodes.append(len(gltf.nodes) - 1)
+    gltf.scenes[0].nodes.append(len(gltf.nodes) - 1)  # pyright: ignore[reportOptionalMemberAccess]
 
 
 def _add_channels(
@@ -344,7 +343,7 @@ def build_gltf(motion: MotionSet) -> tuple[gl.GLTF2, bytes]:
         )
     )
     gltf.nodes.append(gl.Node(name="video_camera", camera=0))
-    gltf.scenes[0].nodes.append(len(gltf.nodes) - 1)
+    gltf.scenes[0].nodes.append(len(gltf.nodes) - 1)  # pyright: ignore[reportOptionalMemberAccess]
 
     blob = buf.blob()
     gltf.buffers.append(gl.Buffer(byteLength=len(blob)))

@@ -47,14 +47,14 @@ def make_intrinsics(
 
     Args:
         width, height: image size in pixels.
-        focal: focal length in pixels (``--focal``); default: :func:`estimate_focal`.
-        fov: vertical field of view in degrees (``--fov``); exclusive with ``focal``.
+        focal: focal length in pixels (the ``focal`` setting); default: :func:`estimate_focal`.
+        fov: vertical field of view in degrees (the ``fov`` setting); exclusive with ``focal``.
 
     Raises:
         UsageError: both ``focal`` and ``fov`` given, or a non-positive focal.
     """
     if focal is not None and fov is not None:
-        raise UsageError("give either --focal or --fov, not both")
+        raise UsageError("give either 'focal' or 'fov', not both")
     if fov is not None:
         focal = focal_from_fov(fov, height)
     elif focal is None:
@@ -91,7 +91,7 @@ def cam_crop2full(cam: Any, center: Any, scale: Any, image_hw: Any, focal: Any) 
         def conv(v: Any) -> Any:
             return torch.as_tensor(v, dtype=cam.dtype, device=cam.device)
 
-        stack = torch.stack
+        stack = torch.stack  # pyright: ignore[reportAssignmentType]
     else:
         cam = np.asarray(cam, dtype=np.float32)
 

@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from mocap.camera import PIXELS_PER_SCALE, estimate_focal
-from mocap.errors import InputError
+from mocap.errors import CropInputError
 
 #: Crop size (rows, cols) of the released checkpoints (CLIFF constants.CROP_IMG_HEIGHT/WIDTH).
 CROP_H, CROP_W = 256, 192
@@ -36,10 +36,6 @@ BBOX_SIZE_MEAN = np.float32(0.24)
 BBOX_SIZE_SPREAD = np.float32(0.06)
 
 F32 = npt.NDArray[np.float32]
-
-
-class CropInputError(InputError):
-    """Image or boxes passed to the crop stage have the wrong shape or type."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -167,7 +163,7 @@ def _cut(image: npt.NDArray[np.uint8], win: npt.NDArray[np.int64]) -> F32:
     sy0, sy1 = max(0, y0), min(img_h, y1)
     if sx1 > sx0 and sy1 > sy0:
         canvas[sy0 - y0 : sy1 - y0, sx0 - x0 : sx1 - x0] = image[sy0:sy1, sx0:sx1]
-    return cv2.resize(canvas, (CROP_W, CROP_H), interpolation=cv2.INTER_LINEAR)
+    return cv2.resize(canvas, (CROP_W, CROP_H), interpolation=cv2.INTER_LINEAR)  # pyright: ignore[reportReturnType]
 
 
 def prepare_crops(image: Any, boxes: Any, focal: float | None = None) -> Crops:

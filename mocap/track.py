@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from mocap.config import PipelineConfig
-from mocap.errors import MocapError
+from mocap.errors import TrackerInputError
 from mocap.trackpost import (
     STITCH_MAX_GAP_S,
     drop_short,
@@ -38,10 +38,6 @@ log = logging.getLogger(__name__)
 
 #: norfair's IoU distance is ``1 - IoU``; a detection joins a track when IoU > 1 - this.
 IOU_DISTANCE_THRESHOLD = 0.7
-
-
-class TrackerInputError(MocapError):
-    """The tracker was driven wrongly (frames out of order, embeddings of the wrong shape)."""
 
 
 @dataclass
@@ -103,7 +99,7 @@ class PersonTracker:
         max_people: int | None = None,
         stitch_max_gap_s: float = STITCH_MAX_GAP_S,
     ) -> None:
-        from norfair import Tracker
+        from norfair import Tracker  # pyright: ignore[reportPrivateImportUsage]
 
         self.fps = float(fps)
         self.memory_frames = max(1, round(memory_s * self.fps))
@@ -150,7 +146,7 @@ class PersonTracker:
         Raises:
             TrackerInputError: frames out of order or embeddings of the wrong shape.
         """
-        from norfair import Detection
+        from norfair import Detection  # pyright: ignore[reportPrivateImportUsage]
 
         if dets.frame < self._next_frame:
             raise TrackerInputError(
@@ -189,10 +185,10 @@ class PersonTracker:
             if last.data["frame"] != dets.frame:
                 continue  # coasting on its prediction this frame
             j = last.data["det"]
-            self._tracked.setdefault(obj.id, _Rows()).add(
+            self._tracked.setdefault(obj.id, _Rows()).add(  # pyright: ignore[reportArgumentType]
                 dets.frame, dets.boxes[j], float(dets.scores[j]), j, None if emb is None else emb[j]
             )
-            links.append((int(obj.id), j))
+            links.append((int(obj.id), j))  # pyright: ignore[reportArgumentType]
         return links
 
     def finish(self) -> list[Track]:

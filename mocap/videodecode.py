@@ -83,8 +83,8 @@ class Probe:
         stream = container.streams.video[0]
         try:
             first = next(iter(container.decode(stream)), None)
-        except (av.error.FFmpegError, ValueError, OSError) as e:
-            raise DecodeFailure(_ffmpeg_reason(e)) from None
+        except (av.error.FFmpegError, ValueError, OSError) as e:  # pyright: ignore[reportAttributeAccessIssue]
+            raise DecodeFailure(ffmpeg_reason(e)) from None
         if first is None:
             raise DecodeFailure("the stream holds no frames")
         rotation_ccw = (round(float(first.rotation or 0) / 90) * 90) % 360
@@ -168,7 +168,8 @@ def _keyframe_gap(entries: list[Any]) -> int:
     return int(np.diff(np.asarray([*keys, len(entries)])).max())
 
 
-def _ffmpeg_reason(error: BaseException) -> str:
+def ffmpeg_reason(error: BaseException) -> str:
+    """One line saying why PyAV/FFmpeg (or the OS) failed: its ``strerror``, else the message."""
     reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
     return reason.splitlines()[0]
 
@@ -308,8 +309,8 @@ def iter_pyav(probe: Probe, chunk: int, skip: int = 0) -> Iterator[FrameBatch]:
     info = probe.info
     try:
         container = av.open(str(info.path))
-    except (av.error.FFmpegError, OSError, ValueError) as e:
-        raise DecodeFailure(_ffmpeg_reason(e)) from None
+    except (av.error.FFmpegError, OSError, ValueError) as e:  # pyright: ignore[reportAttributeAccessIssue]
+        raise DecodeFailure(ffmpeg_reason(e)) from None
     turns = probe.rotation_ccw // 90
     period = 1.0 / info.fps
     with container:
@@ -326,8 +327,8 @@ def iter_pyav(probe: Probe, chunk: int, skip: int = 0) -> Iterator[FrameBatch]:
                 frame = next(frames)
             except StopIteration:
                 break
-            except (av.error.FFmpegError, ValueError, OSError) as e:
-                failure = _ffmpeg_reason(e)
+            except (av.error.FFmpegError, ValueError, OSError) as e:  # pyright: ignore[reportAttributeAccessIssue]
+                failure = ffmpeg_reason(e)
                 break
             t = frame.time
             if t0 is None:

@@ -9,6 +9,9 @@ import pytest
 from addon_harness import load_addon_module
 from scipy.spatial.transform import Rotation
 
+from mocap import smplfile
+from mocap.testing import synthetic
+
 smpl_model = load_addon_module("smpl_model")
 rotations = load_addon_module("rotations")
 keyframes = load_addon_module("keyframes")
@@ -51,13 +54,11 @@ def test_visibility_keys_cover_gaps_and_ends():
 
 @pytest.mark.parametrize("suffix", [".pkl", ".npz"])
 def test_smpl_reader_equals_the_pipeline_reader(tmp_path, suffix):
-    synthetic = pytest.importorskip("mocap.synthetic")
-    body = pytest.importorskip("mocap.body")
     raw = synthetic.make_synthetic_smpl()
     path = tmp_path / f"SMPL_NEUTRAL{suffix}"
     (synthetic.write_smpl_pkl if suffix == ".pkl" else synthetic.write_smpl_npz)(path, raw)
     ours = smpl_model.load_smpl_model(path)
-    theirs = body.read_body_model_data(path)
+    theirs = smplfile.read_body_model_data(path)
     for a, b in [
         (ours.v_template, theirs.v_template), (ours.shapedirs, theirs.shapedirs),
         (ours.j_regressor, theirs.j_regressor), (ours.weights, theirs.weights),
