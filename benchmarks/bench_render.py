@@ -1,7 +1,7 @@
 """Preview rendering + encoding throughput (frames/s) and memory against video length.
 
-For 720p and 1080p with 1, 3 and 10 synthetic people walking (:mod:`mocap.render.scene`) the
-script prints, per configuration:
+For 720p and 1080p with 1, 3 and 10 synthetic people walking
+(:mod:`mocap.testing.preview_scene`) the script prints, per configuration:
 
 * baseline: frames/s of encoding the same footage with :class:`mocap.render.Mp4Writer` and no
   rendering (what any MP4 output costs);
@@ -45,7 +45,7 @@ def measure(width: int, height: int, people: int, frames: int, side: str) -> dic
     from mocap.render import Mp4Writer, PreviewOptions, render_preview, side_size
     from mocap.render.gl import create_context
     from mocap.render.preview import _pose_batch, _posing_model
-    from mocap.render.scene import frame_batches, synthetic_motion
+    from mocap.testing.preview_scene import frame_batches, synthetic_motion
 
     motion = synthetic_motion(people, frames, width, height)
     opts = PreviewOptions(side=side)
@@ -95,7 +95,7 @@ def peak_rss_mb(frames: int, width: int, height: int, people: int) -> float:
 
 def write_preview(frames: int, width: int, height: int, people: int) -> None:
     from mocap.render import Mp4Writer, PreviewOptions, render_preview, side_size
-    from mocap.render.scene import frame_batches, synthetic_motion
+    from mocap.testing.preview_scene import frame_batches, synthetic_motion
 
     motion = synthetic_motion(people, frames, width, height)
     opts = PreviewOptions()

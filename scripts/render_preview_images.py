@@ -39,9 +39,9 @@ def main() -> int:
 
     import exporters
     from mocap.render import PreviewOptions, render_preview
-    from mocap.render.scene import frame_batches
     from mocap.report import build_report, report_html
-    from mocap.synthetic import synthetic_smpl_model_data
+    from mocap.testing.preview_scene import frame_batches
+    from mocap.testing.synthetic import synthetic_smpl_model_data
 
     motion = exporters.read_npz(args.input)
     motion = replace(motion, body=synthetic_smpl_model_data())

@@ -20,13 +20,13 @@ from mocap.render.draw import track_color
 from mocap.render.encode import Mp4Writer
 from mocap.render.gl import MeshRenderer, create_context
 from mocap.render.preview import PreviewOptions, render_preview, side_size
-from mocap.render.scene import (
+from mocap.render.views import ViewCamera
+from mocap.testing.preview_scene import (
     background,
     posed_vertices,
     synthetic_motion,
     with_projected_boxes,
 )
-from mocap.render.views import ViewCamera
 from mocap.types import FrameBatch
 from mocap.video import open_video
 

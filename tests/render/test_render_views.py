@@ -13,7 +13,7 @@ import pytest
 from mocap.batch.views import ViewSettings, thumbnail_frames, write_view_outputs
 from mocap.errors import InputError, OutputExistsError
 from mocap.render import PreviewOptions
-from mocap.render.scene import background, synthetic_motion, with_projected_boxes
+from mocap.testing.preview_scene import background, synthetic_motion, with_projected_boxes
 
 W, H, N = 192, 144, 10
 

@@ -11,7 +11,6 @@ import pytest
 from report_browser import load
 
 from mocap.render import PreviewOptions, render_preview
-from mocap.render.scene import frame_batches, synthetic_motion, with_projected_boxes
 from mocap.report import (
     IndexEntry,
     build_report,
@@ -20,6 +19,7 @@ from mocap.report import (
     report_html,
     thumbnail_data_uri,
 )
+from mocap.testing.preview_scene import frame_batches, synthetic_motion, with_projected_boxes
 
 pytestmark = [pytest.mark.chromium, pytest.mark.slow]
 

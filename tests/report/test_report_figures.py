@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mocap.render.scene import synthetic_motion, with_projected_boxes
 from mocap.report import IndexEntry, build_report, index_html, key_figures, report_html, report_json
 from mocap.report.metrics import PELVIS, foot_skate, person_joints, rotation_jitter, runs
 from mocap.report.model import floor_fit
+from mocap.testing.preview_scene import synthetic_motion, with_projected_boxes
 
 
 def test_runs_split_on_flags_and_frame_gaps():

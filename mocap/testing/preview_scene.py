@@ -1,6 +1,6 @@
 """A synthetic capture for previews, reports, tests and benchmarks: people walking before a camera.
 
-People use the synthetic SMPL body (:mod:`mocap.synthetic`); frames are a plain gradient
+People use the synthetic SMPL body (:mod:`mocap.testing.synthetic`); frames are a plain gradient
 background (the footage is irrelevant to rendering cost and to silhouette checks). Everything is
 deterministic.
 """
@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from mocap.camera import make_intrinsics
-from mocap.synthetic import synthetic_smpl_model_data
+from mocap.testing.synthetic import synthetic_smpl_model_data
 from mocap.types import FrameBatch, MotionSet, Provenance, SmplModelData, SmplSequence, VideoInfo
 
 #: Walking: stride frequency (Hz), hip swing amplitude (rad), walking speed (m/s).
