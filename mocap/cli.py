@@ -46,6 +46,7 @@ SETTING_FLAGS = {
     "smpl_model": "--smpl",
     "detector": "--detector",
     "boxes": "--boxes",
+    "video": "--video",
     "decoder": "--decoder",
     "det_conf": "--det-conf",
     "max_people": "--max-people",
@@ -174,14 +175,17 @@ def cliffmocap(
         typer.Option(
             "--out",
             "-o",
-            help="Output file; its suffix picks the format (.glb .bvh .npz .fbx). "
-            "Repeat for several "
+            help="Output file; its suffix picks the format (.glb .bvh .npz .fbx, .mp4 overlay "
+            "video, .html quality report, .json figures). Repeat for several "
             "formats. With several inputs or a folder: an output folder (layout kept).",
         ),
     ],
     out_format: Annotated[
         str | None,
-        typer.Option(help="Formats written per video when --out is a folder, e.g. glb,npz [glb]."),
+        typer.Option(
+            help="Formats written per video when --out is a folder, e.g. glb,npz,mp4,html,json "
+            "[glb]."
+        ),
     ] = None,
     checkpoint: Annotated[
         Path | None,
@@ -202,6 +206,13 @@ def cliffmocap(
         typer.Option(
             help="Box file (JSON or MOTChallenge txt) used instead of the detector; for "
             "several videos a folder of box files named <video stem>.txt or .json."
+        ),
+    ] = None,
+    video: Annotated[
+        Path | None,
+        typer.Option(
+            help="Source video of a .npz result given as input (overlay and report thumbnails); "
+            "default: the video path stored in the result."
         ),
     ] = None,
     smooth: Annotated[
@@ -273,6 +284,7 @@ def cliffmocap(
             smpl_model=smpl,
             detector=detector,
             boxes=boxes,
+            video=video,
             smooth=smooth.value,
             device=device,
             batch_size=batch_size,
@@ -324,7 +336,13 @@ def _run(
     from mocap import batch, modelfiles
 
     plan = batch.plan_jobs(inputs, outs, out_format=out_format, overwrite=overwrite)
-    modelfiles.check_model_files(config)  # before any decoding
+    if all(batch.is_result_input(job.input) for job in plan.jobs):  # re-export: SMPL only
+        lookup = modelfiles.find_model_file(
+            modelfiles.SMPL, config.smpl_model, config.resolved_model_dir()
+        )
+        lookup.require()
+    else:
+        modelfiles.check_model_files(config)  # before any decoding
     show = not quiet and err.is_terminal
     if plan.single and engine is Engine.local:
         job = plan.jobs[0]
@@ -366,7 +384,10 @@ def _print_batch_summary(result: BatchResult) -> None:
     for job in result.jobs:
         if job.status == "failed":
             typer.echo(f"failed: {job.input}: {with_flags(job.error)}")
-    typer.echo(f"report: {result.report_json} and {result.report_csv}")
+    typer.echo(
+        f"report: {result.report_json} and {result.report_csv}; "
+        f"index: {result.report_json.parent / 'index.html'}"
+    )
     if not result.ok:
         typer.echo(
             f"error: {counts.get('failed', 0)} of {len(result.jobs)} videos failed "

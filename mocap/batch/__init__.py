@@ -3,7 +3,8 @@
 Only this package and the CLI write files. A folder run keeps a manifest
 (``<out>/.cliffmocap/manifest.jsonl``) so a killed run resumes without redoing finished videos;
 each video runs in a worker process that a watchdog kills when it hangs, so one bad video never
-stops the others. Engines: ``local`` (worker processes on this machine) and ``ray``.
+stops the others. Engines: ``local`` (worker processes on this machine) and ``ray``. A ``.npz``
+result given as input is re-exported without running CLIFF; a folder run writes ``index.html``.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from mocap.batch.job import process_video
 from mocap.batch.outputs import write_outputs
 from mocap.batch.plan import VIDEO_SUFFIXES, plan_jobs
+from mocap.batch.results import is_result_input, load_result
 from mocap.batch.runner import run_batch
 from mocap.batch.types import BatchResult, Job, JobResult, Plan, VideoSummary
 
@@ -21,6 +23,8 @@ __all__ = [
     "JobResult",
     "Plan",
     "VideoSummary",
+    "is_result_input",
+    "load_result",
     "plan_jobs",
     "process_video",
     "run_batch",

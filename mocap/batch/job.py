@@ -6,6 +6,7 @@ import time
 from typing import TYPE_CHECKING
 
 from mocap.batch.outputs import write_outputs
+from mocap.batch.results import is_result_input, load_result
 from mocap.batch.types import Job, VideoSummary
 from mocap.config import PipelineConfig
 from mocap.progress import ProgressCallback, ProgressEvent
@@ -22,7 +23,8 @@ def process_video(
     overwrite: bool = False,
     stages: Stages | None = None,
 ) -> VideoSummary:
-    """Run the pipeline on ``job.input`` and write all of ``job.outputs``.
+    """Run the pipeline on ``job.input`` (or read it back when it is a ``.npz`` result) and
+    write all of ``job.outputs``.
 
     Raises:
         MocapError: whatever the pipeline or the writers raise; no output is half-written.
@@ -36,9 +38,16 @@ def process_video(
         if progress is not None:
             progress(event)
 
-    motion = pipeline.run(job.input, config, record, stages=stages)
+    if is_result_input(job.input):  # re-export a result: no decoding, no CLIFF
+        t0 = time.perf_counter()
+        motion = load_result(job.input, config)
+        record(ProgressEvent("load", 1, 1, time.perf_counter() - t0))
+    else:
+        motion = pipeline.run(job.input, config, record, stages=stages)
     t0 = time.perf_counter()
-    written = write_outputs(motion, job.outputs, overwrite=overwrite)
+    written = write_outputs(
+        motion, job.outputs, overwrite=overwrite, video=config.video, timings=dict(seconds)
+    )
     record(ProgressEvent("export", len(job.outputs), len(job.outputs), time.perf_counter() - t0))
     return VideoSummary(
         input=job.input,

@@ -38,10 +38,12 @@ DEFAULT_BATCH_FORMATS = ("glb",)
 
 
 def output_suffixes() -> tuple[str, ...]:
-    """Output suffixes a writer exists for (from ``exporters.WRITERS``)."""
+    """Output suffixes a writer exists for: ``exporters.WRITERS`` and the view outputs (``.mp4``
+    overlay, ``.html`` report, ``.json`` figures; :mod:`mocap.batch.views`)."""
     import exporters
+    from mocap.batch.views import VIEW_SUFFIXES
 
-    return tuple(sorted(exporters.WRITERS))
+    return tuple(sorted({*exporters.WRITERS, *VIEW_SUFFIXES}))
 
 
 def _check_suffix(path: Path) -> None:

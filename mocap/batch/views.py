@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 VIEW_SUFFIXES = (".mp4", ".html", ".json")
 #: Thumbnails in a report, taken at evenly spaced frames between 10 % and 90 % of the video.
 REPORT_THUMBNAILS = 4
+#: Width in pixels of the thumbnail a report carries for the batch index.
+INDEX_THUMB_WIDTH = 200
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,7 @@ def _source_video(motion: MotionSet, video: Path | None, required: bool) -> Path
     if required:
         raise InputError(
             f"The overlay video needs the source video '{path}', which is not there; "
-            "give the video's path."
+            "give its path in 'video'."
         )
     log.warning("source video '%s' not found: the report has no overlay thumbnails", path)
     return None
@@ -112,13 +114,13 @@ def write_view_outputs(
             written.
     """
     from exporters._output import atomic_paths
-    from mocap.report import build_report, report_html, report_json
+    from mocap.report import build_report, report_html, report_json, thumbnail_data_uri
 
     opts = settings or ViewSettings()
     paths = [Path(t) for t in targets]
     kinds = [p.suffix.lower() for p in paths]
     wants_mp4 = ".mp4" in kinds
-    wants_thumbs = ".html" in kinds and opts.thumbnails > 0 and motion.body is not None
+    wants_thumbs = opts.thumbnails > 0 and motion.body is not None and ".html" in kinds
     source = _source_video(motion, video, required=wants_mp4) if wants_mp4 or wants_thumbs else None
     with atomic_paths(paths, overwrite) as temps:
         thumbs: list[npt.NDArray[np.uint8]] = []
@@ -127,6 +129,8 @@ def write_view_outputs(
             thumbs = _render_pass(motion, source, mp4_temps, opts, wants_thumbs)
         if ".html" in kinds or ".json" in kinds:
             report = build_report(motion, timings)
+            if thumbs:  # the batch index shows it (read back from the .json)
+                report = replace(report, thumbnail=thumbnail_data_uri(thumbs[0], INDEX_THUMB_WIDTH))
             for tmp, kind in zip(temps, kinds, strict=True):
                 if kind == ".html":
                     tmp.write_text(report_html(report, thumbs), encoding="utf-8")
@@ -148,6 +152,8 @@ def _render_pass(
     cam = motion.camera
     picks = set(thumbnail_frames(motion.num_frames, opts.thumbnails)) if wants_thumbs else set()
     thumbs: list[npt.NDArray[np.uint8]] = []
+    if mp4_paths:  # the overlay pass renders every frame anyway: keep thumbnails for the index
+        picks = picks or set(thumbnail_frames(motion.num_frames, 1))
     with ExitStack() as stack:
         frames = stack.enter_context(open_video(source, decoder=opts.decoder))
         info = frames.info

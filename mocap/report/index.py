@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 from mocap.report.html import STYLE
-from mocap.report.model import QualityReport
+from mocap.report.model import QualityReport, report_dict
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'"
 STATUSES = ("failed", "ok", "skipped")
@@ -66,20 +66,27 @@ class IndexEntry:
             raise ValueError(f"IndexEntry.status must be one of {STATUSES}, got {self.status!r}")
 
 
-def key_figures(report: QualityReport) -> dict[str, Any]:
-    """The figures the index shows for one video: the worst of each over its tracks."""
+def key_figures(report: QualityReport | dict[str, Any]) -> dict[str, Any]:
+    """The figures the index shows for one video: the worst of each over its tracks.
+
+    Args:
+        report: a :class:`QualityReport` or its JSON form (:func:`report_dict`, e.g. read back
+            from a ``.json`` output).
+    """
+    data = report_dict(report) if isinstance(report, QualityReport) else report
+    tracks = data.get("tracks") or []
 
     def worst(key: str, best_low: bool = True) -> float | None:
-        values = [getattr(t, key) for t in report.tracks if getattr(t, key) is not None]
+        values = [t[key] for t in tracks if t.get(key) is not None]
         if not values:
             return None
         return max(values) if best_low else min(values)
 
-    w = report.worst
+    w = data.get("worst")
     return {
-        "tracks": len(report.tracks),
-        "worst_figure": "" if w is None else f"{w.figure} (#{w.track_id})",
-        "worst_level": None if w is None else w.level,
+        "tracks": len(tracks),
+        "worst_figure": "" if not w else f"{w['figure']} (#{w['track_id']})",
+        "worst_level": None if not w else w["level"],
         "jitter": worst("rotation_jitter_deg_s2"),
         "skate": worst("foot_skate_m_s"),
         "pelvis_px": worst("pelvis_box_px"),

@@ -78,6 +78,7 @@ class QualityReport:
         floor: the floor/camera fit, None when the motion is not grounded.
         timings: stage -> seconds (whatever the caller measured).
         worst: the figure needing most attention (None without tracks).
+        thumbnail: data URI of one small overlay frame ("" when none was rendered).
         frame_times: (F,) seconds of every frame (for plots; not in the JSON).
         depth: track id -> (T,) camera depth per row (for plots; not in the JSON).
     """
@@ -91,6 +92,7 @@ class QualityReport:
     worst: Worst | None
     frame_times: npt.NDArray[np.float64] = field(repr=False)
     depth: dict[int, tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]] = field(repr=False)
+    thumbnail: str = field(default="", repr=False)
 
 
 def floor_fit(world_from_camera: npt.ArrayLike) -> FloorFit:
@@ -219,6 +221,7 @@ def report_dict(report: QualityReport) -> dict[str, Any]:
             "timings_s": report.timings,
             "worst": None if report.worst is None else asdict(report.worst),
             "attention_levels": ATTENTION,
+            "thumbnail": report.thumbnail,
         }
     )
 
