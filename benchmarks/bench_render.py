@@ -107,7 +107,7 @@ def write_preview(frames: int, width: int, height: int, people: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--frames", type=int, default=60, help="frames per configuration")
     parser.add_argument("--side", default="stream", choices=("stream", "panel", "none"))
     parser.add_argument("--sizes", default="720p,1080p")

@@ -27,12 +27,12 @@ def _save_small(image: np.ndarray, path: Path) -> None:
     from PIL import Image
 
     img = Image.fromarray(image)
-    img = img.resize((WIDTH, round(img.height * WIDTH / img.width)), Image.LANCZOS)
+    img = img.resize((WIDTH, round(img.height * WIDTH / img.width)), Image.Resampling.LANCZOS)
     img.quantize(colors=192, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--input", type=Path, default=REPO / "samples" / "demo.npz")
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "images")
     args = parser.parse_args()

@@ -68,7 +68,7 @@ def _thumbnail(frame: PreviewFrame) -> npt.NDArray[np.uint8]:
     h = frame.image.shape[0]
     w = max(1, round(frame.side.shape[1] * h / frame.side.shape[0]))
     side = cv2.resize(frame.side, (w, h), interpolation=cv2.INTER_LINEAR)
-    return np.concatenate([frame.image, side], axis=1)
+    return np.concatenate([frame.image, side.astype(np.uint8)], axis=1)
 
 
 def _source_video(motion: MotionSet, video: Path | None, required: bool) -> Path | None:

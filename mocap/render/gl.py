@@ -93,7 +93,7 @@ def create_context() -> Any:
         raise DependencyMissingError(
             f"The preview renderer needs moderngl ({error}); reinstall cliffmocap."
         ) from None
-    backend = {"backend": "egl"} if sys.platform.startswith("linux") else {}
+    backend: dict[str, Any] = {"backend": "egl"} if sys.platform.startswith("linux") else {}
     try:
         ctx = moderngl.create_standalone_context(require=330, **backend)
     except Exception as error:  # moderngl/glcontext raise plain Exceptions

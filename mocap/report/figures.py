@@ -17,7 +17,7 @@ from mocap.report.model import QualityReport
 #: Grey of tracker-filled spans; contact bars colour.
 FILLED_COLOR = (0.72, 0.72, 0.72)
 CONTACT_COLOR = (0.25, 0.25, 0.25)
-_RC = {"svg.hashsalt": "cliffmocap", "svg.fonttype": "none", "font.size": 9}
+_RC: dict[Any, Any] = {"svg.hashsalt": "cliffmocap", "svg.fonttype": "none", "font.size": 9}
 
 
 def _svg(fig: Any) -> str:

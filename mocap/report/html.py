@@ -57,7 +57,9 @@ def thumbnail_data_uri(image: npt.NDArray[np.uint8], width: int = THUMB_WIDTH) -
 
     img = Image.fromarray(np.ascontiguousarray(image))
     if img.width > width:
-        img = img.resize((width, max(1, round(img.height * width / img.width))), Image.BILINEAR)
+        img = img.resize(
+            (width, max(1, round(img.height * width / img.width))), Image.Resampling.BILINEAR
+        )
     buf = io.BytesIO()
     img.save(buf, format="JPEG", quality=THUMB_QUALITY)
     return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii")

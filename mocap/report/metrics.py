@@ -74,18 +74,18 @@ def runs(frames: npt.ArrayLike, flags: npt.ArrayLike) -> list[tuple[int, int]]:
     f = np.asarray(frames, np.int64)
     on = np.asarray(flags, bool)
     out: list[tuple[int, int]] = []
-    start = prev = None
+    run: list[int] = []  # [start, last] of the open run
     for frame, flag in zip(f.tolist(), on.tolist(), strict=True):
-        if flag and start is not None and frame == prev + 1:
-            prev = frame
+        if flag and run and frame == run[1] + 1:
+            run[1] = frame
             continue
-        if start is not None:
-            out.append((start, prev + 1))
-            start = None
+        if run:
+            out.append((run[0], run[1] + 1))
+            run = []
         if flag:
-            start = prev = frame
-    if start is not None:
-        out.append((start, prev + 1))
+            run = [frame, frame]
+    if run:
+        out.append((run[0], run[1] + 1))
     return out
 
 

@@ -155,11 +155,8 @@ def build_report(
     if world_from_camera is None:
         world_from_camera = grounding_of(motion)
     if foot_contact is None:
-        foot_contact = {
-            p.track_id: world_motion_of(p).foot_contact
-            for p in motion.people
-            if world_motion_of(p) is not None
-        }
+        worlds = {p.track_id: world_motion_of(p) for p in motion.people}
+        foot_contact = {i: w.foot_contact for i, w in worlds.items() if w is not None}
     wfc = None if world_from_camera is None else np.asarray(world_from_camera, np.float64)
     up = CAMERA_UP
     if wfc is not None:
