@@ -38,17 +38,25 @@ def gl_ctx():
     ctx.release()
 
 
+#: Supersampling of the reference rasteriser: a pixel is covered when over half its area is.
+REFERENCE_SUPERSAMPLING = 4
+
+
 def reference_mask(view: ViewCamera, vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
-    """(H, W) bool: pixels covered by the projected triangles (OpenCV rasteriser)."""
+    """(H, W) bool: pixels at least half covered by the projected triangles (OpenCV, 4x4
+    supersampled, so thin limbs are not widened by the rasteriser's inclusive edges)."""
     import cv2
 
+    k = REFERENCE_SUPERSAMPLING
     uv = view.project(vertices)
-    mask = np.zeros((view.height, view.width), np.uint8)
+    fine = np.zeros((view.height * k, view.width * k), np.uint8)
     shift = 4  # sub-pixel precision of the polygon corners
-    pts = np.round((uv[faces] + 0.0) * (1 << shift)).astype(np.int32)
+    # pixel (i, j) of the video spans [i - 0.5, i + 0.5); its sub-pixel centres are k times finer
+    pts = np.round(((uv[faces] + 0.5) * k - 0.5) * (1 << shift)).astype(np.int32)
     for tri in pts:
-        cv2.fillConvexPoly(mask, tri, 1, lineType=cv2.LINE_8, shift=shift)
-    return mask.astype(bool)
+        cv2.fillConvexPoly(fine, tri, 1, lineType=cv2.LINE_8, shift=shift)
+    area = fine.reshape(view.height, k, view.width, k).mean(axis=(1, 3))
+    return area > 0.5
 
 
 def iou(a: np.ndarray, b: np.ndarray) -> float:
@@ -66,7 +74,7 @@ def test_silhouette_matches_the_projected_body(gl_ctx):
     rendered = rgba[..., 3] > 0
     expected = reference_mask(view, verts, faces)
     assert expected.sum() > 2000  # the body covers a real area of the frame
-    assert iou(rendered, expected) >= 0.9
+    assert iou(rendered, expected) >= 0.97  # measured 0.99 at 320x240
     # moved by 20 px the silhouettes no longer agree: the test can fail
     assert iou(np.roll(rendered, 20, axis=1), expected) < 0.9
     renderer.release()
@@ -192,7 +200,7 @@ def test_overlay_video_keeps_frames_times_size_and_draws_people_where_they_are(t
         for person in motion.people:
             verts = posed_vertices(motion, person)[k]
             expected |= reference_mask(view, verts, motion.body.faces)
-        assert iou(drawn, expected) >= 0.9
+        assert iou(drawn, expected) >= 0.9  # measured 0.95 after H.264 4:2:0
 
 
 def test_writer_refuses_wrong_sizes_and_stops_cleanly(tmp_path):
