@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from exporters._output import atomic_paths, per_person_paths
+from exporters._output import atomic_paths, per_person_paths, write_npz_file
 from exporters.skeleton import (
     CAMERA_TO_ZUP,
     dense_track,
@@ -102,9 +102,9 @@ def write_amass(
         raise UsageError(f"gender={gender!r} is not one of {', '.join(GENDERS)}")
     require_body(motion, "AMASS (.amass.npz)")
     people = select_people(motion, person, str(path))
-    paths = per_person_paths(Path(path), [p.track_id for p in people], SUFFIX)
+    ids = [p.track_id for p in people]
+    paths = per_person_paths(Path(path), ids, SUFFIX, one_file=person is not None)
     with atomic_paths(paths, overwrite) as temps:
         for seq, tmp in zip(people, temps, strict=True):
-            with open(tmp, "wb") as f:
-                np.savez_compressed(f, **amass_arrays(motion, seq, gender))
+            write_npz_file(tmp, amass_arrays(motion, seq, gender))
     return paths

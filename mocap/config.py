@@ -18,6 +18,11 @@ from mocap.errors import UsageError
 SmoothPreset = Literal["off", "light", "medium", "heavy"]
 Precision = Literal["auto", "fp32", "bf16", "fp16"]
 Decoder = Literal["auto", "decord", "pyav"]
+Rig = Literal["smpl", "mixamo", "ue5", "unity", "rigify"]
+
+#: Skeleton presets of the exported .glb/.bvh/.fbx (defined in ``exporters.rigs.presets``,
+#: which checks that its presets are exactly these).
+RIG_CHOICES: tuple[str, ...] = ("smpl", "mixamo", "ue5", "unity", "rigify")
 
 #: Environment variable naming the folder that holds model files (checkpoints, SMPL, YOLO weights).
 MODEL_DIR_ENV = "CLIFFMOCAP_HOME"
@@ -69,7 +74,11 @@ class PipelineConfig:
     decoder: Decoder = "auto"
     """``auto`` (decord, PyAV where decord cannot), ``decord`` or ``pyav``."""
     chunk_frames: int = 32
-    """Frames decoded per chunk; bounds decode memory (chunk x H x W x 3 bytes)."""
+    """Most frames decoded per chunk (fewer for large frames, see ``decode_memory_mb``)."""
+    decode_memory_mb: int = 512
+    """MiB of decoded frames alive at once (the chunks queued, decoded and in use): large frames
+    get fewer frames per chunk (``mocap.video.frames_per_chunk``; one is the floor). 512 MiB keeps
+    a whole run on an 8192x8192 video under 2 GiB; small frames are not affected."""
 
     # --- detection ------------------------------------------------------------------------------
     det_conf: float = 0.5
@@ -105,6 +114,12 @@ class PipelineConfig:
     smooth: SmoothPreset = "medium"
     """Temporal smoothing preset (``off`` keeps CLIFF's per-frame output exactly)."""
 
+    # --- export ---------------------------------------------------------------------------------
+    rig: Rig = "smpl"
+    """Skeleton of .glb/.bvh/.fbx outputs: ``smpl`` (SMPL's joints and rest pose), ``mixamo``,
+    ``ue5`` (Unreal mannequin, with a ``root`` bone), ``unity`` (Humanoid) or ``rigify``
+    (Blender's human metarig); see ``exporters.rigs.presets``."""
+
     def __post_init__(self) -> None:
         if self.focal is not None and self.fov is not None:
             raise UsageError("'focal' and 'fov' both given: pass only one of them.")
@@ -112,13 +127,15 @@ class PipelineConfig:
             raise UsageError(f"'focal' must be > 0 pixels, got {self.focal}.")
         if self.fov is not None and not 0 < self.fov < 180:
             raise UsageError(f"'fov' must be between 0 and 180 degrees, got {self.fov}.")
-        for name in ("chunk_frames", "det_batch", "batch_size", "det_imgsz"):
+        for name in ("chunk_frames", "decode_memory_mb", "det_batch", "batch_size", "det_imgsz"):
             if getattr(self, name) < 1:
                 raise UsageError(f"'{name}' must be >= 1, got {getattr(self, name)}.")
         if not 0.0 <= self.det_conf <= 1.0:
             raise UsageError(f"'det_conf' must be within [0, 1], got {self.det_conf}.")
         if self.max_people is not None and self.max_people < 1:
             raise UsageError(f"'max_people' must be >= 1, got {self.max_people}.")
+        if self.rig not in RIG_CHOICES:
+            raise UsageError(f"'rig' must be one of {', '.join(RIG_CHOICES)}, got {self.rig!r}.")
         if self.smooth not in ("off", "light", "medium", "heavy"):
             raise UsageError(f"'smooth' must be off, light, medium or heavy, got {self.smooth!r}.")
 

@@ -46,7 +46,12 @@ def process_video(
         motion = pipeline.run(job.input, config, record, stages=stages)
     t0 = time.perf_counter()
     written = write_outputs(
-        motion, job.outputs, overwrite=overwrite, video=config.video, timings=dict(seconds)
+        motion,
+        job.outputs,
+        overwrite=overwrite,
+        rig=config.rig,
+        video=config.video,
+        timings=dict(seconds),
     )
     record(ProgressEvent("export", len(job.outputs), len(job.outputs), time.perf_counter() - t0))
     return VideoSummary(

@@ -17,6 +17,11 @@ def is_result_input(path: Path) -> bool:
     return Path(path).suffix.lower() == RESULT_SUFFIX
 
 
+def no_stages(config: PipelineConfig) -> None:
+    """Stages factory of a run that only re-exports results: no model is loaded in the workers."""
+    return None
+
+
 def load_result(path: Path, config: PipelineConfig) -> MotionSet:
     """The MotionSet of a ``.npz`` result, with the SMPL body of ``config`` attached.
 
