@@ -250,9 +250,19 @@ def test_options_reach_the_pipeline_config(
         "pyav",
         "--detector",
         "yolo11n.yaml",
+        "--min-track-s",
+        "0.8",
+        "--max-gap-s",
+        "0.5",
+        "--min-observed-share",
+        "0.6",
+        "--min-track-score",
+        "0.7",
     )
     assert r.exit_code == 1
     c = seen["config"]
+    tracking = (c.min_track_s, c.max_gap_s, c.min_observed_share, c.min_track_score)
+    assert tracking == (0.8, 0.5, 0.6, 0.7)
     assert (
         c.smooth,
         c.device,
@@ -297,20 +307,14 @@ def test_the_command_line_layer_does_not_import_torch() -> None:
 def test_rig_option_reaches_the_writers(
     clip: Path, tmp_path: Path, model_home: Path, monkeypatch
 ) -> None:
-    import dataclasses
     import json
 
     import _pipeline_fakes
 
     import mocap.batch.worker
     import mocap.pipeline.capture
-    from mocap.testing.synthetic import synthetic_smpl_model_data
 
-    def with_body(config):  # the fake stages plus a body, so skeleton formats can be written
-        return dataclasses.replace(
-            _pipeline_fakes.factory_ok(config), body=synthetic_smpl_model_data()
-        )
-
+    with_body = _pipeline_fakes.factory_with_body
     monkeypatch.setattr(mocap.pipeline.capture, "load_stages", with_body)
     monkeypatch.setattr(mocap.batch.worker, "default_stages_factory", with_body)
     out = tmp_path / "a.glb"
