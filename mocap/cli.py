@@ -49,6 +49,7 @@ SETTING_FLAGS = {
     "smpl_model": "--smpl",
     "detector": "--detector",
     "boxes": "--boxes",
+    "video": "--video",
     "decoder": "--decoder",
     "det_conf": "--det-conf",
     "max_people": "--max-people",
@@ -247,14 +248,17 @@ def cliffmocap(
         typer.Option(
             "--out",
             "-o",
-            help="Output file; its suffix picks the format (.glb .bvh .npz .amass.npz .fbx). "
-            "Repeat for several formats. With several inputs or a folder: an output folder "
-            "(layout kept).",
+            help="Output file; its suffix picks the format (.glb .bvh .npz .amass.npz .fbx, "
+            ".mp4 overlay video, .html quality report, .json figures). Repeat for several "
+            "formats. With several inputs or a folder: an output folder (layout kept).",
         ),
     ],
     out_format: Annotated[
         str | None,
-        typer.Option(help="Formats written per video when --out is a folder, e.g. glb,npz [glb]."),
+        typer.Option(
+            help="Formats written per video when --out is a folder, e.g. glb,npz,mp4,html,json "
+            "[glb]."
+        ),
     ] = None,
     checkpoint: Annotated[
         Path | None,
@@ -275,6 +279,13 @@ def cliffmocap(
         typer.Option(
             help="Box file (JSON or MOTChallenge txt) used instead of the detector; for "
             "several videos a folder of box files named <video stem>.txt or .json."
+        ),
+    ] = None,
+    video: Annotated[
+        Path | None,
+        typer.Option(
+            help="Source video of a .npz result given as input (overlay and report thumbnails); "
+            "default: the video path stored in the result."
         ),
     ] = None,
     smooth: Annotated[
@@ -420,6 +431,7 @@ def cliffmocap(
             smpl_model=smpl,
             detector=detector,
             boxes=boxes,
+            video=video,
             smooth=smooth.value,
             rig=rig.value,
             device=device,
@@ -500,14 +512,27 @@ def _run(
     plan = batch.plan_jobs(
         inputs, outs, out_format=out_format, overwrite=overwrite, image_folders=image_folders
     )
-    modelfiles.check_model_files(config)  # before any decoding
+    reexport = all(batch.is_result_input(job.input) for job in plan.jobs)
+    factory = batch.no_stages if reexport else None  # re-export: no CLIFF, no detector
+    if reexport:  # the SMPL model is the one model file needed
+        lookup = modelfiles.find_model_file(
+            modelfiles.SMPL, config.smpl_model, config.resolved_model_dir()
+        )
+        lookup.require()
+    else:
+        modelfiles.check_model_files(config)  # before any decoding
     show = not quiet and err.is_terminal
     if plan.single and engine is Engine.local:
         job = plan.jobs[0]
         start = time.perf_counter()
         with RichProgress(err, show) as bars:
             summary = batch.run_single(
-                job, config, timeout_s=timeout, overwrite=overwrite, progress=bars
+                job,
+                config,
+                timeout_s=timeout,
+                overwrite=overwrite,
+                progress=bars,
+                stages_factory=factory,
             )
         _print_single_summary(summary, bars.seconds, time.perf_counter() - start)
         return EXIT_OK
@@ -522,6 +547,7 @@ def _run(
             timeout_s=timeout,
             overwrite=overwrite,
             progress=bars,
+            stages_factory=factory,
         )
     _print_batch_summary(result)
     return EXIT_OK if result.ok else EXIT_FAILED
@@ -555,7 +581,8 @@ def _print_batch_summary(result: BatchResult) -> None:
     if result.report_error:
         typer.echo(f"error: no report: {with_flags(result.report_error)}", err=True)
         return
-    typer.echo(f"report: {result.report_json} and {result.report_csv}")
+    index = "" if result.report_json is None else f"; index: {result.report_json.parent}/index.html"
+    typer.echo(f"report: {result.report_json} and {result.report_csv}{index}")
     if not result.ok:
         typer.echo(
             f"error: {counts.get('failed', 0)} of {_count(len(result.jobs), 'video')} failed "

@@ -66,6 +66,9 @@ class PipelineConfig:
     """Box file (JSON or MOTChallenge txt) that replaces the detector."""
     model_dir: Path | None = None
     """Where default-named model files are found (None = :func:`resolve_model_dir`)."""
+    video: Path | None = None
+    """Source video of a result (``.npz``) given as input, for the overlay video and report
+    thumbnails (None = the video path stored in the result)."""
 
     # --- decoding -------------------------------------------------------------------------------
     decoder: Decoder = "auto"
