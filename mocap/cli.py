@@ -53,6 +53,7 @@ SETTING_FLAGS = {
     "fov": "--fov",
     "smooth": "--smooth",
     "overwrite": "--overwrite",
+    "timeout_s": "--timeout",
 }
 
 
