@@ -72,13 +72,12 @@ def test_detector_weights_found_like_every_other_file(tmp_path: Path) -> None:
 
 
 def test_every_setting_the_cli_maps_is_a_setting_and_an_option() -> None:
-    from typer.testing import CliRunner
-
-    from mocap.cli import app
-
     import inspect
 
+    from typer.testing import CliRunner
+
     from mocap.batch import run_batch
+    from mocap.cli import app
 
     run_arguments = set(inspect.signature(run_batch).parameters)  # overwrite, timeout_s...
     fields = {f.name for f in dataclasses.fields(PipelineConfig)} | run_arguments
