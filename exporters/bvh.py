@@ -18,7 +18,15 @@ Frames: a BVH has one pose per frame and no visibility. With ``span="track"`` (d
 covers the person's own frames, first to last tracked frame (gaps interpolated), so BVH frame 0 is
 video frame ``frame_start`` (given in the .glb/.npz metadata and logged). With ``span="video"``
 every file covers the whole video (BVH frame i = video frame i, so several people line up when
-imported at the same start frame); before/after the track the first/last pose is held.
+imported at the same start frame); before/after the track the first/last pose is held. With
+``span="spans"`` each continuous span of a person (:mod:`exporters.spans`: where the person is
+known to exist) is its own file ``<stem>_person<id>_from<f>.bvh`` whose frame 0 is video frame
+``f``: no file carries motion across a gap where the person was not seen.
+
+Blender's BVH importer puts BVH frame 0 at its **Start Frame** (default 1, clamped to >= 1); the
+glb and the add-on put video frame i at Blender frame i, so import with Start Frame = the file's
+first video frame to line up with them. A file that starts at video frame 0 cannot: Blender puts it
+one frame late (move its action by -1 frame).
 """
 
 from __future__ import annotations
@@ -32,6 +40,7 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from exporters._output import atomic_paths, per_person_paths
+from exporters.rigs import RigSkeleton, build_rig, rig_motion, rig_preset
 from exporters.skeleton import (
     CAMERA_TO_YUP,
     METRES_TO_CENTIMETRES,
@@ -40,6 +49,7 @@ from exporters.skeleton import (
     root_in_world,
     select_people,
 )
+from exporters.spans import span_paths, spans_of
 from mocap.errors import UsageError
 from mocap.rotations import axis_angle_to_matrix
 from mocap.smpl_joints import SMPL_JOINT_NAMES, SMPL_PARENTS
@@ -56,7 +66,7 @@ _ARM_JOINTS = frozenset(range(13, 24)) - {15}  # collars, shoulders, elbows, wri
 AUTO_ORDERS: tuple[str, ...] = tuple(
     "ZXY" if j == 0 or j in _ARM_JOINTS else "XYZ" for j in range(24)
 )
-SPANS = ("track", "video")
+SPANS = ("track", "video", "spans")
 END_SITE_LENGTH_M = 0.05  # leaf bone length; only used to draw the last bone of a chain
 FRAME_TIME_DIGITS = 12  # >= 10 significant digits, else Blender's fps comes out 30.0000036
 VALUE_DECIMALS = 6  # 1e-6 cm = 1e-8 m quantisation
@@ -101,29 +111,34 @@ def continuous_euler(angles: np.ndarray) -> np.ndarray:
     return out
 
 
-def joint_orders(order: str) -> tuple[str, ...]:
-    """Rotation channel order of each of the 24 joints for the writer option ``order``."""
-    return AUTO_ORDERS if order == AUTO else (order,) * len(SMPL_JOINT_NAMES)
+def joint_orders(order: str, rig: RigSkeleton | None = None) -> tuple[str, ...]:
+    """Rotation channel order of every bone (SMPL's 24 joints, or ``rig``'s bones)."""
+    smpl_joint = tuple(range(len(SMPL_JOINT_NAMES))) if rig is None else rig.smpl_joint
+    if order != AUTO:
+        return (order,) * len(smpl_joint)
+    return tuple(AUTO_ORDERS[max(j, 0)] for j in smpl_joint)  # a root bone turns like the pelvis
 
 
-def _hierarchy(rest_cm: np.ndarray, orders: tuple[str, ...]) -> str:
-    """The HIERARCHY section for rest joints ``rest_cm`` (24, 3) in cm, channel ``orders`` (24)."""
+def _hierarchy(rig: RigSkeleton, orders: tuple[str, ...]) -> str:
+    """The HIERARCHY section of ``rig`` (rest frames aligned with the world), channel ``orders``."""
     lines = ["HIERARCHY"]
+    offsets_cm = rig.rest_local_translation * METRES_TO_CENTIMETRES
+    moving = {0, 1} if rig.has_root_bone else {0}  # bones with position channels
 
     def joint(j: int, depth: int) -> None:
         pad = "  " * depth
-        parent = SMPL_PARENTS[j]
-        offset = np.zeros(3) if parent < 0 else rest_cm[j] - rest_cm[parent]
+        parent = rig.parents[j]
+        offset = np.zeros(3) if parent < 0 else offsets_cm[j]
         kind = "ROOT" if parent < 0 else "JOINT"
         rot = " ".join(f"{axis}rotation" for axis in orders[j])
-        lines.append(f"{pad}{kind} {SMPL_JOINT_NAMES[j]}")
+        lines.append(f"{pad}{kind} {rig.names[j]}")
         lines.append(f"{pad}{{")
         lines.append(f"{pad}  OFFSET {offset[0]:.6f} {offset[1]:.6f} {offset[2]:.6f}")
-        if parent < 0:
+        if j in moving:
             lines.append(f"{pad}  CHANNELS 6 Xposition Yposition Zposition {rot}")
         else:
             lines.append(f"{pad}  CHANNELS 3 {rot}")
-        children = [c for c, p in enumerate(SMPL_PARENTS) if p == j]
+        children = [c for c, p in enumerate(rig.parents) if p == j]
         for c in children:
             joint(c, depth + 1)
         if not children:
@@ -141,16 +156,26 @@ def _hierarchy(rest_cm: np.ndarray, orders: tuple[str, ...]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def bvh_channels(
-    motion: MotionSet, seq: SmplSequence, order: str = "ZXY", span: str = "track"
-) -> np.ndarray:
-    """(N, 6 + 3 * 23) BVH channel values of one person, one row per BVH frame.
+def bvh_rig(motion: MotionSet, seq: SmplSequence, rig: str = "smpl") -> RigSkeleton:
+    """The skeleton of one person's BVH: preset ``rig`` with world-aligned rest frames."""
+    body = require_body(motion, "BVH (.bvh)")
+    rest = body.rest_joints(seq.betas)
+    mesh = (body.shaped_vertices(seq.betas), body.weights)
+    return build_rig(rig_preset(rig), rest, mesh=mesh, bone_axes=False)
 
-    Columns: root position (cm, y-up), then every joint's Euler angles (degrees, in the joint's
-    ``joint_orders(order)`` order), joints in ``depth_first()`` order.
+
+def bvh_channels(
+    motion: MotionSet, seq: SmplSequence, order: str = "ZXY", span: str = "track", rig: str = "smpl"
+) -> np.ndarray:
+    """(N, C) BVH channel values of one person, one row per BVH frame.
+
+    Columns, bones in ``depth_first(parents)`` order: positions (cm, y-up) of the moving bones
+    (the root; with a root bone also the pelvis, relative to it), then per bone its Euler angles
+    (degrees, in the bone's ``joint_orders(order, rig)`` order) after its position if it has one.
     """
     body = require_body(motion, "BVH (.bvh)")
     rest = body.rest_joints(seq.betas)
+    skeleton = bvh_rig(motion, seq, rig)
     frames, rotvecs, transl = dense_track(seq, motion.frame_times)
     if span == "video":  # hold the first/last pose outside the track
         before, after = int(frames[0]), motion.num_frames - 1 - int(frames[-1])
@@ -160,24 +185,26 @@ def bvh_channels(
     n = len(frames)
     mats = axis_angle_to_matrix(rotvecs)  # (N, 24, 3, 3)
     mats[:, 0], pelvis = root_in_world(rotvecs[:, 0], transl, rest[0], CAMERA_TO_YUP)
-    position = pelvis * METRES_TO_CENTIMETRES
-    dfs = depth_first()
+    keys = rig_motion(skeleton, mats, pelvis)
     # Euler angles are BVH-only; mocap.rotations has no Euler conversion, scipy's is exact.
-    orders = joint_orders(order)
-    euler = np.empty((n, len(dfs), 3))
-    for col, j in enumerate(dfs):
-        euler[:, col] = Rotation.from_matrix(mats[:, j]).as_euler(orders[j], degrees=True)
-    euler = continuous_euler(euler)
-    return np.concatenate([position, euler.reshape(n, -1)], axis=1)
+    orders = joint_orders(order, skeleton)
+    columns = []
+    for j in depth_first(skeleton.parents):
+        if j in keys.moving:
+            columns.append(keys.translations[:, j] * METRES_TO_CENTIMETRES)
+        euler = Rotation.from_matrix(keys.rotations[:, j]).as_euler(orders[j], degrees=True)
+        columns.append(continuous_euler(euler[:, None])[:, 0])
+    return np.concatenate(columns, axis=1).reshape(n, -1)
 
 
-def bvh_text(motion: MotionSet, seq: SmplSequence, order: str = "ZXY", span: str = "track") -> str:
+def bvh_text(
+    motion: MotionSet, seq: SmplSequence, order: str = "ZXY", span: str = "track", rig: str = "smpl"
+) -> str:
     """The complete BVH file of one person (see the module docstring)."""
-    body = require_body(motion, "BVH (.bvh)")
-    rest_cm = body.rest_joints(seq.betas) * METRES_TO_CENTIMETRES
-    values = bvh_channels(motion, seq, order, span)
+    skeleton = bvh_rig(motion, seq, rig)
+    values = bvh_channels(motion, seq, order, span, rig)
     out = io.StringIO()
-    out.write(_hierarchy(rest_cm, joint_orders(order)))
+    out.write(_hierarchy(skeleton, joint_orders(order, skeleton)))
     out.write(f"MOTION\nFrames: {len(values)}\n")
     out.write(f"Frame Time: {1.0 / motion.fps:.{FRAME_TIME_DIGITS}g}\n")
     np.savetxt(out, values, fmt=f"%.{VALUE_DECIMALS}f", delimiter=" ")
@@ -191,6 +218,7 @@ def write_bvh(
     order: str = "ZXY",
     span: str = "track",
     overwrite: bool = False,
+    rig: str = "smpl",
 ) -> list[Path]:
     """Write one BVH file per person.
 
@@ -200,15 +228,18 @@ def write_bvh(
         person: write only this track id (to ``path`` itself).
         order: rotation channel order, one of XYZ, XZY, YXZ, YZX, ZXY, ZYX, or ``"auto"``
             (per joint, see ``AUTO_ORDERS``).
-        span: ``"track"`` (the person's frames) or ``"video"`` (every video frame).
+        span: ``"track"`` (the person's frames), ``"video"`` (every video frame) or
+            ``"spans"`` (one file per continuous span, ``<stem>_person<id>_from<f>.bvh``).
         overwrite: replace existing files.
+        rig: skeleton preset (``exporters.rigs``): its bone names, hierarchy and rest pose
+            (BVH has no rest rotations, so bone axes stay aligned with the world).
 
     Returns:
         The paths written.
 
     Raises:
         SmplModelRequiredError: no SMPL model in ``motion``.
-        UsageError: unknown ``order`` or ``span``.
+        UsageError: unknown ``order``, ``span`` or ``rig``.
         OutputExistsError: a target exists (checked for every file before any is written).
     """
     order = order.upper()
@@ -216,13 +247,19 @@ def write_bvh(
         raise UsageError(f"BVH rotation order {order!r} is not one of {', '.join(ORDERS)} or auto")
     if span not in SPANS:
         raise UsageError(f"BVH span {span!r} is not one of {', '.join(SPANS)}")
+    rig_preset(rig)
     require_body(motion, "BVH (.bvh)")
     people = select_people(motion, person, str(path))
-    ids = [p.track_id for p in people]
-    paths = per_person_paths(Path(path), ids, ".bvh", one_file=person is not None)
+    if span == "spans":
+        people = spans_of(people)
+        paths = span_paths(Path(path), people, ".bvh")
+        span = "track"  # each span is written as its own track
+    else:
+        ids = [p.track_id for p in people]
+        paths = per_person_paths(Path(path), ids, ".bvh", one_file=person is not None)
     with atomic_paths(paths, overwrite) as temps:
         for seq, tmp, target in zip(people, temps, paths, strict=True):
-            tmp.write_text(bvh_text(motion, seq, order, span), encoding="ascii")
+            tmp.write_text(bvh_text(motion, seq, order, span, rig), encoding="ascii")
             first = 0 if span == "video" else int(seq.frames[0])
             logger.info("%s: person %d, BVH frame 0 = video frame %d", target, seq.track_id, first)
     return paths

@@ -46,13 +46,19 @@ SETTING_FLAGS = {
     "decoder": "--decoder",
     "det_conf": "--det-conf",
     "max_people": "--max-people",
+    "min_track_s": "--min-track-s",
+    "max_gap_s": "--max-gap-s",
+    "min_observed_share": "--min-observed-share",
+    "min_track_score": "--min-track-score",
     "device": "--device",
     "batch_size": "--batch-size",
     "precision": "--precision",
     "focal": "--focal",
     "fov": "--fov",
     "smooth": "--smooth",
+    "rig": "--rig",
     "overwrite": "--overwrite",
+    "image_fps": "--fps",
     "timeout_s": "--timeout",
 }
 
@@ -111,6 +117,14 @@ class Smooth(enum.StrEnum):
     heavy = "heavy"
 
 
+class RigChoice(enum.StrEnum):
+    smpl = "smpl"
+    mixamo = "mixamo"
+    ue5 = "ue5"
+    unity = "unity"
+    rigify = "rigify"
+
+
 class Engine(enum.StrEnum):
     local = "local"
     ray = "ray"
@@ -121,6 +135,17 @@ class Precision(enum.StrEnum):
     fp32 = "fp32"
     bf16 = "bf16"
     fp16 = "fp16"
+
+
+class ImageFolders(enum.StrEnum):
+    auto = "auto"
+    sequence = "sequence"
+    photos = "photos"
+
+
+class FitMode(enum.StrEnum):
+    network = "network"
+    params = "params"
 
 
 class DecoderChoice(enum.StrEnum):
@@ -189,6 +214,13 @@ def cliffmocap(
     smooth: Annotated[
         Smooth, typer.Option(help="Temporal smoothing of pose and translation.")
     ] = Smooth.medium,
+    rig: Annotated[
+        RigChoice,
+        typer.Option(
+            help="Skeleton of .glb/.bvh/.fbx outputs: smpl (SMPL joints), mixamo, ue5 (Unreal "
+            "mannequin, root bone), unity (Humanoid, T-pose) or rigify (Blender metarig)."
+        ),
+    ] = RigChoice.smpl,
     device: Annotated[
         str, typer.Option(help="auto (CUDA when present), cpu, cuda or cuda:N.")
     ] = "auto",
@@ -214,9 +246,35 @@ def cliffmocap(
     det_conf: Annotated[
         float,
         typer.Option(
-            min=0.0, max=1.0, help="Minimum detector confidence (also of --boxes scores)."
+            min=0.0, max=1.0, help="Minimum detector confidence (also for scores in box files)."
         ),
     ] = 0.5,
+    min_track_s: Annotated[
+        float,
+        typer.Option(min=0.0, help="Drop people observed for less than this many seconds."),
+    ] = PipelineConfig.min_track_s,
+    max_gap_s: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            help="Fill gaps up to this many seconds by interpolation (marked not observed); "
+            "longer gaps stay missing frames.",
+        ),
+    ] = PipelineConfig.max_gap_s,
+    min_observed_share: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="Drop people observed on less than this share of the frames they span.",
+        ),
+    ] = PipelineConfig.min_observed_share,
+    min_track_score: Annotated[
+        float,
+        typer.Option(
+            min=0.0, max=1.0, help="Drop people whose mean detector score is below this (0 = off)."
+        ),
+    ] = PipelineConfig.min_track_score,
     engine: Annotated[
         Engine, typer.Option(help="Batch engine: local worker processes, or Ray.")
     ] = Engine.local,
@@ -232,6 +290,41 @@ def cliffmocap(
             min=1.0, help="Seconds one video may take (alone or in a batch) before it is stopped."
         ),
     ] = 3600.0,
+    fps: Annotated[
+        float, typer.Option(min=0.001, help="Frame rate of image folders that are sequences.")
+    ] = 30.0,
+    image_folders: Annotated[
+        ImageFolders,
+        typer.Option(
+            help="Image folders: auto (numbered same-size images = a sequence, else photos), "
+            "sequence, or photos."
+        ),
+    ] = ImageFolders.auto,
+    keypoints: Annotated[
+        Path | None,
+        typer.Option(
+            help="COCO keypoint JSON for an image folder: label every annotated person "
+            "(CLIFF annotator) into --out FILE.cliffgt.npz."
+        ),
+    ] = None,
+    pose_detector: Annotated[
+        str | None,
+        typer.Option(
+            help="Ultralytics pose weights (local file, e.g. yolo11x-pose.pt): label the people "
+            "it finds on an image folder into --out FILE.cliffgt.npz (no keypoint file needed)."
+        ),
+    ] = None,
+    fit: Annotated[
+        FitMode,
+        typer.Option(help="Annotator: fine-tune the network (CLIFF/EFT) or SMPL parameters."),
+    ] = FitMode.network,
+    fit_iters: Annotated[
+        int | None, typer.Option(min=0, help="Annotator steps per batch [network 20, params 100].")
+    ] = None,
+    fit_lr: Annotated[
+        float | None,
+        typer.Option(min=0.0, help="Annotator learning rate [network 5e-6, params 0.02]."),
+    ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace existing outputs.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
     debug: Annotated[
@@ -262,6 +355,7 @@ def cliffmocap(
             detector=detector,
             boxes=boxes,
             smooth=smooth.value,
+            rig=rig.value,
             device=device,
             batch_size=batch_size,
             precision=precision.value,
@@ -270,7 +364,24 @@ def cliffmocap(
             focal=focal,
             max_people=max_people,
             det_conf=det_conf,
+            image_fps=fps,
+            min_track_s=min_track_s,
+            max_gap_s=max_gap_s,
+            min_observed_share=min_observed_share,
+            min_track_score=min_track_score,
         )
+        if keypoints is not None or pose_detector is not None:
+            from mocap.annotate.types import AnnotatorConfig
+
+            fitting = AnnotatorConfig(mode=fit.value, lr=fit_lr, iterations=fit_iters)
+            from mocap.cli_annotate import annotate_command
+
+            with RichProgress(err, not quiet and err.is_terminal) as bars:
+                code = annotate_command(
+                    inputs, out, keypoints, config, fitting, overwrite, bars, typer.echo,
+                    pose_detector,
+                )  # fmt: skip
+            raise typer.Exit(code)
         code = _run(
             inputs,
             out,
@@ -283,7 +394,10 @@ def cliffmocap(
             overwrite,
             quiet,
             err,
+            image_folders.value,
         )
+    except typer.Exit:
+        raise
     except WorkerError as e:  # the worker's traceback, if it hit a bug, is the useful one
         if debug and e.trace:
             err.print(e.trace, markup=False, highlight=False)
@@ -313,10 +427,13 @@ def _run(
     overwrite: bool,
     quiet: bool,
     err: Console,
+    image_folders: str = "auto",
 ) -> int:
     from mocap import batch, modelfiles
 
-    plan = batch.plan_jobs(inputs, outs, out_format=out_format, overwrite=overwrite)
+    plan = batch.plan_jobs(
+        inputs, outs, out_format=out_format, overwrite=overwrite, image_folders=image_folders
+    )
     modelfiles.check_model_files(config)  # before any decoding
     show = not quiet and err.is_terminal
     if plan.single and engine is Engine.local:

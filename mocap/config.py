@@ -18,6 +18,11 @@ from mocap.errors import UsageError
 SmoothPreset = Literal["off", "light", "medium", "heavy"]
 Precision = Literal["auto", "fp32", "bf16", "fp16"]
 Decoder = Literal["auto", "decord", "pyav"]
+Rig = Literal["smpl", "mixamo", "ue5", "unity", "rigify"]
+
+#: Skeleton presets of the exported .glb/.bvh/.fbx (defined in ``exporters.rigs.presets``,
+#: which checks that its presets are exactly these).
+RIG_CHOICES: tuple[str, ...] = ("smpl", "mixamo", "ue5", "unity", "rigify")
 
 #: Environment variable naming the folder that holds model files (checkpoints, SMPL, YOLO weights).
 MODEL_DIR_ENV = "CLIFFMOCAP_HOME"
@@ -71,6 +76,8 @@ class PipelineConfig:
     """MiB of decoded frames alive at once (the chunks queued, decoded and in use): large frames
     get fewer frames per chunk (``mocap.video.frames_per_chunk``; one is the floor). 512 MiB keeps
     a whole run on an 8192x8192 video under 2 GiB; small frames are not affected."""
+    image_fps: float = 30.0
+    """Frame rate of a folder of images that is a frame sequence (:mod:`mocap.images`)."""
 
     # --- detection ------------------------------------------------------------------------------
     det_conf: float = 0.5
@@ -84,9 +91,20 @@ class PipelineConfig:
     track_memory_s: float = 1.5
     """Seconds a track survives without detections (a person hidden this long keeps the id)."""
     min_track_s: float = 0.5
-    """Tracks shorter than this (seconds) are dropped as false positives."""
+    """Tracks observed on fewer frames than this (seconds) are dropped as false positives."""
     max_gap_s: float = 1.0
-    """Gaps up to this long (seconds) are filled by interpolation (rows marked not observed)."""
+    """Gaps up to this long (seconds) are filled by interpolation (rows marked not observed);
+    longer gaps stay missing frames. Linear interpolation of a walking person's box centre stays
+    within 0.07 box heights up to 1 s (99th percentile on the TUD ground truth, 0.14 at 2 s;
+    ``benchmarks/calibrate_stitch.py``)."""
+    min_observed_share: float = 0.4
+    """Tracks observed on less than this share of the frames they span are dropped. Measured with
+    ``benchmarks/bench_track_real.py --set min_observed_share=X``: on the high-noise TUD detections
+    0.0 and 0.25 leave 8 tracks mixing two people, 0.4 leaves 4 (at a cost of 7-14 MOTA points
+    there), 0.55 also drops real people (IDF1 -6 to -16 points on the low-noise sets)."""
+    min_track_score: float = 0.0
+    """Tracks whose observed rows score less than this on average are dropped (0 = off: no real
+    detector scores were at hand to measure a default; ``det_conf`` gates every box)."""
     max_people: int | None = None
     """Keep only the N most prominent people (None = everyone)."""
 
@@ -106,6 +124,12 @@ class PipelineConfig:
     smooth: SmoothPreset = "medium"
     """Temporal smoothing preset (``off`` keeps CLIFF's per-frame output exactly)."""
 
+    # --- export ---------------------------------------------------------------------------------
+    rig: Rig = "smpl"
+    """Skeleton of .glb/.bvh/.fbx outputs: ``smpl`` (SMPL's joints and rest pose), ``mixamo``,
+    ``ue5`` (Unreal mannequin, with a ``root`` bone), ``unity`` (Humanoid) or ``rigify``
+    (Blender's human metarig); see ``exporters.rigs.presets``."""
+
     def __post_init__(self) -> None:
         if self.focal is not None and self.fov is not None:
             raise UsageError("'focal' and 'fov' both given: pass only one of them.")
@@ -116,10 +140,20 @@ class PipelineConfig:
         for name in ("chunk_frames", "decode_memory_mb", "det_batch", "batch_size", "det_imgsz"):
             if getattr(self, name) < 1:
                 raise UsageError(f"'{name}' must be >= 1, got {getattr(self, name)}.")
+        if not self.image_fps > 0:
+            raise UsageError(f"'image_fps' must be > 0, got {self.image_fps}.")
         if not 0.0 <= self.det_conf <= 1.0:
             raise UsageError(f"'det_conf' must be within [0, 1], got {self.det_conf}.")
+        for name in ("min_observed_share", "min_track_score"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise UsageError(f"'{name}' must be within [0, 1], got {getattr(self, name)}.")
+        for name in ("track_memory_s", "min_track_s", "max_gap_s"):
+            if not getattr(self, name) >= 0.0:
+                raise UsageError(f"'{name}' must be >= 0 seconds, got {getattr(self, name)}.")
         if self.max_people is not None and self.max_people < 1:
             raise UsageError(f"'max_people' must be >= 1, got {self.max_people}.")
+        if self.rig not in RIG_CHOICES:
+            raise UsageError(f"'rig' must be one of {', '.join(RIG_CHOICES)}, got {self.rig!r}.")
         if self.smooth not in ("off", "light", "medium", "heavy"):
             raise UsageError(f"'smooth' must be off, light, medium or heavy, got {self.smooth!r}.")
 

@@ -163,7 +163,7 @@ def _stream(
             t0 = time.perf_counter()
             detections = stages.detector.detect(batch)
             for image, det in zip(batch.images, detections, strict=True):
-                tracker.update(det)
+                tracker.update(det, image=image)
                 if len(det) == 0:
                     continue
                 n_dets += len(det)

@@ -124,7 +124,7 @@ class FakeTracker:
         self.rows: dict[int, list[tuple[int, np.ndarray, float, int]]] = {}
         self.min_len = min_len
 
-    def update(self, detections: Detections, embeddings=None):
+    def update(self, detections: Detections, embeddings=None, image=None):
         pairs = []
         for j, tid in enumerate(detections.track_ids):
             self.rows.setdefault(int(tid), []).append(
@@ -232,6 +232,15 @@ class _BatchVideo(FakeVideo):
         if self.detector is not None:
             self.detector.tracks = () if "nobody" in name else (1, 2)
         return super().__call__(path)
+
+
+def factory_with_body(config: PipelineConfig) -> Stages:
+    """:func:`factory_ok` plus the synthetic SMPL body, so skeleton formats can be written."""
+    import dataclasses
+
+    from mocap.testing.synthetic import synthetic_smpl_model_data
+
+    return dataclasses.replace(factory_ok(config), body=synthetic_smpl_model_data())
 
 
 def factory_fails(config: PipelineConfig) -> Stages:

@@ -250,9 +250,19 @@ def test_options_reach_the_pipeline_config(
         "pyav",
         "--detector",
         "yolo11n.yaml",
+        "--min-track-s",
+        "0.8",
+        "--max-gap-s",
+        "0.5",
+        "--min-observed-share",
+        "0.6",
+        "--min-track-score",
+        "0.7",
     )
     assert r.exit_code == 1
     c = seen["config"]
+    tracking = (c.min_track_s, c.max_gap_s, c.min_observed_share, c.min_track_score)
+    assert tracking == (0.8, 0.5, 0.6, 0.7)
     assert (
         c.smooth,
         c.device,
@@ -292,3 +302,28 @@ def test_the_command_line_layer_does_not_import_torch() -> None:
     root = Path(__file__).resolve().parents[2]
     out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True)
     assert out.stdout.strip() == "False", out.stderr
+
+
+def test_rig_option_reaches_the_writers(
+    clip: Path, tmp_path: Path, model_home: Path, monkeypatch
+) -> None:
+    import json
+
+    import _pipeline_fakes
+
+    import mocap.batch.worker
+    import mocap.pipeline.capture
+
+    with_body = _pipeline_fakes.factory_with_body
+    monkeypatch.setattr(mocap.pipeline.capture, "load_stages", with_body)
+    monkeypatch.setattr(mocap.batch.worker, "default_stages_factory", with_body)
+    out = tmp_path / "a.glb"
+    r = invoke(clip, "--out", out, "--out", tmp_path / "a.bvh", "--rig", "ue5", "--smooth", "off")
+    assert r.exit_code == 0, r.output
+    data = out.read_bytes()
+    doc = json.loads(data[20 : 20 + int.from_bytes(data[12:16], "little")])
+    names = {n.get("name") for n in doc["nodes"]}
+    assert {"root", "pelvis", "thigh_l", "upperarm_r"} <= names and "left_hip" not in names
+    bvh = list(tmp_path.glob("a_person*.bvh"))
+    assert len(bvh) == 2 and all("ROOT root" in p.read_text() for p in bvh)
+    assert invoke(clip, "--out", out, "--rig", "maya").exit_code == 2
