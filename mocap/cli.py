@@ -1,6 +1,8 @@
-"""The ``cliffmocap`` command: options -> PipelineConfig -> one video in process, or a batch.
+"""The ``cliffmocap`` command: options -> PipelineConfig -> one video or a batch, each video in a
+watched worker process (``mocap.batch``).
 
-This is the only module that imports typer and rich and the only one that talks to the terminal.
+This module and its progress bars (:mod:`mocap.cliprogress`) are the only ones that import typer
+and rich and talk to the terminal (warnings: :mod:`mocap.terminal`).
 Progress bars and errors go to stderr, the summary to stdout. Exit codes: 0 ok; 1 failure (in a
 batch: any input failed); 2 usage; 130 interrupted. Errors are one line ``error: <message>``;
 ``--debug`` or ``CLIFFMOCAP_DEBUG=1`` adds the traceback.
@@ -13,25 +15,17 @@ import sys
 import time
 import traceback
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 import typer.core
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 from typer._click.exceptions import NoArgsIsHelpError
 from typer._click.exceptions import UsageError as ClickUsageError
 
+from mocap.cliprogress import RichProgress
 from mocap.config import PipelineConfig
 from mocap.errors import MocapError, UsageError, WorkerError
-from mocap.progress import ProgressEvent
 from mocap.terminal import setup_terminal
 
 if TYPE_CHECKING:
@@ -66,6 +60,7 @@ SETTING_FLAGS = {
     "rig": "--rig",
     "overwrite": "--overwrite",
     "image_fps": "--fps",
+    "timeout_s": "--timeout",
 }
 
 
@@ -166,67 +161,6 @@ def _version_callback(value: bool) -> None:
 
         typer.echo(f"cliffmocap {mocap.__version__}")
         raise typer.Exit(EXIT_OK)
-
-
-class RichProgress:
-    """Progress callback drawing one bar per pipeline stage (rate and ETA) on stderr."""
-
-    _UNITS: ClassVar[dict[str, str]] = {
-        "decode": "frames",
-        "detect": "frames",
-        "regress": "crops",
-        "videos": "videos",
-    }
-
-    def __init__(self, console: Console, enabled: bool) -> None:
-        self.enabled = enabled
-        self.seconds: dict[str, float] = {}
-        self._tasks: dict[str, TaskID] = {}
-        self._decoded: tuple[int, int | None] = (0, None)  # frames decoded, frames in the video
-        self._progress = Progress(
-            TextColumn("{task.description:<9}"),
-            BarColumn(),
-            TextColumn("{task.fields[count]}"),
-            TextColumn("{task.fields[rate]}"),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
-            console=console,
-            transient=False,
-            disable=not enabled,
-        )
-
-    def __enter__(self) -> RichProgress:
-        self._progress.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._progress.__exit__(None, None, None)
-
-    def __call__(self, event: ProgressEvent) -> None:
-        self.seconds[event.stage] = event.elapsed_s
-        if event.stage == "decode":
-            self._decoded = (event.done, event.total)
-        if not self.enabled:
-            return
-        unit = self._UNITS.get(event.stage, "")
-        rate = f"{event.done / event.elapsed_s:6.1f} {unit}/s" if event.elapsed_s > 0 else ""
-        total, count = self._total(event)
-        task = self._tasks.get(event.stage)
-        if task is None:
-            task = self._progress.add_task(event.stage, total=total, rate=rate, count=count)
-            self._tasks[event.stage] = task
-        self._progress.update(task, completed=event.done, total=total, rate=rate, count=count)
-
-    def _total(self, event: ProgressEvent) -> tuple[float | None, str]:
-        """The bar's total and its ``done/total`` text; crops (whose number is known only at the
-        end) are estimated from the crops per decoded frame so far: ``done/~estimate``."""
-        if event.total is not None:
-            return event.total, f"{event.done}/{event.total}"
-        frames, video_frames = self._decoded
-        if event.stage == "regress" and frames and video_frames:
-            estimate = max(event.done, round(event.done * video_frames / frames))
-            return estimate, f"{event.done}/~{estimate}"
-        return None, f"{event.done}"
 
 
 def _fail(console: Console, message: str, code: int, debug: bool) -> typer.Exit:
