@@ -180,7 +180,7 @@ def main() -> None:
     head = (
         f"{'variant':<6} {'prec':<5} {'video':<6} {'ppl':>3} {'e2e f/s':>8} {'e2e c/s':>8} "
         f"{'model c/s':>9} {'e2e/model':>9} {'1st batch s':>11} {'RSS MB':>7} "
-        f"{'demo f/s':>8} {'demo 1st s':>10} {'demo RSS':>8} {'x demo':>6}"
+        f"{'demo f/s':>8} {'demo 1st*':>10} {'demo RSS':>8} {'x demo':>6}"
     )
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -209,6 +209,8 @@ def main() -> None:
                             + (f" gpu {o.get('gpu_mb', 0):.0f} MB" if "gpu_mb" in o else ""),
                             flush=True,
                         )
+        print("1st batch: from the run's start (models loaded by it, torch imported before);")
+        print("* demo 1st: from after its model load (PNG dump + read + first DataLoader batch).")
         if args.before is not None:
             fixed_cost(args, work, smpl, tree)
 
