@@ -3,8 +3,8 @@
 A run that loads its own stages starts :class:`BackgroundLoad` after the model files are checked,
 opens the video with :func:`mocap.pipeline.loading.open_video_for` (no models needed) and lets the
 prefetch thread decode the first chunks; it waits for the stages only when the first chunk is
-ready for detection. The load thread also imports the tracker and makes one small CLIFF call, so
-the first real batch does not pay oneDNN's (or CUDA's) first-call set-up.
+ready for detection. The load thread also imports the tracker and, on CUDA, makes one small CLIFF
+call so the first real batch does not pay the CUDA context and cuDNN set-up.
 """
 
 from __future__ import annotations
@@ -67,7 +67,10 @@ class BackgroundLoad:
             stages = self._load(self._config)
             import mocap.track  # noqa: F401  (the tracker's imports, before the first frame needs it)
 
-            if self._warm:
+            on_gpu = str(getattr(stages.regressor, "device", "cpu")).startswith("cuda")
+            if self._warm and on_gpu:
+                # On CPU a small call only adds work: oneDNN sets up per batch shape anyway
+                # (measured: first batch 4.5 s later with it, benchmarks/bench_throughput.py).
                 warm_up(stages.regressor)
             self._stages = stages
         except BaseException as e:  # re-raised by result()
