@@ -1,0 +1,108 @@
+"""Foot contacts from height above the floor and foot speed, with hysteresis and minimum duration.
+
+A foot is in contact while its lowest point (ankle or ball of the foot, each measured above its
+own flat-foot height) is near the floor and that point is nearly still. Hysteresis (tighter limits
+to enter than to stay) keeps flags from flickering on noise; contacts and gaps shorter than a
+minimum duration are removed (a gap is closed first, then a too-short contact dropped).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from mocap.smoothing import smooth_signal
+from mocap.types import BoolArray, FloatArray
+
+
+@dataclass(frozen=True)
+class ContactLimits:
+    """Thresholds of the contact detector (metres, metres per second, seconds).
+
+    Defaults: a planted foot of a walking adult stays within ~2 cm of its flat height and moves
+    < 0.1 m/s (heel strike to toe off), while a swinging foot averages ~3 m/s; the limits sit
+    between with room for a few centimetres of monocular error.
+    """
+
+    enter_height: float = 0.05
+    exit_height: float = 0.09
+    enter_speed: float = 0.35
+    exit_speed: float = 0.6
+    min_contact_s: float = 0.08
+    min_gap_s: float = 0.06
+
+
+SPEED_SIGMA_S = 0.04
+"""Positions are smoothed over this many seconds before differencing (speed of a foot, not of
+the frame-to-frame pose noise of a per-frame regressor)."""
+
+
+def velocity(times: FloatArray, positions: FloatArray) -> FloatArray:
+    """(T, ..., 3) velocity in m/s of points (T, ..., 3): local quadratic smoothing over
+    ``SPEED_SIGMA_S`` (``mocap.smoothing.smooth_signal``), then central differences."""
+    if len(times) < 2:
+        return np.zeros_like(positions)
+    smooth = smooth_signal(times, positions, SPEED_SIGMA_S)
+    return np.gradient(smooth, times, axis=0)
+
+
+def foot_speed(times: FloatArray, positions: FloatArray) -> FloatArray:
+    """(T, ...) speed in m/s of points (T, ..., 3), see :func:`velocity`."""
+    return np.linalg.norm(velocity(times, positions), axis=-1)
+
+
+def hysteresis(low: BoolArray, high: BoolArray) -> BoolArray:
+    """On where ``low`` (enter condition) starts a run, staying on until ``high`` (exit) holds.
+
+    Args:
+        low: (T,) bool, may switch on.
+        high: (T,) bool, must switch off.
+    """
+    out = np.zeros(len(low), dtype=bool)
+    on = False
+    for i in range(len(low)):
+        on = (not high[i]) if on else bool(low[i])
+        out[i] = on
+    return out
+
+
+def runs(flags: BoolArray) -> list[tuple[int, int]]:
+    """Half-open ``(start, stop)`` index ranges where ``flags`` (T,) is true."""
+    padded = np.concatenate([[False], np.asarray(flags, dtype=bool), [False]])
+    edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
+    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+
+
+def _drop_short(flags: BoolArray, times: FloatArray, min_s: float, value: bool) -> BoolArray:
+    out = flags.copy()
+    target = out if value else ~out
+    for a, b in runs(target):
+        if not value and (a == 0 or b == len(out)):
+            continue  # a gap at either end of the track is not between two contacts
+        span = times[b - 1] - times[a] if b - a > 1 else 0.0
+        if span < min_s:
+            out[a:b] = not value
+    return out
+
+
+def detect_contacts(
+    times: FloatArray, heights: FloatArray, points: FloatArray, limits: ContactLimits
+) -> BoolArray:
+    """Contact flags of one foot.
+
+    Args:
+        times: (T,) seconds.
+        heights: (T, K) height of each of the foot's K points above its flat-foot height, metres.
+        points: (T, K, 3) those points in the world frame (for their speed), metres.
+        limits: thresholds.
+
+    Returns:
+        (T,) bool.
+    """
+    speed = foot_speed(times, points)  # (T, K)
+    enter = np.any((heights < limits.enter_height) & (speed < limits.enter_speed), axis=1)
+    stay = np.any((heights < limits.exit_height) & (speed < limits.exit_speed), axis=1)
+    flags = hysteresis(enter, ~stay)
+    flags = _drop_short(flags, times, limits.min_gap_s, value=False)
+    return _drop_short(flags, times, limits.min_contact_s, value=True)

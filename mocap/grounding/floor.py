@@ -1,0 +1,205 @@
+"""Robust floor-plane fit from planted foot joints seen by a static camera.
+
+Model. A foot joint standing on the floor lies ``o`` metres above it (``o`` from the rest pose,
+:mod:`mocap.grounding.kinematics`). With the world up direction ``u`` (unit, camera coordinates) and
+the camera ``H`` metres above the floor, a floor point ``q`` (the joint lowered by ``o``) obeys
+``u . q = -H``. Writing the plane as ``m . q = 1`` with ``m = -u / H`` makes the fit linear, and its
+residual ``m . q - 1`` is the *relative depth error* of the point along its viewing ray (for
+``q = d r``, ``m . q = d / d*`` where ``d*`` is the depth at which the ray meets the floor). That
+is exactly how monocular depth errs (CLIFF places a body along its viewing ray with a few percent
+of relative error), so least squares in this form weighs every observation by its real noise.
+
+Fit: MSAC (RANSAC with a truncated quadratic score) over triples of points, then iteratively
+re-weighted least squares with Tukey's biweight on the relative residuals. The standard errors of
+tilt and height come from the normal equations, inflated for temporally correlated samples (one
+independent sample per ``group``, e.g. a person over half a second).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from mocap.types import FloatArray, IntArray
+
+RANSAC_ITERATIONS = 300
+RANSAC_THRESHOLD = 0.15
+"""Relative depth residual beyond which a point cannot be on the floor (MSAC truncation); several
+times the few-percent depth error of monocular regressors."""
+TUKEY_C = 4.685
+"""Tukey biweight constant (95 % efficiency under Gaussian noise)."""
+IRLS_ITERATIONS = 8
+MIN_GROUPS = 6
+"""Fewer independent observations than this (e.g. 3 s of one person) cannot fix a plane."""
+MAX_TILT_SE_DEG = 4.0
+"""A fit whose tilt standard error exceeds this is replaced by the level-camera assumption."""
+CONFIDENCE_TILT_DEG = 1.0
+CONFIDENCE_HEIGHT_M = 0.03
+"""Scales of the confidence score: tilt / height standard errors at which it drops to 1/3."""
+DEFAULT_CAMERA_HEIGHT_M = 1.5
+"""Camera height assumed when no foot is ever seen planted (eye level of a standing operator)."""
+LEVEL_UP = np.array([0.0, -1.0, 0.0])
+"""World up in camera coordinates for a level camera (OpenCV: +y is down)."""
+
+
+@dataclass(frozen=True)
+class FloorFit:
+    """A floor plane in camera coordinates.
+
+    Attributes:
+        up: (3,) unit world-up direction in camera coordinates.
+        height: camera height above the floor, metres.
+        confidence: 0..1 (0 when assumed).
+        tilt_se_deg: standard error of the up direction, degrees (inf when assumed).
+        height_se: standard error of the height, metres (inf when assumed).
+        inliers: (N,) bool, the points that support the plane.
+        assumption: empty when fitted; otherwise the assumption used and why.
+    """
+
+    up: FloatArray
+    height: float
+    confidence: float
+    tilt_se_deg: float
+    height_se: float
+    inliers: np.ndarray
+    assumption: str = ""
+
+    def relative_residuals(self, floor_points: FloatArray) -> FloatArray:
+        """(N,) relative depth error ``m . q - 1`` of floor points (N, 3) under this plane."""
+        return -(np.asarray(floor_points) @ self.up) / self.height - 1.0
+
+
+def plane_from_points(points: FloatArray, weights: FloatArray | None = None) -> FloatArray | None:
+    """Weighted least squares ``m`` of ``m . q = 1`` for points (N, 3); None when degenerate."""
+    w = np.ones(len(points)) if weights is None else weights
+    a = (points * w[:, None]).T @ points
+    rhs = (points * w[:, None]).sum(axis=0)
+    if np.linalg.cond(a) > 1e12:
+        return None
+    return np.linalg.solve(a, rhs)
+
+
+def _msac(points: FloatArray, rng: np.random.Generator) -> FloatArray | None:
+    best, best_cost = None, np.inf
+    n = len(points)
+    for _ in range(RANSAC_ITERATIONS):
+        sample = points[rng.choice(n, 3, replace=False)]
+        m = plane_from_points(sample)
+        if m is None:
+            continue
+        r = points @ m - 1.0
+        cost = np.minimum(r * r, RANSAC_THRESHOLD**2).sum()
+        if cost < best_cost:
+            best, best_cost = m, cost
+    return best
+
+
+def _irls(points: FloatArray, m: FloatArray) -> tuple[FloatArray, FloatArray, float]:
+    """Refine ``m`` with Tukey weights; returns m, weights (N,), robust residual scale."""
+    w = np.ones(len(points))
+    scale = RANSAC_THRESHOLD
+    for _ in range(IRLS_ITERATIONS):
+        r = points @ m - 1.0
+        mad = np.median(np.abs(r[np.abs(r) < RANSAC_THRESHOLD])) if np.any(w) else 0.0
+        scale = max(1.4826 * float(mad), 1e-4)
+        z = r / (TUKEY_C * scale)
+        w = np.where(np.abs(z) < 1.0, (1.0 - z * z) ** 2, 0.0)
+        refit = plane_from_points(points, w)
+        if refit is None:
+            break
+        m = refit
+    return m, w, scale
+
+
+def _standard_errors(
+    points: FloatArray, m: FloatArray, w: FloatArray, scale: float, groups: IntArray
+) -> tuple[float, float]:
+    """Tilt (degrees) and height (metres) standard errors of the plane ``m``."""
+    used = w > 0
+    n_used = int(used.sum())
+    n_eff = len(np.unique(groups[used]))
+    if n_eff < 3:
+        return np.inf, np.inf
+    info = (points[used] * w[used, None]).T @ points[used]
+    cov = np.linalg.inv(info) * scale**2 * (n_used / n_eff)
+    norm = float(np.linalg.norm(m))
+    mhat = m / norm
+    perp = np.eye(3) - np.outer(mhat, mhat)
+    tilt = np.sqrt(max(float(np.linalg.eigvalsh(perp @ cov @ perp).max()), 0.0)) / norm
+    height = np.sqrt(max(float(mhat @ cov @ mhat), 0.0)) / norm**2
+    return float(np.degrees(tilt)), float(height)
+
+
+def assumed_floor(floor_points: FloatArray, reason: str) -> FloorFit:
+    """The fallback: a level camera, the floor at the median height of the given points (or at
+    ``DEFAULT_CAMERA_HEIGHT_M`` when there are none)."""
+    if len(floor_points):
+        height = float(np.median(-(floor_points @ LEVEL_UP)))
+        what = "the floor at the median height of the feet seen"
+    else:
+        height = DEFAULT_CAMERA_HEIGHT_M
+        what = f"the camera {DEFAULT_CAMERA_HEIGHT_M} m above the floor"
+    if not height > 0.1:
+        height = DEFAULT_CAMERA_HEIGHT_M
+        what = f"the camera {DEFAULT_CAMERA_HEIGHT_M} m above the floor"
+    return FloorFit(
+        up=LEVEL_UP.copy(),
+        height=height,
+        confidence=0.0,
+        tilt_se_deg=np.inf,
+        height_se=np.inf,
+        inliers=np.zeros(len(floor_points), dtype=bool),
+        assumption=f"assumed a level camera (no pitch or roll) and {what}, because {reason}",
+    )
+
+
+def fit_floor(points: FloatArray, offsets: FloatArray, groups: IntArray, seed: int = 0) -> FloorFit:
+    """Fit the floor to foot joints that are (mostly) planted.
+
+    Args:
+        points: (N, 3) foot joint positions in the camera frame, metres (candidates: slow feet;
+            outliers such as lifted feet are tolerated).
+        offsets: (N,) height of each joint above the floor when planted, metres.
+        groups: (N,) int label of the independent sample each point belongs to (points of one
+            label share their depth error), used for the standard errors and ``MIN_GROUPS``.
+        seed: random seed of the sampler (the fit is deterministic for a given seed).
+
+    Returns:
+        the fitted :class:`FloorFit`, or the level-camera assumption (confidence 0, the reason in
+        ``assumption``) when the evidence is too weak.
+    """
+    points = np.asarray(points, dtype=np.float64).reshape(-1, 3)
+    offsets = np.asarray(offsets, dtype=np.float64)
+    groups = np.asarray(groups)
+    n_groups = len(np.unique(groups))
+    if n_groups < MIN_GROUPS or len(points) < 3:
+        reason = f"only {n_groups} independent planted-foot observations were found"
+        return assumed_floor(points - offsets[:, None] * LEVEL_UP[None, :], reason)
+    m = _msac(points, np.random.default_rng(seed))
+    if m is None:
+        reason = "the planted feet lie on a line (no plane through them)"
+        return assumed_floor(points - offsets[:, None] * LEVEL_UP[None, :], reason)
+    w = np.ones(len(points))
+    scale = RANSAC_THRESHOLD
+    for _ in range(2):  # lower the joints onto the floor with the current up, then refit
+        up = -m / np.linalg.norm(m)
+        floor_pts = points - offsets[:, None] * up[None, :]
+        m, w, scale = _irls(floor_pts, m)
+    up = -m / np.linalg.norm(m)
+    floor_pts = points - offsets[:, None] * up[None, :]
+    tilt_se, height_se = _standard_errors(floor_pts, m, w, scale, groups)
+    if not tilt_se <= MAX_TILT_SE_DEG:
+        reason = f"the planted feet fix the floor's tilt only to {tilt_se:.1f} degrees"
+        return assumed_floor(floor_pts[w > 0], reason)
+    confidence = 1.0 / (
+        1.0 + (tilt_se / CONFIDENCE_TILT_DEG) ** 2 + (height_se / CONFIDENCE_HEIGHT_M) ** 2
+    )
+    return FloorFit(
+        up=up,
+        height=float(1.0 / np.linalg.norm(m)),
+        confidence=float(confidence),
+        tilt_se_deg=tilt_se,
+        height_se=height_se,
+        inliers=w > 0,
+    )
