@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mocap.grounding.kinematics import SIDE_POINTS
 from mocap.smoothing import smooth_signal
 from mocap.types import BoolArray, FloatArray
 
@@ -21,19 +22,21 @@ class ContactLimits:
     """Thresholds of the contact detector (metres, metres per second, seconds).
 
     Defaults: a planted foot of a walking adult stays within ~2 cm of its flat height and moves
-    < 0.1 m/s (heel strike to toe off), while a swinging foot averages ~3 m/s; the limits sit
-    between with room for a few centimetres of monocular error.
+    < 0.1 m/s (heel strike to toe off), while a swinging foot averages ~3 m/s and rises 5-15 cm;
+    the limits sit between with room for a monocular regressor's errors (several centimetres of
+    height, ~0.3 m/s of apparent motion from pose noise).
     """
 
-    enter_height: float = 0.05
-    exit_height: float = 0.09
-    enter_speed: float = 0.35
-    exit_speed: float = 0.6
+    enter_height: float = 0.08
+    exit_height: float = 0.12
+    enter_speed: float = 0.8
+    exit_speed: float = 1.3
+    lowest_margin: float = 0.03
     min_contact_s: float = 0.08
     min_gap_s: float = 0.06
 
 
-SPEED_SIGMA_S = 0.04
+SPEED_SIGMA_S = 0.07
 """Positions are smoothed over this many seconds before differencing (speed of a foot, not of
 the frame-to-frame pose noise of a per-frame regressor)."""
 
@@ -86,23 +89,57 @@ def _drop_short(flags: BoolArray, times: FloatArray, min_s: float, value: bool) 
     return out
 
 
+def across_ray_speed(times: FloatArray, points: FloatArray, eye: FloatArray) -> FloatArray:
+    """(T, K) speed in m/s of points (T, K, 3) across their viewing rays from ``eye`` (3,).
+
+    Monocular depth errors move a body along the viewing ray; this part of the speed is blind to
+    them (a planted foot reads ~0 however much the depth wobbles).
+    """
+    vel = velocity(times, points)
+    ray = points - eye
+    ray = ray / np.maximum(np.linalg.norm(ray, axis=-1, keepdims=True), 1e-9)
+    across = vel - np.sum(vel * ray, axis=-1, keepdims=True) * ray
+    return np.linalg.norm(across, axis=-1)
+
+
 def detect_contacts(
-    times: FloatArray, heights: FloatArray, points: FloatArray, limits: ContactLimits
+    times: FloatArray,
+    heights: FloatArray,
+    points: FloatArray,
+    eye: FloatArray,
+    limits: ContactLimits,
 ) -> BoolArray:
-    """Contact flags of one foot.
+    """Contact flags of both feet.
+
+    A foot point may be planted when it is near the floor, slow across its viewing ray, and
+    within ``limits.lowest_margin`` of the lowest foot point of its frame (depth errors shift both
+    feet alike, so this comparison holds even where absolute heights are off by centimetres).
 
     Args:
         times: (T,) seconds.
-        heights: (T, K) height of each of the foot's K points above its flat-foot height, metres.
-        points: (T, K, 3) those points in the world frame (for their speed), metres.
+        heights: (T, 4) height of ``FOOT_POINTS`` above their flat-foot heights, metres.
+        points: (T, 4, 3) those points, metres (any frame in which ``eye`` is given).
+        eye: (3,) camera centre in the same frame.
         limits: thresholds.
 
     Returns:
-        (T,) bool.
+        (T, 2) bool, left then right.
     """
-    speed = foot_speed(times, points)  # (T, K)
-    enter = np.any((heights < limits.enter_height) & (speed < limits.enter_speed), axis=1)
-    stay = np.any((heights < limits.exit_height) & (speed < limits.exit_speed), axis=1)
-    flags = hysteresis(enter, ~stay)
-    flags = _drop_short(flags, times, limits.min_gap_s, value=False)
-    return _drop_short(flags, times, limits.min_contact_s, value=True)
+    speed = across_ray_speed(times, points, eye)  # (T, 4)
+    relative = heights - heights.min(axis=1, keepdims=True)
+    enter = (
+        (heights < limits.enter_height)
+        & (speed < limits.enter_speed)
+        & (relative < limits.lowest_margin)
+    )
+    stay = (
+        (heights < limits.exit_height)
+        & (speed < limits.exit_speed)
+        & (relative < 2 * limits.lowest_margin)
+    )
+    flags = []
+    for cols in SIDE_POINTS:
+        side = hysteresis(np.any(enter[:, cols], axis=1), ~np.any(stay[:, cols], axis=1))
+        side = _drop_short(side, times, limits.min_gap_s, value=False)
+        flags.append(_drop_short(side, times, limits.min_contact_s, value=True))
+    return np.stack(flags, axis=1)

@@ -2,10 +2,11 @@
 
 For every contact span of a foot the ball of the foot (SMPL ``foot`` joint) gets one anchor: its
 median horizontal position over the span, at its flat-foot height above the floor. On each frame the
-foot is moved rigidly by ``anchor - toe`` (its orientation kept), and the leg (hip -> knee ->
-ankle) is bent to reach the moved ankle. The correction fades in before and out after a span over
-``BLEND_S`` with a smoothstep, so nothing pops. A foot point below the floor outside contacts is
-lifted onto it the same way.
+foot should move rigidly by ``anchor - toe`` (its orientation kept). The part of these corrections
+common to the planted feet, smoothed over time, moves the root (:func:`root_correction`); the rest
+bends the leg (hip -> knee -> ankle) to reach the moved ankle. The leg correction fades in before
+and out after a span over ``BLEND_S`` with a smoothstep, so nothing pops. A foot point below the
+floor outside contacts is lifted onto it the same way.
 
 The IK keeps the knee in the plane spanned by hip, target and the current knee (the animator's
 pole vector); the hip and knee rotations change by the smallest rotations that carry the bones to
@@ -19,14 +20,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from mocap.grounding.contacts import runs
-from mocap.grounding.kinematics import ANKLES, HIPS, KNEES, TOES, global_rotations
+from mocap.grounding.kinematics import ANKLES, HIPS, KNEES, global_rotations
+from mocap.grounding.whittaker import whittaker
 from mocap.rotations import axis_angle_to_matrix, matrix_to_axis_angle
 from mocap.types import BoolArray, FloatArray
 
-BLEND_S = 0.12
+BLEND_S = 0.08
 """Seconds over which a lock fades in before and out after a contact span."""
 SMPL_FORWARD = np.array([0.0, 0.0, 1.0])
 """The body's forward direction in SMPL's canonical rest frame (knees bend towards it)."""
+ROOT_PERIOD_S = 0.5
+"""Shortest period of root correction followed (slower than a step, so legs still step)."""
+ROOT_PRIOR_WEIGHT = 1e-3
+"""Pull of the root correction towards zero where no foot is planted, relative to one foot."""
 REACH_MARGIN = 1e-6
 """Relative slack kept from a fully stretched or folded leg (the IK stays differentiable)."""
 
@@ -127,37 +133,65 @@ def _smoothstep(x: FloatArray) -> FloatArray:
     return x * x * (3.0 - 2.0 * x)
 
 
-def lock_offsets(
-    times: FloatArray, toe: FloatArray, contact: BoolArray, toe_height: float
-) -> tuple[FloatArray, FloatArray]:
+def anchor_offsets(
+    toe: FloatArray, contact: BoolArray, toe_height: float
+) -> tuple[FloatArray, BoolArray]:
     """Rigid foot corrections that hold the ball of the foot on its anchor during contacts.
 
     Args:
-        times: (T,) seconds.
         toe: (T, 3) world position of the ball of the foot (SMPL foot joint), y up.
         contact: (T,) bool contact flags of this foot.
         toe_height: height of that joint above the floor when the foot is flat, metres.
 
     Returns:
-        offsets (T, 3) metres to add to the foot, and weights (T,) in [0, 1] (1 inside contacts,
-        fading to 0 over ``BLEND_S`` outside).
+        offsets (T, 3) metres to add to the foot (0 outside contacts) and the contact flags.
     """
     offsets = np.zeros_like(toe)
-    weights = np.zeros(len(toe))
     for start, stop in runs(contact):
         anchor = np.median(toe[start:stop], axis=0)
         anchor[1] = toe_height
         offsets[start:stop] = anchor - toe[start:stop]
-        weights[start:stop] = 1.0
-        for edge, span in ((start, range(start - 1, -1, -1)), (stop - 1, range(stop, len(toe)))):
+    return offsets, np.asarray(contact, dtype=bool)
+
+
+def blend(
+    times: FloatArray, offsets: FloatArray, inside: BoolArray
+) -> tuple[FloatArray, FloatArray]:
+    """Offsets (T, 3) faded in before and out after every span of ``inside`` (T,) over
+    ``BLEND_S`` seconds (smoothstep of the span's edge value); returns offsets and weights (T,)."""
+    out = np.where(inside[:, None], offsets, 0.0)
+    weights = inside.astype(np.float64)
+    for start, stop in runs(inside):
+        for edge, span in ((start, range(start - 1, -1, -1)), (stop - 1, range(stop, len(out)))):
             for i in span:
-                w = _smoothstep(1.0 - abs(times[i] - times[edge]) / BLEND_S)
-                if w <= 0.0:
+                w = float(_smoothstep(1.0 - abs(times[i] - times[edge]) / BLEND_S))
+                if w <= 0.0 or inside[i]:
                     break
                 if w > weights[i]:
-                    offsets[i] = w * offsets[edge]
+                    out[i] = w * offsets[edge]
                     weights[i] = w
-    return offsets, weights
+    return out, weights
+
+
+def root_correction(times: FloatArray, offsets: FloatArray, inside: BoolArray) -> FloatArray:
+    """(T, 3) smooth root translation that carries the body most of the way to its anchors.
+
+    Whatever moves all planted feet alike (mostly the monocular depth error left after pinning)
+    belongs to the whole body, not to the legs: the mean correction of the planted feet is
+    smoothed over time (cut-off ``ROOT_PERIOD_S``, bridged across flight and swing) and applied
+    to the root, and only the rest is left to the leg IK.
+
+    Args:
+        times: (T,) seconds.
+        offsets: (T, 2, 3) per-foot corrections (valid where ``inside``).
+        inside: (T, 2) bool contact flags.
+    """
+    count = inside.sum(axis=1).astype(np.float64)
+    mean = np.where(inside[..., None], offsets, 0.0).sum(axis=1) / np.maximum(count, 1)[:, None]
+    if len(times) < 3 or not np.any(count):
+        return np.zeros((len(times), 3))
+    step = float(np.median(np.diff(times)))
+    return whittaker(mean, count, np.zeros(3), ROOT_PRIOR_WEIGHT, ROOT_PERIOD_S / step)
 
 
 def lift_offsets(heights: FloatArray) -> FloatArray:
@@ -174,15 +208,3 @@ def leg_edit(joints: FloatArray, side: int, offsets: FloatArray, weights: FloatA
     target = joints[:, ANKLES[side]] + offsets
     active = (weights > 0) | (np.linalg.norm(offsets, axis=-1) > 0)
     return LegEdit(target=target, active=active)
-
-
-__all__ = [
-    "TOES",
-    "LegEdit",
-    "apply_leg_ik",
-    "leg_edit",
-    "lift_offsets",
-    "lock_offsets",
-    "rotation_between",
-    "two_bone_ik",
-]

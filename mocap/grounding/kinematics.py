@@ -21,6 +21,10 @@ KNEES = (4, 5)
 ANKLES = (7, 8)
 TOES = (10, 11)
 """SMPL ``left_foot``/``right_foot`` joints (ball of the foot)."""
+FOOT_POINTS = (ANKLES[0], ANKLES[1], TOES[0], TOES[1])
+"""Joints that can touch the floor: left/right ankle (heel), left/right ball of the foot."""
+SIDE_POINTS = ((0, 2), (1, 3))
+"""Columns of ``FOOT_POINTS`` belonging to the left and the right foot."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,11 @@ def foot_heights(data: SmplModelData, betas: FloatArray) -> FootHeights:
     ankle = float(np.mean(joints[list(ANKLES), 1])) - sole
     toe = float(np.mean(joints[list(TOES), 1])) - sole
     return FootHeights(ankle=ankle, toe=toe)
+
+
+def flat_offsets(h: FootHeights) -> FloatArray:
+    """(4,) flat-foot heights of ``FOOT_POINTS``, metres."""
+    return np.array([h.ankle, h.ankle, h.toe, h.toe])
 
 
 def posed_joints(

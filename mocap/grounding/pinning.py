@@ -8,10 +8,13 @@ with world up ``u`` and camera height ``H`` (camera coordinates)::
     u . (s t + r_k) = o_k - H    ->    residual  a s + b,  a = u . t,  b = u . r_k + H - o_k
 
 where ``r_k`` is the point relative to ``transl``. The scales of all frames solve one banded least
-squares problem: contact residuals (weight ``1 / CONTACT_SIGMA_M^2``), a prior pulling ``s`` to 1
-(weight ``1 / DEPTH_PRIOR_SIGMA^2``: the regressor's depth is right on average; it also decides
-frames where ``a`` is near zero, i.e. the camera at the height of the SMPL origin) and a
-second-difference smoothness term whose cut-off period is ``SMOOTH_PERIOD_S``. Contacts that
+squares problem (:func:`mocap.grounding.whittaker.whittaker`): contact residuals (weight
+``1 / CONTACT_SIGMA_M^2``), a prior pulling ``s`` to 1 (weight ``1 / DEPTH_PRIOR_SIGMA^2``: the
+regressor's depth is right on average; it also decides frames where ``a`` is near zero, i.e. the
+camera at the height of the SMPL origin, where a depth error does not move the feet up or down) and
+a second-difference smoothness term whose cut-off period is ``SMOOTH_PERIOD_S``. Per frame the
+contact terms sum to ``w (s - target)^2`` up to a constant, ``w = sum a^2``,
+``target = -sum a b / w``. Contacts that
 disagree strongly (a foot flagged planted at the top of a jump) are down-weighted by Tukey's
 biweight over a few re-weighted solves.
 """
@@ -19,8 +22,8 @@ biweight over a few re-weighted solves.
 from __future__ import annotations
 
 import numpy as np
-from scipy.linalg import solveh_banded
 
+from mocap.grounding.whittaker import whittaker
 from mocap.types import BoolArray, FloatArray
 
 CONTACT_SIGMA_M = 0.02
@@ -33,28 +36,6 @@ TUKEY_C = 4.685
 IRLS_ITERATIONS = 3
 ROBUST_FLOOR_M = 0.03
 """Lower bound of the residual scale for the Tukey weights (metres)."""
-
-
-def second_difference_bands(n: int) -> FloatArray:
-    """(3, n) upper banded form (``scipy.linalg.solveh_banded``) of ``L^T L``, with ``L`` the
-    (n-2, n) second-difference operator (rows ``[1, -2, 1]``)."""
-    ab = np.zeros((3, n))
-    stencil = np.array([1.0, -2.0, 1.0])
-    for row in range(n - 2):  # each row adds the outer product of its stencil
-        for i in range(3):
-            for j in range(i, 3):
-                ab[2 - (j - i), row + j] += stencil[i] * stencil[j]
-    return ab
-
-
-def _solve(data_w: FloatArray, data_rhs: FloatArray, frame_step: float) -> FloatArray:
-    """Minimise data + prior + smoothness (normal equations, banded); returns s (T,)."""
-    prior = 1.0 / DEPTH_PRIOR_SIGMA**2
-    typical = float(np.median(data_w[data_w > 0])) if np.any(data_w > 0) else prior
-    omega = 2.0 * np.pi * frame_step / SMOOTH_PERIOD_S  # cut-off in radians per row
-    ab = second_difference_bands(len(data_w)) * (typical / omega**4)
-    ab[2] += data_w + prior
-    return solveh_banded(ab, data_rhs + prior)
 
 
 def depth_scales(
@@ -89,9 +70,11 @@ def depth_scales(
     weight = contact.astype(np.float64) / CONTACT_SIGMA_M**2
     scales = np.ones(n)
     for _ in range(IRLS_ITERATIONS + 1):
-        data_w = (weight * (a * a)[:, None]).sum(axis=1)
+        data_w = (weight * (a * a)[:, None]).sum(axis=1)  # (T,)
         data_rhs = -(weight * (a[:, None] * b)).sum(axis=1)
-        scales = _solve(data_w, data_rhs, step)
+        target = np.divide(data_rhs, data_w, out=np.ones(n), where=data_w > 0)
+        prior = 1.0 / DEPTH_PRIOR_SIGMA**2
+        scales = whittaker(target, data_w, np.ones(1), prior, SMOOTH_PERIOD_S / step)
         resid = a[:, None] * scales[:, None] + b  # metres, (T, K)
         used = contact & (weight > 0)
         if not np.any(used):

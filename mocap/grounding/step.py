@@ -24,9 +24,17 @@ from mocap.body import SmplBody
 from mocap.errors import SmplModelError
 from mocap.grounding import footlock
 from mocap.grounding.camera_motion import CameraMotion
-from mocap.grounding.contacts import ContactLimits, detect_contacts, velocity
+from mocap.grounding.contacts import ContactLimits, across_ray_speed, detect_contacts
 from mocap.grounding.floor import FloorFit, fit_floor
-from mocap.grounding.kinematics import ANKLES, TOES, FootHeights, foot_heights, posed_joints
+from mocap.grounding.kinematics import (
+    FOOT_POINTS,
+    SIDE_POINTS,
+    TOES,
+    FootHeights,
+    flat_offsets,
+    foot_heights,
+    posed_joints,
+)
 from mocap.grounding.pinning import depth_scales
 from mocap.grounding.world import motion_to_frame, transform_points, world_from_camera
 from mocap.types import (
@@ -39,15 +47,6 @@ from mocap.types import (
 
 logger = logging.getLogger(__name__)
 
-FOOT_POINTS = (ANKLES[0], ANKLES[1], TOES[0], TOES[1])
-"""Joints that can touch the floor: left/right ankle (heel), left/right ball of the foot."""
-SIDE_POINTS = ((0, 2), (1, 3))
-"""Columns of ``FOOT_POINTS`` belonging to the left and the right foot."""
-SLOW_SPEED = 0.5
-"""m/s across the viewing ray below which a foot point may be planted (swing feet move ~3 m/s;
-a regressor's depth and orientation noise alone shows planted feet moving ~0.3 m/s)."""
-LOWEST_MARGIN = 0.03
-"""A foot point within this many metres of its frame's lowest foot point may be planted."""
 FIT_ROUNDS = 3
 """Floor fits: slow feet first, then slow feet that are the lowest of their frame (twice)."""
 GROUP_S = 0.5
@@ -78,39 +77,33 @@ class _Person:
     offsets: FloatArray  # (4,) flat-foot heights of FOOT_POINTS
 
 
-def _offsets(h: FootHeights) -> FloatArray:
-    return np.array([h.ankle, h.ankle, h.toe, h.toe])
-
-
-def _slow(times: FloatArray, points: FloatArray) -> np.ndarray:
-    """(T, K) bool: points (T, K, 3) moving slower than ``SLOW_SPEED`` across their rays."""
+def _slow(times: FloatArray, points: FloatArray, limit: float) -> np.ndarray:
+    """(T, K) bool: camera-frame points (T, K, 3) slower than ``limit`` m/s across their rays."""
     if len(times) < 2:
         return np.zeros(points.shape[:2], dtype=bool)
-    vel = velocity(times, points)
-    ray = points / np.linalg.norm(points, axis=-1, keepdims=True)
-    across = vel - np.sum(vel * ray, axis=-1, keepdims=True) * ray
-    return np.linalg.norm(across, axis=-1) < SLOW_SPEED
+    return across_ray_speed(times, points, np.zeros(3)) < limit
 
 
-def _candidates(p: _Person, floor: FloorFit | None) -> np.ndarray:
+def _candidates(p: _Person, floor: FloorFit | None, settings: GroundingSettings) -> np.ndarray:
     """(T, 4) bool: foot points that may be planted: slow across their rays and, once a floor is
-    known, within ``LOWEST_MARGIN`` of the lowest foot point of their frame (a comparison that
+    known, within ``lowest_margin`` of the lowest foot point of their frame (a comparison that
     depth errors cannot upset, since they move both feet alike)."""
     feet = p.joints[:, FOOT_POINTS]
-    slow = _slow(p.seq.times, feet)
+    slow = _slow(p.seq.times, feet, settings.contacts.enter_speed)
     if floor is None:
         return slow
     heights = feet @ floor.up - p.offsets[None, :]  # (T, 4), up to a per-frame constant
-    return slow & (heights - heights.min(axis=1, keepdims=True) < LOWEST_MARGIN)
+    lowest = heights - heights.min(axis=1, keepdims=True) < settings.contacts.lowest_margin
+    return slow & lowest
 
 
-def _fit(people: list[_Person], seed: int) -> FloorFit:
+def _fit(people: list[_Person], settings: GroundingSettings) -> FloorFit:
     """Fit the floor to slow feet, then twice more to slow feet that are their frame's lowest."""
     floor: FloorFit | None = None
     for _ in range(FIT_ROUNDS):
         pts, offs, groups = [], [], []
         for i, p in enumerate(people):
-            rows, cols = np.nonzero(_candidates(p, floor))
+            rows, cols = np.nonzero(_candidates(p, floor, settings))
             pts.append(p.joints[rows, np.asarray(FOOT_POINTS)[cols]])
             offs.append(p.offsets[cols])
             groups.append(i * 1_000_000 + np.floor(p.seq.times[rows] / GROUP_S).astype(np.int64))
@@ -118,7 +111,7 @@ def _fit(people: list[_Person], seed: int) -> FloorFit:
             np.concatenate(pts) if pts else np.zeros((0, 3)),
             np.concatenate(offs) if offs else np.zeros(0),
             np.concatenate(groups) if groups else np.zeros(0, dtype=np.int64),
-            seed=seed,
+            seed=settings.seed,
         )
         if floor.assumption:
             break
@@ -126,7 +119,7 @@ def _fit(people: list[_Person], seed: int) -> FloorFit:
     return floor
 
 
-def _pin(p: _Person, floor: FloorFit) -> FloatArray:
+def _pin(p: _Person, floor: FloorFit, settings: GroundingSettings) -> FloatArray:
     """(T, 3) ``transl`` with depth pinned by candidate contacts (camera frame)."""
     feet = p.joints[:, FOOT_POINTS]
     relative = feet - p.seq.transl[:, None, :]
@@ -135,7 +128,7 @@ def _pin(p: _Person, floor: FloorFit) -> FloatArray:
         p.seq.transl,
         relative,
         p.offsets,
-        _candidates(p, floor),
+        _candidates(p, floor, settings),
         floor.up,
         floor.height,
     )
@@ -147,20 +140,15 @@ def _world_person(
 ) -> WorldMotion:
     seq = p.seq
     pelvis = body.rest_joints(seq.betas)[0]
-    orient, transl = motion_to_frame(transform, seq.global_orient, _pin(p, floor), pelvis)
+    orient, transl = motion_to_frame(transform, seq.global_orient, _pin(p, floor, s), pelvis)
     joints = posed_joints(body, seq.betas, orient, seq.body_pose, transl)  # world, y up
     feet = joints[:, FOOT_POINTS]
     heights = feet[..., 1] - p.offsets[None, :]  # (T, 4) above each point's flat height
-    contact = np.stack(
-        [
-            detect_contacts(seq.times, heights[:, list(c)], feet[:, list(c)], s.contacts)
-            for c in SIDE_POINTS
-        ],
-        axis=1,
-    )
+    eye = transform[:3, 3]
+    contact = detect_contacts(seq.times, heights, feet, eye, s.contacts)
     poses = np.concatenate([orient[:, None], seq.body_pose], axis=1)
     if s.foot_lock:
-        poses = _lock(body, seq.times, poses, joints, heights, contact, p.heights)
+        poses, transl = _lock(body, seq.times, poses, transl, joints, heights, contact, p.heights)
     return WorldMotion(
         global_orient=orient, body_pose=poses[:, 1:], transl=transl, foot_contact=contact
     )
@@ -170,22 +158,30 @@ def _lock(
     body: SmplBody,
     times: FloatArray,
     poses: FloatArray,
+    transl: FloatArray,
     joints: FloatArray,
     heights: FloatArray,
     contact: np.ndarray,
     foot: FootHeights,
-) -> FloatArray:
-    """Poses (T, 24, 3) with planted feet held and no foot below the floor."""
+) -> tuple[FloatArray, FloatArray]:
+    """Poses (T, 24, 3) and ``transl`` (T, 3) with planted feet held and no foot below the floor
+    (world frame; ``joints`` (T, 24, 3) and ``heights`` (T, 4) belong to the input)."""
+    raw = [
+        footlock.anchor_offsets(joints[:, TOES[side]], contact[:, side], foot.toe)[0]
+        for side in range(2)
+    ]
+    offsets = np.stack(raw, axis=1)  # (T, 2, 3)
+    root = footlock.root_correction(times, offsets, contact)
+    transl = transl + root
+    joints = joints + root[:, None, :]
+    heights = heights + root[:, 1:2]
     for side, cols in enumerate(SIDE_POINTS):
-        offsets, weights = footlock.lock_offsets(
-            times, joints[:, TOES[side]], contact[:, side], foot.toe
-        )
+        leg, weights = footlock.blend(times, offsets[:, side] - root, contact[:, side])
         free = weights <= 0
-        lift = footlock.lift_offsets(heights[:, list(cols)])
-        offsets[free] += lift[free]
-        edit = footlock.leg_edit(joints, side, offsets, weights)
+        leg[free] += footlock.lift_offsets(heights[:, list(cols)])[free]
+        edit = footlock.leg_edit(joints, side, leg, weights)
         poses = footlock.apply_leg_ik(poses, joints, side, edit, body.parents)
-    return poses
+    return poses, transl
 
 
 def ground(
@@ -231,11 +227,11 @@ def ground(
             seq=seq,
             heights=(h := foot_heights(motion.body, seq.betas)),
             joints=posed_joints(body, seq.betas, seq.global_orient, seq.body_pose, seq.transl),
-            offsets=_offsets(h),
+            offsets=flat_offsets(h),
         )
         for seq in motion.people
     ]
-    floor = _fit(people, s.seed)
+    floor = _fit(people, s)
     transform = world_from_camera(floor.up, floor.height)
     grounding = Grounding(
         world_from_camera=transform,
