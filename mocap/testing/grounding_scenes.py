@@ -12,6 +12,7 @@ per-joint rotation noise and global orientation noise.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 
@@ -105,7 +106,7 @@ def _left(heading: FloatArray) -> FloatArray:
     return np.stack([np.cos(heading), -np.sin(heading)], axis=1)
 
 
-def _jump(times: FloatArray, every_s: float) -> tuple[FloatArray, FloatArray]:
+def _jump(times: FloatArray, every_s: float) -> tuple[FloatArray, np.ndarray]:
     """Pelvis vertical offset (T,) and flight flags (T,): crouch, 0.45 s ballistic flight, land."""
     if every_s <= 0:
         return np.zeros(len(times)), np.zeros(len(times), dtype=bool)
@@ -256,7 +257,7 @@ def make_scene(
         seq = replace(person.seq, global_orient=orient, transl=transl)
         observed.append(replace(seq, boxes=_boxes(body, seq, cam)))
     video = VideoInfo(
-        path="synthetic.mp4", width=cam.width, height=cam.height, fps=FPS, num_frames=len(times)
+        path=Path("synthetic.mp4"), width=cam.width, height=cam.height, fps=FPS, num_frames=len(times)
     )
     motion = MotionSet(
         video=video, camera=cam, people=tuple(observed), frame_times=times, body=data
