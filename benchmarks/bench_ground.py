@@ -200,6 +200,8 @@ def run(quick: bool) -> None:
         )
         score(data, scene.people, world_motion(data, smoothed, scene.world_from_camera), base)
         score(data, scene.people, world_motion(data, grounded, None), ours)
+        k = len(scene.people)
+        camera_rows[-1] += (np.mean(base.root_cm[-k:]), np.mean(ours.root_cm[-k:]))
         truth_jitter.append(jitter_of_truth(data, scene.people))
     print_tables(camera_rows, base, ours, float(np.mean(truth_jitter)))
     print(f"\n{len(camera_rows)} scenes in {time.perf_counter() - started:.0f} s")
@@ -207,10 +209,16 @@ def run(quick: bool) -> None:
 
 def print_tables(camera_rows, base: Scores, ours: Scores, truth_jitter: float) -> None:
     print("Camera fit per scene (grounded)")
-    print(f"{'scene':<48} {'depth':>6} {'pitch':>6} {'roll':>6} {'height':>7} {'conf':>5}")
-    for name, depth, dp, dr, dh, conf, assumption in camera_rows:
+    print(
+        f"{'scene':<48} {'depth':>6} {'pitch':>6} {'roll':>6} {'height':>7} {'conf':>5} "
+        f"{'root cm base/ours':>18}"
+    )
+    for name, depth, dp, dr, dh, conf, assumption, rb, ro in camera_rows:
         note = "  (assumed: " + assumption + ")" if assumption else ""
-        print(f"{name:<48} {depth:>5.1%} {dp:>5.2f}° {dr:>5.2f}° {dh:>5.1f}cm {conf:>5.2f}{note}")
+        print(
+            f"{name:<48} {depth:>5.1%} {dp:>5.2f}° {dr:>5.2f}° {dh:>5.1f}cm {conf:>5.2f} "
+            f"{rb:>8.1f} / {ro:<7.1f}{note}"
+        )
     cams = np.array([r[2:5] for r in camera_rows])
     print(
         f"{'mean':<48} {'':>6} {cams[:, 0].mean():>5.2f}° {cams[:, 1].mean():>5.2f}° "

@@ -139,7 +139,11 @@ def detect_contacts(
     )
     flags = []
     for cols in SIDE_POINTS:
-        side = hysteresis(np.any(enter[:, cols], axis=1), ~np.any(stay[:, cols], axis=1))
+        on, off = np.any(enter[:, cols], axis=1), ~np.any(stay[:, cols], axis=1)
+        # backwards in time: a span starts where the loose limits first hold and ends where the
+        # tight ones last held, which matches true contacts better than the forward pass (the
+        # smoothed speed makes it enter late and leave late, holding a foot that already lifts)
+        side = hysteresis(on[::-1], off[::-1])[::-1]
         side = _drop_short(side, times, limits.min_gap_s, value=False)
         flags.append(_drop_short(side, times, limits.min_contact_s, value=True))
     return np.stack(flags, axis=1)
