@@ -4,8 +4,10 @@ Minimises, for values ``x`` (T, C) on rows of a regular time grid::
 
     sum_t w_t |x_t - y_t|^2  +  p |x_t - x0|^2  +  lam sum_t |x_{t-1} - 2 x_t + x_{t+1}|^2
 
-Rows with ``w_t = 0`` are interpolated (a cubic-spline-like bridge), a small prior weight ``p``
-keeps long empty stretches near ``x0``. ``lam`` is set from a cut-off period: a sinusoid of that
+Rows with ``w_t = 0`` between weighted rows are interpolated (a cubic-spline-like bridge), a small
+prior weight ``p`` keeps long empty stretches near ``x0``; rows before the first and after the
+last weighted row hold that row's value (a second-difference penalty would extrapolate the end
+slope without bound). ``lam`` is set from a cut-off period: a sinusoid of that
 period passes at about half amplitude where the data weight is typical, shorter ones are
 smoothed away (the second difference of ``sin(w t)`` has gain ``w^2``, so
 ``lam = w_typical / omega_c^4``).
@@ -54,4 +56,9 @@ def whittaker(
     ab = second_difference_bands(len(w)) * (typical / omega**4)
     ab[2] += w + prior_weight
     rhs = w[:, None] * y + prior_weight * np.asarray(prior, dtype=np.float64).reshape(1, -1)
-    return solveh_banded(ab, rhs).reshape(np.shape(targets))
+    out = solveh_banded(ab, rhs)
+    data = np.flatnonzero(w > 0)
+    if len(data):  # hold the end values instead of extrapolating the end slopes
+        out[: data[0]] = out[data[0]]
+        out[data[-1] + 1 :] = out[data[-1]]
+    return out.reshape(np.shape(targets))

@@ -15,13 +15,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
+from scipy.ndimage import gaussian_filter1d
 
 from mocap.body import SmplBody
 from mocap.grounding import footlock
 from mocap.grounding.kinematics import ANKLES, foot_heights, posed_joints
 from mocap.grounding.world import camera_from_pitch_roll, motion_to_frame
 from mocap.rotations import axis_angle_to_matrix, matrix_to_axis_angle
-from mocap.smoothing import smooth_signal
 from mocap.types import (
     CameraIntrinsics,
     FloatArray,
@@ -257,7 +257,11 @@ def make_scene(
         seq = replace(person.seq, global_orient=orient, transl=transl)
         observed.append(replace(seq, boxes=_boxes(body, seq, cam)))
     video = VideoInfo(
-        path=Path("synthetic.mp4"), width=cam.width, height=cam.height, fps=FPS, num_frames=len(times)
+        path=Path("synthetic.mp4"),
+        width=cam.width,
+        height=cam.height,
+        fps=FPS,
+        num_frames=len(times),
     )
     motion = MotionSet(
         video=video, camera=cam, people=tuple(observed), frame_times=times, body=data
@@ -280,11 +284,13 @@ class Noise:
 def _correlated(
     rng: np.random.Generator, times: FloatArray, shape: tuple[int, ...], corr_s: float
 ) -> FloatArray:
-    """Zero-mean unit-std noise (T, *shape) correlated over ``corr_s`` seconds."""
+    """Zero-mean unit-std noise (T, *shape): white noise through a Gaussian filter of
+    ``corr_s / 2`` seconds (stationary up to the ends: the filter reflects at the borders)."""
     white = rng.normal(size=(len(times), *shape))
-    if corr_s <= 0:
+    if corr_s <= 0 or len(times) < 2:
         return white
-    smooth = smooth_signal(times, white, corr_s / 2)
+    sigma_rows = corr_s / 2 / float(np.median(np.diff(times)))
+    smooth = gaussian_filter1d(white, sigma_rows, axis=0, mode="reflect")
     return smooth / max(float(smooth.std()), 1e-9)
 
 
