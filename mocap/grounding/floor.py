@@ -9,8 +9,13 @@ residual ``m . q - 1`` is the *relative depth error* of the point along its view
 is exactly how monocular depth errs (CLIFF places a body along its viewing ray with a few percent
 of relative error), so least squares in this form weighs every observation by its real noise.
 
+A second kind of evidence is free of depth errors altogether: two planted joints seen on the same
+frame of one person (both feet in double support, heel and ball of one foot) differ by a vector
+that lies in the floor plane (:class:`FootPairs`), whatever the person's depth error.
+
 Fit: MSAC (RANSAC with a truncated quadratic score) over triples of points, then iteratively
-re-weighted least squares with Tukey's biweight on the relative residuals. The standard errors of
+re-weighted least squares over both kinds of rows (linear in ``m`` for the current height) with
+Tukey's biweight, each kind weighted by its own robust scale. The standard errors of
 tilt and height come from the normal equations, inflated for temporally correlated samples (one
 independent sample per ``group``, e.g. a person over half a second).
 """
@@ -29,7 +34,9 @@ RANSAC_THRESHOLD = 0.15
 times the few-percent depth error of monocular regressors."""
 TUKEY_C = 4.685
 """Tukey biweight constant (95 % efficiency under Gaussian noise)."""
-IRLS_ITERATIONS = 8
+IRLS_ITERATIONS = 10
+PAIR_SCALE_FLOOR_M = 0.005
+"""Lower bound of the robust scale of pair residuals (metres): keeps exact data well posed."""
 MIN_GROUPS = 6
 """Fewer independent observations than this (e.g. 3 s of one person) cannot fix a plane."""
 MAX_TILT_SE_DEG = 4.0
@@ -95,34 +102,83 @@ def _msac(points: FloatArray, rng: np.random.Generator) -> FloatArray | None:
     return best
 
 
-def _irls(points: FloatArray, m: FloatArray) -> tuple[FloatArray, FloatArray, float]:
-    """Refine ``m`` with Tukey weights; returns m, weights (N,), robust residual scale."""
-    w = np.ones(len(points))
-    scale = RANSAC_THRESHOLD
+@dataclass(frozen=True)
+class FootPairs:
+    """Differences of two planted foot joints seen on the same frame of the same person.
+
+    A depth error moves the whole body, so these vectors are free of it: they lie in the floor
+    plane up to the joints' flat heights, ``u . d = do`` (``u`` world up), which fixes the
+    floor's tilt far better than absolute depths do.
+
+    Attributes:
+        d: (M, 3) ``p_i - p_j`` in the camera frame, metres.
+        do: (M,) ``o_i - o_j``, difference of the joints' flat-foot heights, metres.
+        groups: (M,) independent-sample labels (as for points).
+    """
+
+    d: FloatArray
+    do: FloatArray
+    groups: IntArray
+
+    @staticmethod
+    def empty() -> FootPairs:
+        return FootPairs(np.zeros((0, 3)), np.zeros(0), np.zeros(0, dtype=np.int64))
+
+
+def _tukey(r: FloatArray, floor: float) -> tuple[FloatArray, float]:
+    """Tukey weights of residuals ``r`` and their robust scale (at least ``floor``)."""
+    if len(r) == 0:
+        return np.zeros(0), floor
+    scale = max(1.4826 * float(np.median(np.abs(r))), floor)
+    z = r / (TUKEY_C * scale)
+    return np.where(np.abs(z) < 1.0, (1.0 - z * z) ** 2, 0.0), scale
+
+
+def _inflation(groups: IntArray, used: np.ndarray) -> float:
+    """Effective share of independent samples among the used rows (<= 1)."""
+    n = int(used.sum())
+    return len(np.unique(groups[used])) / n if n else 1.0
+
+
+def _rows(
+    points: FloatArray, offsets: FloatArray, groups: IntArray, pairs: FootPairs, m: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Weighted linear rows ``A m = b`` (weights W, already 1/variance) and point inlier weights.
+
+    Point rows: ``q . m = 1`` (relative depth). Pair rows: ``H d . m = -do`` (metres), with the
+    current height ``H = 1 / |m|``.
+    """
+    height = 1.0 / float(np.linalg.norm(m))
+    up = -m * height
+    q = points - offsets[:, None] * up[None, :]
+    wp, sp = _tukey(q @ m - 1.0, 1e-4)
+    wp = wp * _inflation(groups, wp > 0) / sp**2
+    hd = height * pairs.d
+    wd, sd = _tukey(hd @ m + pairs.do, PAIR_SCALE_FLOOR_M)
+    wd = wd * _inflation(pairs.groups, wd > 0) / sd**2
+    a = np.concatenate([q, hd])
+    b = np.concatenate([np.ones(len(q)), -pairs.do])
+    return a, b, np.concatenate([wp, wd]), wp
+
+
+def _irls(
+    points: FloatArray, offsets: FloatArray, groups: IntArray, pairs: FootPairs, m: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Refine ``m`` with Tukey weights on both kinds of rows; returns m, point weights (N,) and
+    the (3, 3) covariance of ``m``."""
+    wp = np.ones(len(points))
+    info = np.eye(3)
     for _ in range(IRLS_ITERATIONS):
-        r = points @ m - 1.0
-        mad = np.median(np.abs(r[np.abs(r) < RANSAC_THRESHOLD])) if np.any(w) else 0.0
-        scale = max(1.4826 * float(mad), 1e-4)
-        z = r / (TUKEY_C * scale)
-        w = np.where(np.abs(z) < 1.0, (1.0 - z * z) ** 2, 0.0)
-        refit = plane_from_points(points, w)
-        if refit is None:
+        a, b, w, wp = _rows(points, offsets, groups, pairs, m)
+        info = (a * w[:, None]).T @ a
+        if np.linalg.cond(info) > 1e12:
             break
-        m = refit
-    return m, w, scale
+        m = np.linalg.solve(info, (a * w[:, None]).T @ b)
+    return m, wp, np.linalg.inv(info)
 
 
-def _standard_errors(
-    points: FloatArray, m: FloatArray, w: FloatArray, scale: float, groups: IntArray
-) -> tuple[float, float]:
+def _standard_errors(m: FloatArray, cov: FloatArray) -> tuple[float, float]:
     """Tilt (degrees) and height (metres) standard errors of the plane ``m``."""
-    used = w > 0
-    n_used = int(used.sum())
-    n_eff = len(np.unique(groups[used]))
-    if n_eff < 3:
-        return np.inf, np.inf
-    info = (points[used] * w[used, None]).T @ points[used]
-    cov = np.linalg.inv(info) * scale**2 * (n_used / n_eff)
     norm = float(np.linalg.norm(m))
     mhat = m / norm
     perp = np.eye(3) - np.outer(mhat, mhat)
@@ -154,7 +210,13 @@ def assumed_floor(floor_points: FloatArray, reason: str) -> FloorFit:
     )
 
 
-def fit_floor(points: FloatArray, offsets: FloatArray, groups: IntArray, seed: int = 0) -> FloorFit:
+def fit_floor(
+    points: FloatArray,
+    offsets: FloatArray,
+    groups: IntArray,
+    pairs: FootPairs | None = None,
+    seed: int = 0,
+) -> FloorFit:
     """Fit the floor to foot joints that are (mostly) planted.
 
     Args:
@@ -163,6 +225,7 @@ def fit_floor(points: FloatArray, offsets: FloatArray, groups: IntArray, seed: i
         offsets: (N,) height of each joint above the floor when planted, metres.
         groups: (N,) int label of the independent sample each point belongs to (points of one
             label share their depth error), used for the standard errors and ``MIN_GROUPS``.
+        pairs: same-frame differences of planted joints (tilt evidence free of depth errors).
         seed: random seed of the sampler (the fit is deterministic for a given seed).
 
     Returns:
@@ -172,6 +235,7 @@ def fit_floor(points: FloatArray, offsets: FloatArray, groups: IntArray, seed: i
     points = np.asarray(points, dtype=np.float64).reshape(-1, 3)
     offsets = np.asarray(offsets, dtype=np.float64)
     groups = np.asarray(groups)
+    pairs = pairs if pairs is not None else FootPairs.empty()
     n_groups = len(np.unique(groups))
     if n_groups < MIN_GROUPS or len(points) < 3:
         reason = f"only {n_groups} independent planted-foot observations were found"
@@ -180,17 +244,12 @@ def fit_floor(points: FloatArray, offsets: FloatArray, groups: IntArray, seed: i
     if m is None:
         reason = "the planted feet lie on a line (no plane through them)"
         return assumed_floor(points - offsets[:, None] * LEVEL_UP[None, :], reason)
-    w = np.ones(len(points))
-    scale = RANSAC_THRESHOLD
-    for _ in range(2):  # lower the joints onto the floor with the current up, then refit
-        up = -m / np.linalg.norm(m)
-        floor_pts = points - offsets[:, None] * up[None, :]
-        m, w, scale = _irls(floor_pts, m)
+    m, w, cov = _irls(points, offsets, groups, pairs, m)
     up = -m / np.linalg.norm(m)
-    floor_pts = points - offsets[:, None] * up[None, :]
-    tilt_se, height_se = _standard_errors(floor_pts, m, w, scale, groups)
+    tilt_se, height_se = _standard_errors(m, cov)
     if not tilt_se <= MAX_TILT_SE_DEG:
         reason = f"the planted feet fix the floor's tilt only to {tilt_se:.1f} degrees"
+        floor_pts = points - offsets[:, None] * up[None, :]
         return assumed_floor(floor_pts[w > 0], reason)
     confidence = 1.0 / (
         1.0 + (tilt_se / CONFIDENCE_TILT_DEG) ** 2 + (height_se / CONFIDENCE_HEIGHT_M) ** 2

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field, replace
+from itertools import combinations
 
 import numpy as np
 
@@ -25,7 +26,7 @@ from mocap.errors import SmplModelError
 from mocap.grounding import footlock
 from mocap.grounding.camera_motion import CameraMotion
 from mocap.grounding.contacts import ContactLimits, across_ray_speed, detect_contacts
-from mocap.grounding.floor import FloorFit, fit_floor
+from mocap.grounding.floor import FloorFit, FootPairs, fit_floor
 from mocap.grounding.kinematics import (
     FOOT_POINTS,
     SIDE_POINTS,
@@ -40,6 +41,7 @@ from mocap.grounding.world import motion_to_frame, transform_points, world_from_
 from mocap.types import (
     FloatArray,
     Grounding,
+    IntArray,
     MotionSet,
     SmplSequence,
     WorldMotion,
@@ -97,20 +99,40 @@ def _candidates(p: _Person, floor: FloorFit | None, settings: GroundingSettings)
     return slow & lowest
 
 
+def _pairs(p: _Person, candidate: np.ndarray, label: IntArray) -> FootPairs:
+    """Same-frame differences of candidate foot points of one person (see ``FootPairs``)."""
+    feet = p.joints[:, FOOT_POINTS]
+    d, do, groups = [], [], []
+    for i, j in combinations(range(len(FOOT_POINTS)), 2):
+        both = candidate[:, i] & candidate[:, j]
+        d.append(feet[both, i] - feet[both, j])
+        do.append(np.full(int(both.sum()), p.offsets[i] - p.offsets[j]))
+        groups.append(label[both])
+    return FootPairs(np.concatenate(d), np.concatenate(do), np.concatenate(groups))
+
+
 def _fit(people: list[_Person], settings: GroundingSettings) -> FloorFit:
     """Fit the floor to slow feet, then twice more to slow feet that are their frame's lowest."""
     floor: FloorFit | None = None
     for _ in range(FIT_ROUNDS):
-        pts, offs, groups = [], [], []
+        pts, offs, groups, pairs = [], [], [], []
         for i, p in enumerate(people):
-            rows, cols = np.nonzero(_candidates(p, floor, settings))
+            candidate = _candidates(p, floor, settings)
+            label = i * 1_000_000 + np.floor(p.seq.times / GROUP_S).astype(np.int64)
+            rows, cols = np.nonzero(candidate)
             pts.append(p.joints[rows, np.asarray(FOOT_POINTS)[cols]])
             offs.append(p.offsets[cols])
-            groups.append(i * 1_000_000 + np.floor(p.seq.times[rows] / GROUP_S).astype(np.int64))
+            groups.append(label[rows])
+            pairs.append(_pairs(p, candidate, label))
         floor = fit_floor(
             np.concatenate(pts) if pts else np.zeros((0, 3)),
             np.concatenate(offs) if offs else np.zeros(0),
             np.concatenate(groups) if groups else np.zeros(0, dtype=np.int64),
+            pairs=FootPairs(
+                np.concatenate([q.d for q in pairs]) if pairs else np.zeros((0, 3)),
+                np.concatenate([q.do for q in pairs]) if pairs else np.zeros(0),
+                np.concatenate([q.groups for q in pairs]) if pairs else np.zeros(0, np.int64),
+            ),
             seed=settings.seed,
         )
         if floor.assumption:

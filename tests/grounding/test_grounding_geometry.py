@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from mocap.grounding import pinning
-from mocap.grounding.floor import LEVEL_UP, fit_floor
+from mocap.grounding.floor import LEVEL_UP, FootPairs, fit_floor
 from mocap.grounding.pinning import depth_scales
 from mocap.grounding.whittaker import second_difference_bands, whittaker
 from mocap.grounding.world import camera_from_pitch_roll, transform_points, world_from_camera
@@ -115,3 +115,25 @@ def test_depth_pinning_leaves_people_without_contacts_alone():
         1.5,
     )
     np.testing.assert_array_equal(s, 1.0)
+
+
+def test_same_frame_pairs_fix_the_tilt_despite_depth_errors():
+    """Each 'frame' holds two planted feet whose depth is wrong by a common 10 % (the way a
+    monocular regressor errs); their difference vector still lies in the floor plane."""
+    rng = np.random.default_rng(2)
+    truth = Grounding(camera_from_pitch_roll(-25.0, 4.0, 1.9))
+    frames = 120
+    a = _plane_points(rng, truth.up, 1.9, frames, np.full(frames, 0.02))
+    b = _plane_points(rng, truth.up, 1.9, frames, np.full(frames, 0.09))
+    error = 1 + 0.1 * rng.normal(size=(frames, 1))
+    a, b = a * error, b * error  # both feet of a frame move along their rays together
+    points = np.concatenate([a, b])
+    offsets = np.concatenate([np.full(frames, 0.02), np.full(frames, 0.09)])
+    groups = np.concatenate([np.arange(frames), np.arange(frames)])
+    pairs = FootPairs(a - b, np.full(frames, 0.02 - 0.09), np.arange(frames))
+    with_pairs = fit_floor(points, offsets, groups, pairs=pairs)
+    without = fit_floor(points, offsets, groups)
+    tilt = np.degrees(np.arccos(np.clip(with_pairs.up @ truth.up, -1, 1)))
+    tilt_without = np.degrees(np.arccos(np.clip(without.up @ truth.up, -1, 1)))
+    assert tilt < 0.1 and tilt_without > 5 * tilt
+    assert with_pairs.tilt_se_deg < without.tilt_se_deg
