@@ -1,10 +1,9 @@
 """Foot locking: planted feet stay put in the world, legs follow by analytic two-bone IK.
 
-For every contact span of a foot the ball of the foot (SMPL ``foot`` joint) gets one anchor: its
-median horizontal position over the span, at its flat-foot height above the floor. On each frame the
-foot should move rigidly by ``anchor - toe`` (its orientation kept). The part of these corrections
-common to the planted feet, smoothed over time, moves the root (:func:`root_correction`); the rest
-bends the leg (hip -> knee -> ankle) to reach the moved ankle. The leg correction fades in before
+Where each planted foot belongs and how far the whole body drifted come from
+:mod:`mocap.grounding.anchors`; the body is moved by the drift (root translation) and on each frame
+the foot still off its target is moved rigidly onto it (its orientation kept) by bending the leg
+(hip -> knee -> ankle) to reach the moved ankle. The leg correction fades in before
 and out after a span over ``BLEND_S`` with a smoothstep, so nothing pops. A foot point below the
 floor outside contacts is lifted onto it the same way.
 
@@ -21,7 +20,6 @@ import numpy as np
 
 from mocap.grounding.contacts import runs
 from mocap.grounding.kinematics import ANKLES, HIPS, KNEES, global_rotations
-from mocap.grounding.whittaker import whittaker
 from mocap.rotations import axis_angle_to_matrix, matrix_to_axis_angle
 from mocap.types import BoolArray, FloatArray
 
@@ -29,10 +27,6 @@ BLEND_S = 0.08
 """Seconds over which a lock fades in before and out after a contact span."""
 SMPL_FORWARD = np.array([0.0, 0.0, 1.0])
 """The body's forward direction in SMPL's canonical rest frame (knees bend towards it)."""
-ROOT_PERIOD_S = 0.5
-"""Shortest period of root correction followed (slower than a step, so legs still step)."""
-ROOT_PRIOR_WEIGHT = 1e-3
-"""Pull of the root correction towards zero where no foot is planted, relative to one foot."""
 REACH_MARGIN = 1e-6
 """Relative slack kept from a fully stretched or folded leg (the IK stays differentiable)."""
 
@@ -133,27 +127,6 @@ def _smoothstep(x: FloatArray) -> FloatArray:
     return x * x * (3.0 - 2.0 * x)
 
 
-def anchor_offsets(
-    toe: FloatArray, contact: BoolArray, toe_height: float
-) -> tuple[FloatArray, BoolArray]:
-    """Rigid foot corrections that hold the ball of the foot on its anchor during contacts.
-
-    Args:
-        toe: (T, 3) world position of the ball of the foot (SMPL foot joint), y up.
-        contact: (T,) bool contact flags of this foot.
-        toe_height: height of that joint above the floor when the foot is flat, metres.
-
-    Returns:
-        offsets (T, 3) metres to add to the foot (0 outside contacts) and the contact flags.
-    """
-    offsets = np.zeros_like(toe)
-    for start, stop in runs(contact):
-        anchor = np.median(toe[start:stop], axis=0)
-        anchor[1] = toe_height
-        offsets[start:stop] = anchor - toe[start:stop]
-    return offsets, np.asarray(contact, dtype=bool)
-
-
 def blend(
     times: FloatArray, offsets: FloatArray, inside: BoolArray
 ) -> tuple[FloatArray, FloatArray]:
@@ -171,27 +144,6 @@ def blend(
                     out[i] = w * offsets[edge]
                     weights[i] = w
     return out, weights
-
-
-def root_correction(times: FloatArray, offsets: FloatArray, inside: BoolArray) -> FloatArray:
-    """(T, 3) smooth root translation that carries the body most of the way to its anchors.
-
-    Whatever moves all planted feet alike (mostly the monocular depth error left after pinning)
-    belongs to the whole body, not to the legs: the mean correction of the planted feet is
-    smoothed over time (cut-off ``ROOT_PERIOD_S``, bridged across flight and swing) and applied
-    to the root, and only the rest is left to the leg IK.
-
-    Args:
-        times: (T,) seconds.
-        offsets: (T, 2, 3) per-foot corrections (valid where ``inside``).
-        inside: (T, 2) bool contact flags.
-    """
-    count = inside.sum(axis=1).astype(np.float64)
-    mean = np.where(inside[..., None], offsets, 0.0).sum(axis=1) / np.maximum(count, 1)[:, None]
-    if len(times) < 3 or not np.any(count):
-        return np.zeros((len(times), 3))
-    step = float(np.median(np.diff(times)))
-    return whittaker(mean, count, np.zeros(3), ROOT_PRIOR_WEIGHT, ROOT_PERIOD_S / step)
 
 
 def lift_offsets(heights: FloatArray) -> FloatArray:

@@ -24,6 +24,7 @@ import numpy as np
 from mocap.body import SmplBody
 from mocap.errors import SmplModelError
 from mocap.grounding import footlock
+from mocap.grounding.anchors import planted_targets
 from mocap.grounding.camera_motion import CameraMotion
 from mocap.grounding.contacts import ContactLimits, across_ray_speed, detect_contacts
 from mocap.grounding.floor import FloorFit, FootPairs, fit_floor
@@ -188,17 +189,13 @@ def _lock(
 ) -> tuple[FloatArray, FloatArray]:
     """Poses (T, 24, 3) and ``transl`` (T, 3) with planted feet held and no foot below the floor
     (world frame; ``joints`` (T, 24, 3) and ``heights`` (T, 4) belong to the input)."""
-    raw = [
-        footlock.anchor_offsets(joints[:, TOES[side]], contact[:, side], foot.toe)[0]
-        for side in range(2)
-    ]
-    offsets = np.stack(raw, axis=1)  # (T, 2, 3)
-    root = footlock.root_correction(times, offsets, contact)
+    root, targets = planted_targets(times, joints[:, TOES], contact, foot.toe)
     transl = transl + root
     joints = joints + root[:, None, :]
     heights = heights + root[:, 1:2]
+    offsets = np.nan_to_num(targets - joints[:, TOES])  # (T, 2, 3), 0 where not planted
     for side, cols in enumerate(SIDE_POINTS):
-        leg, weights = footlock.blend(times, offsets[:, side] - root, contact[:, side])
+        leg, weights = footlock.blend(times, offsets[:, side], contact[:, side])
         free = weights <= 0
         leg[free] += footlock.lift_offsets(heights[:, list(cols)])[free]
         edit = footlock.leg_edit(joints, side, leg, weights)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from mocap.body import SmplBody
-from mocap.grounding import footlock
+from mocap.grounding import anchors, footlock
+from mocap.grounding.anchors import planted_targets
 from mocap.grounding.contacts import ContactLimits, detect_contacts, hysteresis, runs
-from mocap.grounding.kinematics import ANKLES, TOES, global_rotations, posed_joints
+from mocap.grounding.kinematics import ANKLES, global_rotations, posed_joints
 
 
 def test_hysteresis_and_runs():
@@ -110,15 +110,34 @@ def test_blend_fades_corrections_without_jumps():
     assert steps.max() < 0.6 * np.linalg.norm(offsets[10])  # faded over several frames
 
 
-@pytest.mark.parametrize("side", [0, 1])
-def test_anchor_offsets_hold_the_toe_on_one_floor_point(side):
-    rng = np.random.default_rng(side)
-    toe = np.array([0.3, 0.05, -4.0]) + 0.02 * rng.normal(size=(30, 3))
-    contact = np.zeros(30, bool)
-    contact[5:25] = True
-    offsets, _inside = footlock.anchor_offsets(toe, contact, toe_height=0.02)
-    held = toe + offsets
-    np.testing.assert_allclose(held[5:25], np.tile(held[5], (20, 1)), atol=1e-12)
-    assert held[5, 1] == pytest.approx(0.02)
-    np.testing.assert_array_equal(offsets[~contact], 0.0)
-    assert TOES[side] in (10, 11)
+def test_planted_targets_recover_body_drift_chained_through_double_support(monkeypatch):
+    """Two feet stepping with overlapping contacts; the whole body drifts smoothly (as a depth
+    error would). Without the pull towards the pinned depth the drift is found up to one constant
+    and every span gets one floor target."""
+    monkeypatch.setattr(anchors, "PRIOR_WEIGHT", 1e-6)
+    n = 150
+    times = np.arange(n) / 30.0
+    drift = np.stack([0.05 * np.sin(2 * np.pi * times / 1.5), np.zeros(n), 0.2 * times / 5], 1)
+    contact = np.zeros((n, 2), bool)
+    spans = []
+    toe = np.zeros((n, 2, 3))
+    for side, phase in ((0, 0), (1, 15)):
+        for k, start in enumerate(range(phase, n, 30)):  # 20 planted frames of every 30
+            stop = min(start + 20, n)
+            contact[start:stop, side] = True
+            spans.append((side, start))
+            toe[start:stop, side] = [0.1 - 0.2 * side, 0.02, -4.0 + 0.35 * k]
+    toe[:, :, :] += drift[:, None, :]
+    root, targets = planted_targets(times, toe, contact, toe_height=0.02)
+    held = toe + root[:, None, :]  # the body moved by the root correction
+    for side, start in spans:
+        stop = min(start + 20, n)
+        np.testing.assert_allclose(
+            targets[start:stop, side], np.tile(targets[start, side], (stop - start, 1))
+        )
+        # after the root correction each planted toe stays on its target within 5 mm (the drift
+        # was up to 25 cm)
+        assert np.abs(held[start:stop, side] - targets[start:stop, side]).max() < 5e-3
+    offset = (drift + root)[:, [0, 2]]  # what is left of the drift: one constant
+    assert np.ptp(offset, axis=0).max() < 8e-3  # of 100 mm and 200 mm
+    assert np.isnan(targets[~contact]).all()
