@@ -163,7 +163,9 @@ def _world_person(
 ) -> WorldMotion:
     seq = p.seq
     pelvis = body.rest_joints(seq.betas)[0]
-    orient, transl = motion_to_frame(transform, seq.global_orient, _pin(p, floor, s), pelvis)
+    # an assumed floor is no evidence of depth: pin only to a fitted one
+    pinned = seq.transl if floor.assumption else _pin(p, floor, s)
+    orient, transl = motion_to_frame(transform, seq.global_orient, pinned, pelvis)
     joints = posed_joints(body, seq.betas, orient, seq.body_pose, transl)  # world, y up
     feet = joints[:, FOOT_POINTS]
     heights = feet[..., 1] - p.offsets[None, :]  # (T, 4) above each point's flat height

@@ -127,3 +127,25 @@ def test_panning_camera_is_detected():
     verdict = detect_camera_motion(_frames(2.0))
     assert verdict.moving
     assert "image diagonal" in verdict.describe()
+
+
+def test_a_lone_short_standing_track_falls_back_to_a_stated_assumption(body_data, caplog):
+    from mocap.testing.grounding_scenes import Route, make_scene
+
+    scene = make_scene(
+        body_data, [Route("stand", start=(0.0, -4.0))], 1.5, -10.0, 0.0, duration_s=1.5
+    )
+    with caplog.at_level(logging.WARNING, logger="mocap.grounding"):
+        out = mocap.ground(scene.motion)
+    g = out.grounding
+    assert g is not None and g.confidence == 0.0 and "assumed a level camera" in g.assumption
+    assert g.pitch_deg == pytest.approx(0.0) and g.roll_deg == pytest.approx(0.0)
+    assert any("floor not fitted" in r.getMessage() for r in caplog.records)
+    seq = out.people[0]
+    assert seq.world is not None and seq.world.foot_contact.any()
+    # no pinning to an assumed floor: the world root is the camera-frame root moved rigidly
+    np.testing.assert_allclose(
+        np.linalg.norm(seq.world.transl - seq.world.transl[0], axis=1),
+        np.linalg.norm(seq.transl - seq.transl[0], axis=1),
+        atol=0.02,
+    )
