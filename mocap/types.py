@@ -517,6 +517,8 @@ class MotionSet:
             _check("MotionSet", "frame_times", self.frame_times, (None,), np.float64),
         )
         ids = [p.track_id for p in self.people]
+        if self.grounding is not None and any(p.world is None for p in self.people):
+            raise ValueError("MotionSet.grounding: every person needs its world motion")
         if len(set(ids)) != len(ids):
             raise ValueError(f"MotionSet.people: track ids must be unique, got {ids}")
         n = len(self.frame_times)
