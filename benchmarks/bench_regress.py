@@ -225,7 +225,8 @@ def _angle_deg(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def run_accuracy(args: argparse.Namespace) -> None:
     from mocap.cliff import build_model
     from mocap.regress import CliffRegressor
-    from mocap.synthetic import SMPL_PARENTS, designed_joints
+    from mocap.smpl_joints import SMPL_PARENTS
+    from mocap.synthetic import designed_joints
     from mocap.weights import load_cliff
 
     torch.set_num_threads(args.threads)

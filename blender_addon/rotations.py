@@ -12,7 +12,8 @@ _SMALL_ANGLE = 1e-8
 
 # Axis changes (see docs/exporters_spec.md §0): C = 180° about X maps OpenCV camera axes to
 # glTF/OpenGL axes, A = +90° about X maps y-up to Blender's z-up, and M = A·C maps the OpenCV
-# camera frame straight to Blender's world: (x, y, z)_cv -> (x, z, -y).
+# camera frame straight to Blender's world: (x, y, z)_cv -> (x, z, -y). Copies of
+# exporters/skeleton.py's CAMERA_TO_YUP / YUP_TO_ZUP / CAMERA_TO_ZUP (test_addon_shared_facts.py).
 CV_TO_GLTF = np.diag([1.0, -1.0, -1.0])
 Y_UP_TO_Z_UP = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, -1.0], [0.0, 1.0, 0.0]])
 CV_TO_BLENDER = Y_UP_TO_Z_UP @ CV_TO_GLTF

@@ -24,7 +24,9 @@ from .errors import ImportFailed
 NUM_JOINTS = 24  # SMPL body joints (docs/exporters_spec.md §1.1)
 _ROOT_PARENT_UINT32 = 2**32 - 1  # how some files store the root's parent in kintree_table
 
-# Spec §1.1: the SMPL parent array, used when a file has no kintree_table.
+# Spec §1.1: the SMPL parent array, used when a file has no kintree_table. Blender cannot import
+# mocap, so this copies mocap/smpl_joints.py; tests/blender_addon/test_addon_shared_facts.py
+# asserts the two are equal.
 SMPL_PARENTS = (-1, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 9, 12, 13, 14, 16, 17, 18, 19, 20, 21)
 SMPL_JOINT_NAMES = (
     "pelvis", "left_hip", "right_hip", "spine1", "left_knee", "right_knee", "spine2",

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
 from mocap.errors import OutputError, OutputExistsError
+
+#: Ends the name of a file being written (``.<target name>.<random hex>.part``, hidden).
+PART_SUFFIX = ".part"
 
 
 def check_target(path: Path, overwrite: bool) -> None:
@@ -21,9 +25,7 @@ def check_target(path: Path, overwrite: bool) -> None:
     if path.is_dir():
         raise OutputError(f"cannot write '{path}': it is a folder; give a file name with a suffix")
     if path.exists() and not overwrite:
-        raise OutputExistsError(
-            f"output '{path}' already exists; pass overwrite=True (CLI: --overwrite) to replace it"
-        )
+        raise OutputExistsError(f"output '{path}' already exists; set 'overwrite' to replace it")
     if not path.parent.is_dir():
         raise OutputError(
             f"cannot write '{path}': folder '{path.parent}' does not exist; create it first"
@@ -48,7 +50,7 @@ def atomic_paths(paths: list[Path], overwrite: bool = False) -> Iterator[list[Pa
     temps: list[Path] = []
     try:
         for path in paths:
-            tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.part")
+            tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}{PART_SUFFIX}")
             # Mode 0o666 minus the umask, like open(); mkstemp would make it private (0o600).
             os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
             temps.append(tmp)
@@ -92,3 +94,20 @@ def per_person_paths(path: Path, track_ids: list[int], suffix: str) -> list[Path
     name = path.name
     stem = name[: -len(suffix)] if name.lower().endswith(suffix) else path.stem
     return [path.with_name(f"{stem}_person{tid}{suffix}") for tid in track_ids]
+
+
+def partial_files(path: Path) -> list[Path]:
+    """Temporary files that a killed ``atomic_paths`` left for ``path`` or its per-person files.
+
+    A process killed while writing never reaches the clean-up of ``atomic_paths``; the caller that
+    killed it (the batch layer) removes these before the target is written again.
+    """
+    path = Path(path)
+    name = path.name
+    patterns = [f".{glob.escape(name)}.*{PART_SUFFIX}"]
+    for i, c in enumerate(name):  # per-person names: <stem>_person<id><suffix>, any suffix split
+        if c == "." and i > 0:
+            stem, suffix = glob.escape(name[:i]), glob.escape(name[i:])
+            patterns.append(f".{stem}_person[0-9]*{suffix}.*{PART_SUFFIX}")
+    found = {p for pattern in patterns for p in path.parent.glob(pattern)}
+    return sorted(p for p in found if p.is_file())

@@ -45,7 +45,7 @@ def amass_arrays(
 ) -> dict[str, np.ndarray]:
     """The AMASS-style arrays of one person (see the module docstring)."""
     body = require_body(motion, "AMASS (.amass.npz)")
-    frames, rotvecs, transl = dense_track(seq)
+    frames, rotvecs, transl = dense_track(seq, motion.frame_times)
     n = len(frames)
     pelvis = body.rest_joints(seq.betas)[0]
     root, pelvis_world = root_in_world(rotvecs[:, 0], transl, pelvis, CAMERA_TO_ZUP)

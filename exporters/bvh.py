@@ -35,8 +35,6 @@ from exporters._output import atomic_paths, per_person_paths
 from exporters.skeleton import (
     CAMERA_TO_YUP,
     METRES_TO_CENTIMETRES,
-    SMPL_JOINT_NAMES,
-    SMPL_PARENTS,
     dense_track,
     require_body,
     root_in_world,
@@ -44,6 +42,7 @@ from exporters.skeleton import (
 )
 from mocap.errors import UsageError
 from mocap.rotations import axis_angle_to_matrix
+from mocap.smpl_joints import SMPL_JOINT_NAMES, SMPL_PARENTS
 from mocap.types import MotionSet, SmplSequence
 
 logger = logging.getLogger(__name__)
@@ -152,7 +151,7 @@ def bvh_channels(
     """
     body = require_body(motion, "BVH (.bvh)")
     rest = body.rest_joints(seq.betas)
-    frames, rotvecs, transl = dense_track(seq)
+    frames, rotvecs, transl = dense_track(seq, motion.frame_times)
     if span == "video":  # hold the first/last pose outside the track
         before, after = int(frames[0]), motion.num_frames - 1 - int(frames[-1])
         rotvecs = np.pad(rotvecs, ((before, after), (0, 0), (0, 0)), mode="edge")

@@ -30,8 +30,6 @@ import mocap
 from exporters._output import atomic_path
 from exporters.skeleton import (
     CAMERA_TO_YUP,
-    SMPL_JOINT_NAMES,
-    SMPL_PARENTS,
     local_rotations,
     require_body,
     root_in_world,
@@ -39,6 +37,7 @@ from exporters.skeleton import (
     top_weights,
 )
 from mocap.rotations import continuous_quaternions, matrix_to_quaternion
+from mocap.smpl_joints import SMPL_JOINT_NAMES, SMPL_PARENTS
 from mocap.types import MotionSet, SmplModelData, SmplSequence
 
 logger = logging.getLogger(__name__)

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from exporters._output import atomic_path
-from mocap.errors import InputError
+from mocap.errors import NpzReadError
 from mocap.types import (
     NUM_BETAS,
     CameraIntrinsics,
@@ -37,10 +37,6 @@ SCHEMA = "cliffmocap/1"
 ROW_KEYS = ("track_id", "frame", "time", "global_orient", "body_pose", "transl", "frame_betas",
             "cam_crop", "box", "score", "observed")  # fmt: skip
 """Keys with one entry per (person, frame) row."""
-
-
-class NpzReadError(InputError):
-    """A cliffmocap .npz file is missing keys, has another schema or cannot be read safely."""
 
 
 def _crop_camera(seq: SmplSequence) -> np.ndarray:

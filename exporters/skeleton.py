@@ -1,4 +1,6 @@
-"""SMPL skeleton facts and axis conversions shared by every writer (and the Blender add-on).
+"""Skeleton helpers and axis conversions shared by every writer (and the Blender add-on).
+
+The SMPL joint names and parents live in ``mocap.smpl_joints``.
 
 Frames used here (see ``docs/exporters_spec.md`` of the project notes):
 
@@ -18,27 +20,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from mocap.errors import OutputError
-from mocap.rotations import (
-    axis_angle_to_matrix,
-    axis_angle_to_quaternion,
-    continuous_quaternions,
-    quaternion_to_axis_angle,
-)
+from mocap.errors import OutputError, SmplModelRequiredError
+from mocap.interpolate import interp_linear, interp_rotations
+from mocap.rotations import axis_angle_to_matrix
+from mocap.smpl_joints import SMPL_PARENTS
 from mocap.types import MotionSet, SmplModelData, SmplSequence
-
-SMPL_JOINT_NAMES: tuple[str, ...] = (
-    "pelvis", "left_hip", "right_hip", "spine1", "left_knee", "right_knee", "spine2",
-    "left_ankle", "right_ankle", "spine3", "left_foot", "right_foot", "neck", "left_collar",
-    "right_collar", "head", "left_shoulder", "right_shoulder", "left_elbow", "right_elbow",
-    "left_wrist", "right_wrist", "left_hand", "right_hand",
-)  # fmt: skip
-"""The 24 SMPL joints in model order (smplx's names)."""
-
-SMPL_PARENTS: tuple[int, ...] = (
-    -1, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 9, 12, 13, 14, 16, 17, 18, 19, 20, 21,
-)  # fmt: skip
-"""Parent of every SMPL joint (row 0 of the model's ``kintree_table``; -1 for the root)."""
 
 CAMERA_TO_YUP = np.diag([1.0, -1.0, -1.0])
 """(3, 3) ``C``: OpenCV camera axes -> glTF/BVH y-up world (the camera looks down -z)."""
@@ -59,10 +45,6 @@ MAX_INFLUENCES = 4
 """glTF JOINTS_0/WEIGHTS_0 hold 4 influences; many engines read only that set."""
 
 
-class SmplModelRequiredError(OutputError):
-    """A format needs the SMPL body model (rest pose, mesh) but none was given."""
-
-
 def leaf_joints(parents: tuple[int, ...] = SMPL_PARENTS) -> list[int]:
     """Joints without children (10, 11, 15, 22, 23 for SMPL)."""
     return [j for j in range(len(parents)) if j not in parents]
@@ -72,8 +54,9 @@ def require_body(motion: MotionSet, fmt: str) -> SmplModelData:
     """Return ``motion.body`` or raise the clear error saying that ``fmt`` needs the SMPL model."""
     if motion.body is None:
         raise SmplModelRequiredError(
-            f"{fmt} output needs the SMPL body model for the rest pose and mesh: pass --smpl PATH "
-            "(SMPL is licence-gated; register and download at https://smpl.is.tue.mpg.de). "
+            f"{fmt} output needs the SMPL body model for the rest pose and mesh: give its path in "
+            "'smpl_model' (SMPL is licence-gated; register and download at "
+            "https://smpl.is.tue.mpg.de). "
             ".npz output works without it."
         )
     return motion.body
@@ -123,11 +106,16 @@ def root_in_world(
     return rotations, positions
 
 
-def dense_track(seq: SmplSequence) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def dense_track(
+    seq: SmplSequence, frame_times: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The sequence on every frame from its first to its last, gaps interpolated.
 
-    Rotations are normalised-linearly interpolated between the neighbouring keys
-    (sign-continuous quaternions), translations linearly; frames that exist are kept exactly.
+    Rotations are slerped between the neighbouring keys (``mocap.interpolate``, the same gap
+    fill the pipeline uses), translations linearly; frames that exist are kept exactly. The
+    clock is the decoded frames' timestamps ``frame_times`` (``MotionSet.frame_times``, so a
+    variable frame rate gap is filled in real time), or the frame index when they are not given
+    or not strictly increasing over the track.
 
     Returns:
         frames: (N,) int64 consecutive frame indices ``frames[0] .. frames[-1]``.
@@ -138,19 +126,13 @@ def dense_track(seq: SmplSequence) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     poses = seq.poses
     if len(frames) == len(seq.frames):
         return frames, poses.copy(), seq.transl.copy()
-    quats = continuous_quaternions(axis_angle_to_quaternion(poses))
-    dense_q = _interp_rows(frames, seq.frames, quats)
-    dense_q /= np.linalg.norm(dense_q, axis=-1, keepdims=True)
-    rotvecs = quaternion_to_axis_angle(dense_q)
-    transl = _interp_rows(frames, seq.frames, seq.transl)
-    return frames, rotvecs, transl
-
-
-def _interp_rows(x_new: np.ndarray, x: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Interpolate ``values`` (T, ...) linearly along axis 0 from ``x`` (T,) to ``x_new`` (N,)."""
-    flat = values.reshape(len(x), -1)
-    out = np.stack([np.interp(x_new, x, flat[:, c]) for c in range(flat.shape[1])], axis=1)
-    return out.reshape((len(x_new), *values.shape[1:]))
+    clock = frames.astype(np.float64)
+    if frame_times is not None:
+        times = np.asarray(frame_times, np.float64)[frames]
+        if np.all(np.diff(times) > 0):
+            clock = times
+    keys = clock[seq.frames - frames[0]]
+    return frames, interp_rotations(clock, keys, poses), interp_linear(clock, keys, seq.transl)
 
 
 def top_weights(weights: np.ndarray, count: int = MAX_INFLUENCES) -> tuple[np.ndarray, np.ndarray]:

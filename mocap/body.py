@@ -20,17 +20,12 @@ from typing import Any
 
 import numpy as np
 
+from mocap.config import resolve_model_dir
 from mocap.errors import ModelFileNotFoundError, OutputError, SmplModelError
+from mocap.modelfiles import SMPL, missing_message
 from mocap.types import NUM_BETAS, NUM_BODY_JOINTS, NUM_SMPL_JOINTS, FloatArray, SmplModelData
 
 logger = logging.getLogger(__name__)
-
-#: Where the licence-gated model comes from (said in every "not found" message).
-SMPL_DOWNLOAD_HINT = (
-    'SMPL is licence-gated: register at https://smpl.is.tue.mpg.de, download "SMPL for Python" '
-    "(v1.1.0: basicmodel_neutral_lbs_10_207_0_v1.1.0.pkl), then pass --smpl PATH or put it as "
-    "SMPL_NEUTRAL.pkl in $CLIFFMOCAP_HOME"
-)
 
 #: Keys every SMPL model file must have (pkl and npz alike).
 REQUIRED_KEYS = (
@@ -222,9 +217,7 @@ def read_smpl_npz(path: str | os.PathLike[str]) -> dict[str, Any]:
 
 def _require_file(path: Path) -> None:
     if not path.is_file():
-        raise ModelFileNotFoundError(
-            f"SMPL model not found at '{path}'. {SMPL_DOWNLOAD_HINT}.", path
-        )
+        raise ModelFileNotFoundError(missing_message(SMPL, (path,), resolve_model_dir()), path)
 
 
 def model_data_from_dict(raw: dict[str, Any], source: str) -> SmplModelData:

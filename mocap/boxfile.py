@@ -1,4 +1,4 @@
-"""Box files that replace the detector (``--boxes FILE``): JSON or MOTChallenge text.
+"""Box files that replace the detector (the ``boxes`` setting): JSON or MOTChallenge text.
 
 Formats (DESIGN.md, "Command line"):
 
@@ -70,7 +70,7 @@ def load_boxes(path: str | Path) -> BoxTable:
     """
     p = Path(path).expanduser()
     if not p.is_file():
-        raise BoxFileError(f"Box file not found: '{p}'. Check the --boxes path.")
+        raise BoxFileError(f"Box file not found: '{p}'. Check the path in 'boxes'.")
     try:
         text = p.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as e:

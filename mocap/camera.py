@@ -47,14 +47,14 @@ def make_intrinsics(
 
     Args:
         width, height: image size in pixels.
-        focal: focal length in pixels (``--focal``); default: :func:`estimate_focal`.
-        fov: vertical field of view in degrees (``--fov``); exclusive with ``focal``.
+        focal: focal length in pixels (the ``focal`` setting); default: :func:`estimate_focal`.
+        fov: vertical field of view in degrees (the ``fov`` setting); exclusive with ``focal``.
 
     Raises:
         UsageError: both ``focal`` and ``fov`` given, or a non-positive focal.
     """
     if focal is not None and fov is not None:
-        raise UsageError("give either --focal or --fov, not both")
+        raise UsageError("give either 'focal' or 'fov', not both")
     if fov is not None:
         focal = focal_from_fov(fov, height)
     elif focal is None:

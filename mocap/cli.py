@@ -39,6 +39,33 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
+#: The option of each library setting (``PipelineConfig`` fields, writer arguments). Library
+#: messages name a setting in single quotes (``'det_conf'``); the command shows the option.
+SETTING_FLAGS = {
+    "checkpoint": "--checkpoint",
+    "smpl_model": "--smpl",
+    "detector": "--detector",
+    "boxes": "--boxes",
+    "decoder": "--decoder",
+    "det_conf": "--det-conf",
+    "max_people": "--max-people",
+    "device": "--device",
+    "batch_size": "--batch-size",
+    "precision": "--precision",
+    "focal": "--focal",
+    "fov": "--fov",
+    "smooth": "--smooth",
+    "overwrite": "--overwrite",
+}
+
+
+def with_flags(message: str) -> str:
+    """A library message with every quoted setting (``'det_conf'``) replaced by its option."""
+    for setting, flag in SETTING_FLAGS.items():
+        message = message.replace(f"'{setting}'", flag)
+    return message
+
+
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
@@ -129,9 +156,11 @@ class RichProgress:
 
 
 def _fail(console: Console, message: str, code: int, debug: bool) -> typer.Exit:
+    """Print ``error: <line>`` for each line of ``message`` (options in place of settings)."""
     if debug:
         console.print(traceback.format_exc(), markup=False, highlight=False)
-    console.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
+    for line in with_flags(message).splitlines() or [""]:
+        console.print(f"error: {line}", markup=False, highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -292,10 +321,10 @@ def _run(
     quiet: bool,
     err: Console,
 ) -> int:
-    from mocap import batch, pipeline
+    from mocap import batch, modelfiles
 
     plan = batch.plan_jobs(inputs, outs, out_format=out_format, overwrite=overwrite)
-    pipeline.check_model_files(config)  # before any decoding
+    modelfiles.check_model_files(config)  # before any decoding
     show = not quiet and err.is_terminal
     if plan.single and engine is Engine.local:
         job = plan.jobs[0]
@@ -336,7 +365,7 @@ def _print_batch_summary(result: BatchResult) -> None:
     typer.echo(f"{len(result.jobs)} videos: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
     for job in result.jobs:
         if job.status == "failed":
-            typer.echo(f"failed: {job.input}: {job.error}")
+            typer.echo(f"failed: {job.input}: {with_flags(job.error)}")
     typer.echo(f"report: {result.report_json} and {result.report_csv}")
     if not result.ok:
         typer.echo(

@@ -1,8 +1,8 @@
 """PipelineConfig: every knob of one run, documented field by field.
 
 The CLI maps its options one to one onto this dataclass; Python users build it directly.
-Model files are resolved by :func:`resolve_model_dir` (``CLIFFMOCAP_HOME``, else the user cache
-dir).
+Model files are found in :mod:`mocap.modelfiles`' order: an explicit path, then the model folder
+(:func:`resolve_model_dir`: ``model_dir``, else ``CLIFFMOCAP_HOME``, else the user cache dir).
 """
 
 from __future__ import annotations
@@ -43,7 +43,11 @@ def resolve_model_dir(env: dict[str, str] | None = None) -> Path:
 
 @dataclass(frozen=True)
 class PipelineConfig:
-    """Settings of one pipeline run. Defaults are what ``cliffmocap video.mp4 --out x.glb`` uses."""
+    """Settings of one pipeline run. Defaults are what the command uses when no option is given.
+
+    Messages name a setting by its field name in single quotes (``'det_conf'``); the command line
+    shows its option instead (:data:`mocap.cli.SETTING_FLAGS`).
+    """
 
     # --- model files (None = look up the default name in the model dir) --------------------------
     checkpoint: Path | None = None
@@ -51,7 +55,7 @@ class PipelineConfig:
     smpl_model: Path | None = None
     """SMPL model (.pkl as downloaded, or .npz); needed for rest poses, meshes and exports."""
     detector: str | None = None
-    """YOLO weights: absolute path or file name in the model dir. Ignored when ``boxes`` is set."""
+    """YOLO weights: a path, or a file name in the model dir. Ignored when ``boxes`` is set."""
     boxes: Path | None = None
     """Box file (JSON or MOTChallenge txt) that replaces the detector."""
     model_dir: Path | None = None
@@ -99,20 +103,20 @@ class PipelineConfig:
 
     def __post_init__(self) -> None:
         if self.focal is not None and self.fov is not None:
-            raise UsageError("--focal and --fov both given: pass only one of them.")
+            raise UsageError("'focal' and 'fov' both given: pass only one of them.")
         if self.focal is not None and not self.focal > 0:
-            raise UsageError(f"--focal must be > 0 pixels, got {self.focal}.")
+            raise UsageError(f"'focal' must be > 0 pixels, got {self.focal}.")
         if self.fov is not None and not 0 < self.fov < 180:
-            raise UsageError(f"--fov must be between 0 and 180 degrees, got {self.fov}.")
+            raise UsageError(f"'fov' must be between 0 and 180 degrees, got {self.fov}.")
         for name in ("chunk_frames", "det_batch", "batch_size", "det_imgsz"):
             if getattr(self, name) < 1:
-                raise UsageError(f"{name} must be >= 1, got {getattr(self, name)}.")
+                raise UsageError(f"'{name}' must be >= 1, got {getattr(self, name)}.")
         if not 0.0 <= self.det_conf <= 1.0:
-            raise UsageError(f"det_conf must be within [0, 1], got {self.det_conf}.")
+            raise UsageError(f"'det_conf' must be within [0, 1], got {self.det_conf}.")
         if self.max_people is not None and self.max_people < 1:
-            raise UsageError(f"max_people must be >= 1, got {self.max_people}.")
+            raise UsageError(f"'max_people' must be >= 1, got {self.max_people}.")
         if self.smooth not in ("off", "light", "medium", "heavy"):
-            raise UsageError(f"smooth must be off, light, medium or heavy, got {self.smooth!r}.")
+            raise UsageError(f"'smooth' must be off, light, medium or heavy, got {self.smooth!r}.")
 
     def resolved_model_dir(self) -> Path:
         return self.model_dir if self.model_dir is not None else resolve_model_dir()

@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from mocap.camera import PIXELS_PER_SCALE, estimate_focal
-from mocap.errors import InputError
+from mocap.errors import CropInputError
 
 #: Crop size (rows, cols) of the released checkpoints (CLIFF constants.CROP_IMG_HEIGHT/WIDTH).
 CROP_H, CROP_W = 256, 192
@@ -36,10 +36,6 @@ BBOX_SIZE_MEAN = np.float32(0.24)
 BBOX_SIZE_SPREAD = np.float32(0.06)
 
 F32 = npt.NDArray[np.float32]
-
-
-class CropInputError(InputError):
-    """Image or boxes passed to the crop stage have the wrong shape or type."""
 
 
 @dataclass(frozen=True, eq=False)

@@ -2,7 +2,7 @@
 
 Every detector maps a :class:`FrameBatch` to one :class:`Detections` per frame, in order::
 
-    detector = make_detector(config)           # YoloDetector, or BoxFileDetector with --boxes
+    detector = make_detector(config)           # YoloDetector, or BoxFileDetector with boxes
     for batch in video:
         for dets in detector.detect(batch):    # dets.boxes (N, 4) xyxy pixels, dets.scores (N,)
             ...
@@ -23,18 +23,16 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from mocap.boxfile import BoxTable, load_boxes
-from mocap.config import DEFAULT_DETECTOR_NAME, PipelineConfig, resolve_model_dir
-from mocap.errors import DetectorError, ModelFileNotFoundError, UsageError
+from mocap.config import PipelineConfig, resolve_model_dir
+from mocap.device import resolve_device
+from mocap.errors import DetectorError
+from mocap.modelfiles import DETECTOR_BACKENDS, MODEL_CONFIG_SUFFIXES, find_detector_weights
 from mocap.types import Detections, FrameBatch
 
 log = logging.getLogger(__name__)
 
 #: COCO class index of "person" in every ultralytics detection model.
 COCO_PERSON_CLASS = 0
-#: Where the official YOLO weights are published.
-YOLO_RELEASES_URL = "https://github.com/ultralytics/assets/releases"
-#: Suffixes ultralytics builds a randomly initialised model from (used by tests; no download).
-MODEL_CONFIG_SUFFIXES = (".yaml", ".yml")
 
 
 @runtime_checkable
@@ -50,12 +48,14 @@ class PersonDetector(Protocol):
 
 
 def resolve_detector_weights(name: str | Path | None, model_dir: Path | None = None) -> str:
-    """Turn ``--detector`` into a file ultralytics can load without downloading anything.
+    """Turn the ``detector`` setting into a file ultralytics can load without downloading.
+
+    The lookup order is :mod:`mocap.modelfiles`' (explicit path, then the model folder).
 
     Args:
-        name: an absolute or relative path to a ``.pt`` file, a bare file name looked up in the
-            model dir (then the working directory), a ``.yaml`` model config (random weights),
-            or None for :data:`~mocap.config.DEFAULT_DETECTOR_NAME`.
+        name: a path to a ``.pt`` file, a bare file name (working directory, then the model
+            folder), a ``.yaml`` model config (random weights), or None for
+            :data:`~mocap.config.DEFAULT_DETECTOR_NAME` in the model folder.
         model_dir: folder of model files (None = :func:`~mocap.config.resolve_model_dir`).
 
     Returns:
@@ -64,25 +64,10 @@ def resolve_detector_weights(name: str | Path | None, model_dir: Path | None = N
     Raises:
         ModelFileNotFoundError: the weights file does not exist (message says where to get it).
     """
-    raw = str(name) if name is not None else DEFAULT_DETECTOR_NAME
-    if raw.lower().endswith(MODEL_CONFIG_SUFFIXES):
-        return raw
-    given = Path(raw).expanduser()
+    if name is not None and str(name).lower().endswith(MODEL_CONFIG_SUFFIXES):
+        return str(name)
     folder = model_dir if model_dir is not None else resolve_model_dir()
-    if given.is_absolute() or len(given.parts) > 1:
-        candidates = [given]
-    else:
-        candidates = [folder / given, Path.cwd() / given]
-    for candidate in candidates:
-        if candidate.is_file():
-            return str(candidate.resolve())
-    looked = ", ".join(str(c) for c in candidates)
-    raise ModelFileNotFoundError(
-        f"Detector weights '{raw}' not found (looked at: {looked}). Download {given.name} from "
-        f"{YOLO_RELEASES_URL}, put it in $CLIFFMOCAP_HOME ({folder}) or pass "
-        "--detector /path/to/weights.pt.",
-        path=candidates[0],
-    )
+    return str(find_detector_weights(name, folder).require().resolve())
 
 
 def _import_yolo() -> Any:
@@ -104,23 +89,6 @@ def _half_precision_args() -> dict[str, Any]:
     from ultralytics.cfg import DEFAULT_CFG_DICT
 
     return {"quantize": 16} if "quantize" in DEFAULT_CFG_DICT else {"half": True}
-
-
-def resolve_device(device: str) -> str:
-    """``auto`` -> ``cuda:0`` when CUDA is present, else ``cpu``; other values unchanged.
-
-    Raises:
-        UsageError: a CUDA device is asked for on a machine without CUDA.
-    """
-    import torch
-
-    if device == "auto":
-        return "cuda:0" if torch.cuda.is_available() else "cpu"
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise UsageError(
-            f"--device {device}: no CUDA GPU is available here; use --device auto or --device cpu."
-        )
-    return device
 
 
 class YoloDetector:
@@ -153,7 +121,7 @@ class YoloDetector:
         self.conf = conf
         self.imgsz = imgsz
         self.batch_size = max(1, batch_size)
-        self.device = resolve_device(device)
+        self.device = str(resolve_device(device))
         self.half = self.device.startswith("cuda")
         yolo = _import_yolo()
         self._precision = _half_precision_args() if self.half else {}
@@ -163,7 +131,7 @@ class YoloDetector:
             reason = (str(e).strip().splitlines() or [type(e).__name__])[0]
             raise DetectorError(
                 f"Cannot load detector weights '{self.weights}' ({reason}). "
-                f"Download a YOLO detection model from {YOLO_RELEASES_URL} or pass --detector."
+                f"{DETECTOR_BACKENDS['yolo'].source}."
             ) from None
 
     def detect(self, batch: FrameBatch) -> list[Detections]:
@@ -187,7 +155,7 @@ class YoloDetector:
             except torch.OutOfMemoryError:
                 raise DetectorError(
                     f"Out of GPU memory detecting {len(chunk)} frames at once on {self.device}; "
-                    "lower --det-batch or use a smaller --detector model."
+                    "lower 'det_batch' or use a smaller 'detector' model."
                 ) from None
         return out
 

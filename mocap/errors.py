@@ -1,8 +1,10 @@
 """One exception hierarchy for everything cliffmocap reports to a user.
 
 Every message is one plain-text line that says what failed, the value or file involved, and how to
-fix it. The CLI prints ``str(error)`` and exits with ``error.exit_code``; tracebacks only with
-``--debug``.
+fix it (a check of several files may name one per line). A message names a setting by its
+``PipelineConfig`` field or argument name in single quotes (``'det_conf'``), never by a command-line
+option; the CLI prints ``str(error)`` with its options in their place (``mocap.cli.SETTING_FLAGS``)
+and exits with ``error.exit_code``; tracebacks only on request.
 """
 
 from __future__ import annotations
@@ -37,8 +39,40 @@ class VideoError(InputError):
     """A video cannot be opened or decoded (missing, empty, not a video, no frames...)."""
 
 
+class VideoNotFoundError(VideoError):
+    """The video path does not exist or is not a file."""
+
+
+class VideoEmptyError(VideoError):
+    """The video file has 0 bytes."""
+
+
+class VideoUnreadableError(VideoError):
+    """FFmpeg cannot read the file as a media container (not a video, or damaged)."""
+
+
+class NoVideoStreamError(VideoError):
+    """The file is a media file without a video stream (audio only, or no streams at all)."""
+
+
+class NoFramesError(VideoError):
+    """The video stream holds no decodable frame."""
+
+
+class DecoderError(VideoError):
+    """The decoder that was asked for (``decoder="decord"``) cannot decode this file."""
+
+
 class BoxFileError(InputError):
-    """A ``--boxes`` file is malformed; the message names the file and line."""
+    """A box file (the ``boxes`` setting) is malformed; the message names the file and line."""
+
+
+class CropInputError(InputError):
+    """Image or boxes passed to the crop stage have the wrong shape or type."""
+
+
+class NpzReadError(InputError):
+    """A cliffmocap .npz file is missing keys, has another schema or cannot be read safely."""
 
 
 class NoPeopleFoundError(MocapError):
@@ -60,8 +94,24 @@ class ModelFileNotFoundError(ModelFileError):
         self.path = path
 
 
+class CheckpointNotFoundError(ModelFileNotFoundError):
+    """The CLIFF checkpoint file does not exist."""
+
+
 class CheckpointError(ModelFileError):
     """A CLIFF checkpoint is truncated, unsafe to load, or a checkpoint of something else."""
+
+
+class CheckpointCorruptError(CheckpointError):
+    """The file is not a torch checkpoint, or it is truncated."""
+
+
+class UnsafeCheckpointError(CheckpointError):
+    """The file needs unpickling of code outside the allow-list; it was not loaded."""
+
+
+class CheckpointMismatchError(CheckpointError):
+    """The file is a checkpoint, but not of a CLIFF model."""
 
 
 class SmplModelError(ModelFileError):
@@ -84,4 +134,19 @@ class UnsupportedFormatError(OutputError):
 
 
 class OutputExistsError(OutputError):
-    """An output exists and ``--overwrite`` was not given."""
+    """An output exists and ``overwrite`` was not set."""
+
+
+class SmplModelRequiredError(OutputError):
+    """A format needs the SMPL body model (rest pose, mesh) but none was given."""
+
+
+# --- internal misuse ----------------------------------------------------------------------------
+
+
+class TrackerInputError(MocapError):
+    """The tracker was driven wrongly (frames out of order, embeddings of the wrong shape)."""
+
+
+class CliffInputError(MocapError):
+    """Tensors of the wrong shape were passed to the CLIFF network."""

@@ -5,7 +5,7 @@ Usage::
     model = mocap.weights.load_cliff(path)
     regressor = CliffRegressor(model, device="auto", precision="auto", batch_size=32)
     result = regressor(mocap.crop.prepare_crops(image, boxes))   # or prepare_crops_torch(...)
-    result.pose_aa  # (N, 24, 3) axis-angle, result.transl (N, 3) metres
+    result.pose_aa  # (N, 24, 3) axis-angle, result.transl (N, 3) metres (a CropPrediction)
 
 Crops are processed in chunks of ``batch_size`` (bounded memory), under ``torch.inference_mode``.
 Precision ``auto`` is float32 on CPU (the official numbers) and bf16 (fp16 where the GPU has no
@@ -18,66 +18,23 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 import torch
 
 from mocap.camera import cam_crop2full
 from mocap.cliff import Cliff
 from mocap.crop import Crops
+from mocap.device import resolve_device
 from mocap.errors import UsageError
+from mocap.prediction import CropPrediction
 from mocap.rotations import matrix_to_axis_angle
 
 log = logging.getLogger(__name__)
 
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 _AUTOCAST = {"bf16": torch.bfloat16, "fp16": torch.float16}
-
-
-@dataclass(frozen=True, eq=False)
-class Regression:
-    """Per-crop CLIFF results (numpy, in crop order).
-
-    Attributes:
-        rotmat: (N, 24, 3, 3) float32 SMPL joint rotations (joint 0 = global orientation in the
-            camera frame, x right, y down, z forward).
-        pose_aa: (N, 24, 3) float64 the same rotations as axis-angle (radians).
-        betas: (N, 10) float32 SMPL shape.
-        cam_crop: (N, 3) float32 weak-perspective crop camera (s, tx, ty).
-        transl: (N, 3) float32 SMPL ``transl`` in metres in the full-image camera
-            (the demo's ``pred_cam_full``).
-        features: (N, 2048) float32 backbone features, or None unless requested.
-    """
-
-    rotmat: npt.NDArray[np.float32]
-    pose_aa: npt.NDArray[np.float64]
-    betas: npt.NDArray[np.float32]
-    cam_crop: npt.NDArray[np.float32]
-    transl: npt.NDArray[np.float32]
-    features: npt.NDArray[np.float32] | None = None
-
-    def __len__(self) -> int:
-        return len(self.betas)
-
-
-def resolve_device(device: str | torch.device = "auto") -> torch.device:
-    """``auto`` -> CUDA when available, else CPU; other strings as torch understands them.
-
-    Raises:
-        UsageError: an unknown device, or CUDA asked for on a machine without it.
-    """
-    if str(device) == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        dev = torch.device(device)
-    except RuntimeError:
-        raise UsageError(f"unknown device {device!r}; use auto, cpu, cuda or cuda:N") from None
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise UsageError(f"device {device!r} asked for but CUDA is not available; use --device cpu")
-    return dev
 
 
 def resolve_precision(precision: str, device: torch.device) -> str:
@@ -93,7 +50,7 @@ def resolve_precision(precision: str, device: torch.device) -> str:
             return "fp32"
         return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
     if precision == "fp16" and device.type == "cpu":
-        raise UsageError("fp16 is not supported on CPU; use --precision fp32 or bf16")
+        raise UsageError("'precision' fp16 is not supported on CPU; use fp32 or bf16")
     return precision
 
 
@@ -170,22 +127,28 @@ class CliffRegressor:
         empty = {"rotmat": (0, 24, 3, 3), "betas": (0, 10), "cam": (0, 3), "features": (0, 2048)}
         return {k: torch.cat(v) if v else torch.zeros(empty[k]) for k, v in parts.items()}
 
-    def __call__(self, crops: Crops, features: bool = False) -> Regression:
+    def __call__(self, crops: Crops, features: bool = False) -> CropPrediction:
         """Regress every crop and place it in the full-image camera.
 
         Args:
             crops: from :func:`mocap.crop.prepare_crops` or :func:`mocap.crop.prepare_crops_torch`.
             features: also return the (N, 2048) backbone features.
+
+        Returns:
+            float64 axis-angle pose, betas, crop camera and ``transl`` (metres), with the
+            float32 ``rotmat`` (and ``features``) the network produced.
         """
         out = self.predict(crops.images, crops.bbox_info, features=features)
         rotmat = out["rotmat"].numpy()
         cam = out["cam"].numpy()
         transl = cam_crop2full(cam, crops.center, crops.scale, crops.image_hw, crops.focal)
-        return Regression(
+        pose_aa = np.asarray(matrix_to_axis_angle(rotmat.astype(np.float64)), np.float64)
+        return CropPrediction(
+            global_orient=pose_aa[:, 0],
+            body_pose=pose_aa[:, 1:],
+            betas=out["betas"].numpy().astype(np.float64),
+            cam_crop=cam.astype(np.float64),
+            transl=np.asarray(transl, np.float64),
             rotmat=rotmat,
-            pose_aa=np.asarray(matrix_to_axis_angle(rotmat.astype(np.float64))),
-            betas=out["betas"].numpy(),
-            cam_crop=cam,
-            transl=transl,
             features=out["features"].numpy() if features else None,
         )

@@ -249,6 +249,37 @@ def continuous_quaternions(quaternions: npt.ArrayLike, axis: int = 0) -> npt.NDA
     return np.moveaxis(qt * signs[..., None], 0, ax)
 
 
+def slerp(q0: npt.ArrayLike, q1: npt.ArrayLike, weight: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """Spherical linear interpolation of unit quaternions along the shortest arc (numpy only).
+
+    The result turns at constant angular speed from ``q0`` (``weight`` 0) to ``q1`` (``weight``
+    1). Normalised linear interpolation (nlerp) does not: across a 90 degree step it is off by
+    up to 0.92 degrees (at weights 0.22 and 0.78) and its speed varies by 17 %; across 180
+    degrees the error reaches 8.1 degrees (measured with the closed form
+    ``2 atan2(w sin(t/2), 1 - w + w cos(t/2))`` against ``w t``).
+
+    Args:
+        q0, q1: (N, ..., 4) unit quaternions (x, y, z, w); ``q1`` is negated where needed so
+            the path takes the shorter way.
+        weight: (N,) weights in [0, 1], one per leading row.
+
+    Returns:
+        (N, ..., 4) float64 unit quaternions.
+    """
+    a, b = np.asarray(q0, np.float64), np.asarray(q1, np.float64)
+    dot = np.sum(a * b, axis=-1, keepdims=True)
+    b = np.where(dot < 0, -b, b)
+    theta = np.arccos(np.abs(dot).clip(0.0, 1.0))
+    w = np.asarray(weight, np.float64).reshape((-1,) + (1,) * (a.ndim - 1))
+    sin = np.sin(theta)
+    small = sin < 1e-6  # nearly equal rotations: slerp == lerp to float64 precision
+    safe = np.where(small, 1.0, sin)
+    w0 = np.where(small, 1.0 - w, np.sin((1.0 - w) * theta) / safe)
+    w1 = np.where(small, w, np.sin(w * theta) / safe)
+    q = w0 * a + w1 * b
+    return q / np.linalg.norm(q, axis=-1, keepdims=True)
+
+
 # --- CLIFF 6D ------------------------------------------------------------------------------------
 
 

@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 from scipy.optimize import nnls
 
+from mocap.smpl_joints import SMPL_PARENTS
 from mocap.types import NUM_BETAS, NUM_SMPL_JOINTS, SmplModelData
 
 #: SMPL v1.x model sizes (docs/exporters_spec.md §1.1).
@@ -43,8 +44,7 @@ NUM_VERTICES = 6890
 NUM_FACES = 13776
 NUM_POSE_BASIS = 207  # 23 joints x 9 entries of (R - I)
 
-#: SMPL kinematic tree (docs/exporters_spec.md §1.1); the file stores the root parent as 2**32 - 1.
-SMPL_PARENTS = (-1, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 9, 12, 13, 14, 16, 17, 18, 19, 20, 21)
+#: How an SMPL file stores the root's parent in ``kintree_table`` (2**32 - 1).
 KINTREE_ROOT = 4294967295
 
 #: Designed rest joints (metres, SMPL frame), close to SMPL's neutral template. Left/right pairs are

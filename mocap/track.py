@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from mocap.config import PipelineConfig
-from mocap.errors import MocapError
+from mocap.errors import TrackerInputError
 from mocap.trackpost import (
     STITCH_MAX_GAP_S,
     drop_short,
@@ -38,10 +38,6 @@ log = logging.getLogger(__name__)
 
 #: norfair's IoU distance is ``1 - IoU``; a detection joins a track when IoU > 1 - this.
 IOU_DISTANCE_THRESHOLD = 0.7
-
-
-class TrackerInputError(MocapError):
-    """The tracker was driven wrongly (frames out of order, embeddings of the wrong shape)."""
 
 
 @dataclass

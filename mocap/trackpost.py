@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from mocap.interpolate import interp_linear
 from mocap.types import FloatArray, Track
 
 #: Longest gap (seconds) across which two fragments may be joined by :func:`stitch_fragments`.
@@ -158,9 +159,8 @@ def fill_gaps(track: Track, max_gap_frames: int) -> Track:
     for i in fill:
         f0, f1 = int(frames[i]), int(frames[i + 1])
         between = np.arange(f0 + 1, f1)
-        w = ((between - f0) / (f1 - f0))[:, None]
         new_frames.append(between)
-        new_boxes.append((1 - w) * track.boxes[i] + w * track.boxes[i + 1])
+        new_boxes.append(interp_linear(between, frames[i : i + 2], track.boxes[i : i + 2]))
     n_new = sum(len(f) for f in new_frames)
     all_frames = np.concatenate([frames, *new_frames])
     order = np.argsort(all_frames, kind="stable")

@@ -5,7 +5,7 @@ Conventions, stated once for every field below:
 * frame indices are 0-based in decode order; times are seconds from the first decoded frame;
 * pixels have their origin at the top-left corner; boxes are ``(x1, y1, x2, y2)``;
 * rotations are axis-angle vectors in radians, in SMPL joint order
-  (``exporters.skeleton.SMPL_JOINT_NAMES``): joint 0 is ``global_orient``, joints 1..23
+  (``mocap.smpl_joints.SMPL_JOINT_NAMES``): joint 0 is ``global_orient``, joints 1..23
   ``body_pose``;
 * translations are metres in the OpenCV camera frame of the video (+x right, +y down, +z forward);
 * field names of SMPL parameters are smplx's (``global_orient``, ``body_pose``, ``betas``,

@@ -26,9 +26,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-from mocap.errors import UsageError, VideoError
+from mocap.errors import (
+    DecoderError,
+    NoFramesError,
+    NoVideoStreamError,
+    UsageError,
+    VideoEmptyError,
+    VideoNotFoundError,
+    VideoUnreadableError,
+)
 from mocap.types import FrameBatch, VideoInfo
-from mocap.videodecode import DecodeFailure, Probe, iter_decord, iter_pyav
+from mocap.videodecode import DecodeFailure, Probe, ffmpeg_reason, iter_decord, iter_pyav
 
 log = logging.getLogger(__name__)
 
@@ -40,30 +48,6 @@ DECORD_UNSUPPORTED_CODECS = frozenset({"av1", "vvc"})
 
 
 # --- errors -------------------------------------------------------------------------------------
-
-
-class VideoNotFoundError(VideoError):
-    """The video path does not exist or is not a file."""
-
-
-class VideoEmptyError(VideoError):
-    """The video file has 0 bytes."""
-
-
-class VideoUnreadableError(VideoError):
-    """FFmpeg cannot read the file as a media container (not a video, or damaged)."""
-
-
-class NoVideoStreamError(VideoError):
-    """The file is a media file without a video stream (audio only, or no streams at all)."""
-
-
-class NoFramesError(VideoError):
-    """The video stream holds no decodable frame."""
-
-
-class DecoderError(VideoError):
-    """The decoder that was asked for (``decoder="decord"``) cannot decode this file."""
 
 
 # --- report -------------------------------------------------------------------------------------
@@ -139,8 +123,7 @@ class VideoSource:
             except DecodeFailure as failure:
                 if self._decoder == "decord":
                     raise DecoderError(
-                        f"decord cannot decode '{path}' ({failure}). "
-                        "Use --decoder auto or --decoder pyav."
+                        f"decord cannot decode '{path}' ({failure}). Set 'decoder' to auto or pyav."
                     ) from None
                 note = f"decord failed ({failure}); PyAV took over"
                 log.warning("%s: %s", path, note)
@@ -198,7 +181,7 @@ def _plan_backend(probe: Probe, decoder: str, chunk_frames: int) -> tuple[str, s
         if decoder == "decord":
             raise DecoderError(
                 f"decord cannot decode {probe.info.codec} video '{probe.info.path}'. "
-                "Use --decoder auto or --decoder pyav."
+                "Set 'decoder' to auto or pyav."
             )
         return "pyav", f"decord cannot decode {probe.info.codec}; using PyAV"
     if decoder == "auto" and not probe.sample_indexed:
@@ -272,7 +255,7 @@ def probe_video(path: str | Path) -> Probe:
         ) from None
     except (av.error.FFmpegError, OSError, ValueError, UnicodeDecodeError) as e:
         raise VideoUnreadableError(
-            f"Cannot read '{p}' as a video ({_ffmpeg_reason(e)}). It is not a video file or it "
+            f"Cannot read '{p}' as a video ({ffmpeg_reason(e)}). It is not a video file or it "
             "is damaged (e.g. an MP4 cut short before its index); export or download it again."
         ) from None
     with container:
@@ -288,7 +271,3 @@ def probe_video(path: str | Path) -> Probe:
                 f"Video '{p}' has a video stream but no decodable frame ({e}). "
                 "Export or download it again."
             ) from None
-
-
-def _ffmpeg_reason(error: BaseException) -> str:
-    return getattr(error, "strerror", None) or type(error).__name__

@@ -84,7 +84,7 @@ class Probe:
         try:
             first = next(iter(container.decode(stream)), None)
         except (av.error.FFmpegError, ValueError, OSError) as e:
-            raise DecodeFailure(_ffmpeg_reason(e)) from None
+            raise DecodeFailure(ffmpeg_reason(e)) from None
         if first is None:
             raise DecodeFailure("the stream holds no frames")
         rotation_ccw = (round(float(first.rotation or 0) / 90) * 90) % 360
@@ -168,7 +168,8 @@ def _keyframe_gap(entries: list[Any]) -> int:
     return int(np.diff(np.asarray([*keys, len(entries)])).max())
 
 
-def _ffmpeg_reason(error: BaseException) -> str:
+def ffmpeg_reason(error: BaseException) -> str:
+    """One line saying why PyAV/FFmpeg (or the OS) failed: its ``strerror``, else the message."""
     reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
     return reason.splitlines()[0]
 
@@ -309,7 +310,7 @@ def iter_pyav(probe: Probe, chunk: int, skip: int = 0) -> Iterator[FrameBatch]:
     try:
         container = av.open(str(info.path))
     except (av.error.FFmpegError, OSError, ValueError) as e:
-        raise DecodeFailure(_ffmpeg_reason(e)) from None
+        raise DecodeFailure(ffmpeg_reason(e)) from None
     turns = probe.rotation_ccw // 90
     period = 1.0 / info.fps
     with container:
@@ -327,7 +328,7 @@ def iter_pyav(probe: Probe, chunk: int, skip: int = 0) -> Iterator[FrameBatch]:
             except StopIteration:
                 break
             except (av.error.FFmpegError, ValueError, OSError) as e:
-                failure = _ffmpeg_reason(e)
+                failure = ffmpeg_reason(e)
                 break
             t = frame.time
             if t0 is None:

@@ -25,18 +25,17 @@ import numpy as np
 import torch
 
 from mocap.cliff import Cliff, build_model
-from mocap.config import DEFAULT_CHECKPOINT_NAME, MODEL_DIR_ENV, resolve_model_dir
-from mocap.errors import CheckpointError, ModelFileNotFoundError
+from mocap.config import resolve_model_dir
+from mocap.errors import (
+    CheckpointCorruptError,
+    CheckpointMismatchError,
+    CheckpointNotFoundError,
+    UnsafeCheckpointError,
+)
+from mocap.modelfiles import CHECKPOINT, CHECKPOINT_SOURCE, find_model_file
 
 log = logging.getLogger(__name__)
 
-#: Where the released checkpoints are linked from (their README's download section).
-CHECKPOINT_SOURCE = "https://github.com/huawei-noah/noah-research/tree/master/CLIFF"
-RELEASED_CHECKPOINTS = (
-    "hr48-PA43.0_MJE69.0_MVE81.2_3dpw.pt",
-    "res50-PA45.7_MJE72.0_MVE85.3_3dpw.pt",
-    "hr48-PA53.7_MJE91.4_MVE110.0_agora_val.pt",
-)
 #: DataParallel prefix the official demo strips (``strip_prefix_if_present``).
 DATAPARALLEL_PREFIX = "module."
 #: A key that only the given variant has (checked in this order).
@@ -72,52 +71,20 @@ _ALLOWED_NAMES = frozenset(
 )
 
 
-class CheckpointNotFoundError(ModelFileNotFoundError):
-    """The CLIFF checkpoint file does not exist."""
-
-
-class CheckpointCorruptError(CheckpointError):
-    """The file is not a torch checkpoint, or it is truncated."""
-
-
-class UnsafeCheckpointError(CheckpointError):
-    """The file needs unpickling of code outside the allow-list; it was not loaded."""
-
-
-class CheckpointMismatchError(CheckpointError):
-    """The file is a checkpoint, but not of a CLIFF model."""
-
-
-def find_checkpoint(checkpoint: Path | None = None, model_dir: Path | None = None) -> Path:
-    """The checkpoint to use: ``checkpoint`` if given, else the default name in the model dir.
+def find_checkpoint(checkpoint: str | Path | None = None, model_dir: Path | None = None) -> Path:
+    """The checkpoint to use, in :mod:`mocap.modelfiles`' order: ``checkpoint`` if given (a bare
+    file name not in the working directory is looked up in the model folder), else the default
+    name in the model folder.
 
     Args:
-        checkpoint: explicit path (``--checkpoint``); a bare file name is also looked up in
-            ``model_dir``.
+        checkpoint: explicit path (the ``checkpoint`` setting), or None.
         model_dir: folder of model files (default: :func:`mocap.config.resolve_model_dir`).
 
     Raises:
         CheckpointNotFoundError: the file does not exist (the message says where to get it).
     """
     folder = resolve_model_dir() if model_dir is None else Path(model_dir)
-    if checkpoint is None:
-        path = folder / DEFAULT_CHECKPOINT_NAME
-    else:
-        path = Path(checkpoint).expanduser()
-        if not path.exists() and path.parent == Path(".") and (folder / path).exists():
-            path = folder / path
-    if not path.is_file():
-        raise CheckpointNotFoundError(_not_found_message(path, folder), path)
-    return path
-
-
-def _not_found_message(path: Path, folder: Path) -> str:
-    what = "is a folder, not a file" if path.is_dir() else "not found"
-    return (
-        f"CLIFF checkpoint {what}: {path}. Download one of {', '.join(RELEASED_CHECKPOINTS)} "
-        f"from the links in the CLIFF README ({CHECKPOINT_SOURCE}) and put it in ${MODEL_DIR_ENV} "
-        f"(now {folder}) or pass --checkpoint PATH."
-    )
+    return find_model_file(CHECKPOINT, checkpoint, folder).require(CheckpointNotFoundError)
 
 
 def file_sha256(path: Path) -> str:

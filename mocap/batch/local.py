@@ -2,44 +2,105 @@
 
 Each worker is a separate process (``multiprocessing`` spawn context, one ``Process`` each, not a
 Pool: one crashed worker must not take the others down). A worker loads the models once, then
-takes jobs one at a time over a pipe. The parent restarts a worker that died (the job is retried
+takes jobs one at a time over a pipe and answers with typed messages (:class:`Ready`,
+:class:`StartFailed`, :class:`Done`). The parent restarts a worker that died (the job is retried
 once, then reported failed) and kills a worker whose job runs past the deadline (reported
-failed). Workers ignore SIGINT; on Ctrl-C the parent kills them and removes their temp outputs.
+failed). A worker that dies while starting is restarted too, but after
+:data:`MAX_STARTUP_DEATHS` such deaths the pool gives up: every pending job fails with the last
+line the worker wrote on stderr. Workers ignore SIGINT; on Ctrl-C the parent kills them and
+removes their partial outputs.
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import signal
+import sys
+import tempfile
 import time
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
-from typing import Any
+from multiprocessing.process import BaseProcess
+from pathlib import Path
 
-from mocap.batch.outputs import remove_stale_temp
+from mocap.batch.outputs import remove_partial_outputs
 from mocap.batch.types import Job, JobResult
-from mocap.batch.worker import StagesFactory, run_job
+from mocap.batch.worker import ResultCallback, StagesFactory, run_job
 from mocap.config import PipelineConfig
 
 #: Attempts of a job whose worker process died (a crash may be the machine, not the video).
 MAX_ATTEMPTS = 2
+#: Workers that may die while starting (before they are ready) before the pool gives up; a
+#: worker that cannot start (CUDA, a broken install) would otherwise be restarted forever.
+MAX_STARTUP_DEATHS = 3
+#: Seconds the parent waits for a message before it checks deadlines again.
+_POLL_S = 0.25
 
-ResultCallback = Callable[[Job, JobResult], None]
+
+# --- messages from a worker to the parent (the parent sends a Job, or None to stop) ------------
+
+
+@dataclass(frozen=True)
+class Ready:
+    """The worker loaded its models and takes jobs."""
+
+
+@dataclass(frozen=True)
+class StartFailed:
+    """The worker could not load its models; no worker will (same config), so the run stops."""
+
+    error: str
+    error_type: str
+
+
+@dataclass(frozen=True)
+class Done:
+    """The worker finished its job (``result`` may be ``failed``: a video error, not a crash)."""
+
+    result: JobResult
+
+
+WorkerMessage = Ready | StartFailed | Done
+
+
+# --- the worker process --------------------------------------------------------------------------
+
+
+def _redirect_stderr(path: Path) -> int:
+    """Send fd 2 to ``path`` (start-up output, read back if the worker dies); returns the old."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.dup2(fd, 2)
+    os.close(fd)
+    return saved
+
+
+def _restore_stderr(saved: int) -> None:
+    sys.stderr.flush()
+    os.dup2(saved, 2)
+    os.close(saved)
 
 
 def _worker_main(
-    conn: Connection, config: PipelineConfig, overwrite: bool, factory: StagesFactory
+    conn: Connection,
+    config: PipelineConfig,
+    overwrite: bool,
+    factory: StagesFactory,
+    stderr_path: Path,
 ) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C means
+    saved = _redirect_stderr(stderr_path)
     try:
         stages = factory(config)
         import exporters  # noqa: F401  (loaded before the deadline clock starts, like the models)
     except Exception as e:
-        conn.send({"fatal": str(e), "error_type": type(e).__name__})
+        conn.send(StartFailed(str(e), type(e).__name__))
         return
-    conn.send({"ready": True})
+    _restore_stderr(saved)
+    conn.send(Ready())
     while True:
         try:
             job = conn.recv()
@@ -47,22 +108,204 @@ def _worker_main(
             return
         if job is None:
             return
-        conn.send(run_job(job, config, stages, overwrite).to_dict())
+        conn.send(Done(run_job(job, config, stages, overwrite)))
+
+
+def _last_line(path: Path) -> str:
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return ""
+    return next((line.strip() for line in reversed(lines) if line.strip()), "")
+
+
+# --- the parent's side ---------------------------------------------------------------------------
 
 
 @dataclass
-class _Slot:
-    proc: Any
+class _Worker:
+    proc: BaseProcess
     conn: Connection
+    stderr: Path
     ready: bool = False
     job: Job | None = None
     started: float = 0.0
 
+    @property
+    def idle(self) -> bool:
+        return self.ready and self.job is None
 
-def _to_result(d: dict[str, Any]) -> JobResult:
-    d = dict(d)
-    d["outputs"] = tuple(d.get("outputs", ()))
-    return JobResult(**d)
+
+class WorkerPool:
+    """Worker processes for one batch; :meth:`run` processes the jobs, then stops the workers."""
+
+    def __init__(
+        self,
+        config: PipelineConfig,
+        *,
+        overwrite: bool,
+        factory: StagesFactory,
+        timeout_s: float,
+        on_result: ResultCallback,
+    ) -> None:
+        self._ctx = mp.get_context("spawn")
+        self._config, self._overwrite, self._factory = config, overwrite, factory
+        self._timeout_s = timeout_s
+        self._on_result = on_result
+        self._todo: deque[Job] = deque()
+        self._attempts: dict[Job, int] = {}
+        self._workers: list[_Worker] = []
+        self._fatal: StartFailed | None = None
+        self._startup_deaths = 0
+        self._started = 0
+        self._tmp = Path()  # per run: the workers' start-up stderr files
+
+    def run(self, jobs: list[Job], size: int) -> None:
+        """Process ``jobs`` in ``size`` workers; ``on_result`` is called once per job."""
+        self._todo = deque(jobs)
+        self._tmp = Path(tempfile.mkdtemp(prefix="cliffmocap-workers-"))
+        try:
+            self._workers = [self._start() for _ in range(min(size, len(jobs)))]
+            while self._fatal is None and (self._todo or self._busy()):
+                self._dispatch()
+                handles = [w.conn for w in self._workers] + [w.proc.sentinel for w in self._workers]
+                wait(handles, timeout=_POLL_S)
+                for i, w in enumerate(self._workers):
+                    self._workers[i] = self._check(w)
+                    if self._fatal is not None:
+                        break
+            if self._fatal is not None:
+                self._fail_pending(self._fatal)
+        finally:
+            self._close()
+
+    def _busy(self) -> bool:
+        return any(w.job is not None for w in self._workers)
+
+    def _start(self) -> _Worker:
+        parent, child = self._ctx.Pipe()
+        self._started += 1
+        stderr = self._tmp / f"worker-{self._started}.stderr"
+        proc = self._ctx.Process(
+            target=_worker_main,
+            args=(child, self._config, self._overwrite, self._factory, stderr),
+            name="cliffmocap-worker",
+            daemon=True,
+        )
+        proc.start()
+        child.close()
+        return _Worker(proc, parent, stderr)
+
+    def _dispatch(self) -> None:
+        for w in self._workers:
+            if w.idle and self._todo:
+                w.job, w.started = self._todo.popleft(), time.monotonic()
+                w.conn.send(w.job)
+
+    def _check(self, w: _Worker) -> _Worker:
+        """Handle ``w``'s messages, death or deadline; returns the worker now in its place."""
+        try:
+            while w.conn.poll():
+                self._handle(w, w.conn.recv())
+        except (EOFError, OSError):
+            return self._on_death(w)
+        if self._fatal is not None:
+            return w
+        if not w.proc.is_alive():
+            return self._on_death(w)
+        if w.job is not None and time.monotonic() - w.started > self._timeout_s:
+            return self._on_timeout(w)
+        return w
+
+    def _handle(self, w: _Worker, msg: WorkerMessage) -> None:
+        if isinstance(msg, Ready):
+            w.ready = True
+        elif isinstance(msg, StartFailed):
+            self._fatal = msg
+        elif w.job is not None:
+            job, w.job = w.job, None
+            self._on_result(job, msg.result)
+
+    def _on_death(self, w: _Worker) -> _Worker:
+        job, elapsed = w.job, time.monotonic() - w.started
+        self._stop(w)
+        code = w.proc.exitcode
+        if not w.ready:
+            return self._on_startup_death(w, code)
+        if job is not None:
+            n = self._attempts[job] = self._attempts.get(job, 0) + 1
+            if n < MAX_ATTEMPTS:
+                self._todo.appendleft(job)
+            else:
+                error = (
+                    f"the worker process died (exit code {code}) on this video {n} times; "
+                    "it may crash the decoder or run out of memory."
+                )
+                failed = JobResult.failed(
+                    job.input, error, "WorkerCrashed", seconds=elapsed, attempts=n
+                )
+                self._on_result(job, failed)
+        return self._start()
+
+    def _on_startup_death(self, w: _Worker, code: int | None) -> _Worker:
+        """Hook for workers that die before they are ready: restart, up to a limit."""
+        self._startup_deaths += 1
+        if self._startup_deaths < MAX_STARTUP_DEATHS:
+            return self._start()
+        said = _last_line(w.stderr)
+        self._fatal = StartFailed(
+            f"the worker process died while starting {self._startup_deaths} times "
+            f"(last exit code {code}); "
+            + (f"its last error output: {said}" if said else "it wrote no error output"),
+            "WorkerStartFailed",
+        )
+        return w
+
+    def _on_timeout(self, w: _Worker) -> _Worker:
+        job, elapsed = w.job, time.monotonic() - w.started
+        self._stop(w)
+        if job is not None:
+            error = (
+                f"timed out after {self._timeout_s:.0f} s and was stopped; raise --timeout "
+                "if the video is long, else the file may hang the decoder."
+            )
+            self._on_result(job, JobResult.failed(job.input, error, "Timeout", seconds=elapsed))
+        return self._start()
+
+    def _fail_pending(self, fatal: StartFailed) -> None:
+        pending = [w.job for w in self._workers if w.job is not None] + list(self._todo)
+        self._todo.clear()
+        for w in self._workers:
+            w.job = None
+        for job in pending:
+            self._on_result(
+                job,
+                JobResult.failed(job.input, f"could not start: {fatal.error}", fatal.error_type),
+            )
+
+    def _stop(self, w: _Worker) -> None:
+        """Kill ``w`` (if alive) and remove the partial outputs of its job."""
+        if w.proc.is_alive():
+            w.proc.kill()
+        w.proc.join(5)
+        w.conn.close()
+        if w.job is not None:
+            remove_partial_outputs(w.job.outputs)
+        w.job = None
+
+    def _close(self) -> None:
+        for w in self._workers:
+            if w.proc.is_alive() and w.idle:
+                try:
+                    w.conn.send(None)
+                    w.proc.join(2)
+                except OSError:
+                    pass
+            if not w.conn.closed:
+                self._stop(w)
+        for p in self._tmp.iterdir():
+            p.unlink(missing_ok=True)
+        self._tmp.rmdir()
 
 
 def run_local(
@@ -76,121 +319,7 @@ def run_local(
     factory: StagesFactory,
 ) -> None:
     """Process ``jobs`` in ``workers`` processes; ``on_result`` is called once per job."""
-    ctx = mp.get_context("spawn")
-    todo: deque[Job] = deque(jobs)
-    attempts: dict[int, int] = {}
-    slots: list[_Slot] = []
-
-    def start() -> _Slot:
-        parent, child = ctx.Pipe()
-        proc = ctx.Process(
-            target=_worker_main,
-            args=(child, config, overwrite, factory),
-            name="cliffmocap-worker",
-            daemon=True,
-        )
-        proc.start()
-        child.close()
-        return _Slot(proc, parent)
-
-    def stop(slot: _Slot) -> None:
-        if slot.proc.is_alive():
-            slot.proc.kill()
-        slot.proc.join(5)
-        slot.conn.close()
-        if slot.job is not None:
-            for folder in {o.parent for o in slot.job.outputs}:
-                remove_stale_temp(folder, pid=slot.proc.pid)
-
-    def finish(slot: _Slot, result: JobResult) -> None:
-        job, slot.job = slot.job, None
-        if job is not None:
-            on_result(job, result)
-
-    fatal: dict[str, Any] | None = None
-    try:
-        for _ in range(min(workers, len(todo))):
-            slots.append(start())
-        while fatal is None and (todo or any(s.job is not None for s in slots)):
-            for s in slots:
-                if s.ready and s.job is None and todo:
-                    s.job, s.started = todo.popleft(), time.monotonic()
-                    s.conn.send(s.job)
-            wait([s.conn for s in slots] + [s.proc.sentinel for s in slots], timeout=0.25)
-            for i, s in enumerate(slots):
-                dead = False
-                try:
-                    while s.conn.poll():
-                        msg = s.conn.recv()
-                        if "fatal" in msg:
-                            fatal = msg
-                        elif "ready" in msg:
-                            s.ready = True
-                        else:
-                            finish(s, _to_result(msg))
-                except (EOFError, OSError):
-                    dead = True
-                if fatal is not None:
-                    break
-                if dead or not s.proc.is_alive():
-                    job = s.job
-                    code = s.proc.exitcode
-                    stop(s)
-                    if job is not None:
-                        n = attempts[id(job)] = attempts.get(id(job), 0) + 1
-                        if n < MAX_ATTEMPTS:
-                            todo.appendleft(job)
-                        else:
-                            on_result(
-                                job,
-                                JobResult(
-                                    str(job.input),
-                                    "failed",
-                                    time.monotonic() - s.started,
-                                    error=f"the worker process died (exit code {code}) on this "
-                                    f"video "
-                                    f"{n} times; it may crash the decoder or run out of memory.",
-                                    error_type="WorkerCrashed",
-                                    attempts=n,
-                                ),
-                            )
-                    s.job = None
-                    slots[i] = start()
-                elif s.job is not None and time.monotonic() - s.started > timeout_s:
-                    job, elapsed = s.job, time.monotonic() - s.started
-                    stop(s)
-                    s.job = None
-                    on_result(
-                        job,
-                        JobResult(
-                            str(job.input),
-                            "failed",
-                            elapsed,
-                            error=f"timed out after {timeout_s:.0f} s and was stopped; "
-                            "raise --timeout "
-                            "if the video is long, else the file may hang the decoder.",
-                            error_type="Timeout",
-                        ),
-                    )
-                    slots[i] = start()
-        if fatal is not None:
-            pending = [s.job for s in slots if s.job is not None] + list(todo)
-            for job in pending:
-                on_result(
-                    job,
-                    JobResult(
-                        str(job.input),
-                        "failed",
-                        error=f"could not start: {fatal['fatal']}",
-                        error_type=fatal["error_type"],
-                    ),
-                )
-    finally:
-        for s in slots:
-            if s.proc.is_alive() and s.job is None and s.ready:
-                try:
-                    s.conn.send(None)
-                    s.proc.join(2)
-                except OSError:
-                    pass
-            stop(s)
+    pool = WorkerPool(
+        config, overwrite=overwrite, factory=factory, timeout_s=timeout_s, on_result=on_result
+    )
+    pool.run(jobs, workers)

@@ -1,17 +1,16 @@
-"""Write a MotionSet to its output files atomically: temp folder beside the target, then rename."""
+"""Write a MotionSet to its output files; clean up after a writer that was killed.
+
+Every writer in ``exporters`` is atomic (temp file beside the target, renamed when complete), so
+this layer only creates folders, turns an OS error into one clear line and lists what was written.
+"""
 
 from __future__ import annotations
 
 import errno
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
-from mocap.errors import MocapError, OutputError, OutputExistsError
+from mocap.errors import OutputError
 from mocap.types import MotionSet
-
-TEMP_PREFIX = ".cliffmocap-tmp-"
 
 
 def _os_error(e: OSError, target: Path) -> OutputError:
@@ -29,10 +28,8 @@ def write_outputs(
 ) -> tuple[Path, ...]:
     """Write ``motion`` to every path in ``outputs`` (the suffix picks the writer).
 
-    Each output is first written into a hidden temporary folder in the target folder and then
-    renamed into place, so an interrupted or failed write never leaves a partial file under the
-    final name. A writer may produce several files for one output (e.g. one BVH per person); all
-    of them are moved.
+    A writer may produce several files for one output (e.g. one BVH per person); each writer
+    renames its files into place only when all of them are complete.
 
     Returns:
         The files now in place, in order.
@@ -45,64 +42,19 @@ def write_outputs(
 
     written: list[Path] = []
     for target in outputs:
-        folder = target.parent
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            tmp = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", dir=folder))
-        except OSError as e:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            produced = exporters.write(motion, target, overwrite=overwrite)
+        except OSError as e:  # the writers raise OutputError; this is mkdir or a plain OS error
             raise _os_error(e, target) from e
-        try:
-            tmp_target = tmp / target.name
-            try:
-                exporters.write(motion, tmp_target, overwrite=True)
-            except OSError as e:
-                raise _os_error(e, target) from e
-            except MocapError as e:  # the writer's own message names the temp path: name ours
-                raise type(e)(
-                    str(e).replace(str(tmp_target), str(target)).replace(str(tmp), str(folder))
-                ) from e
-            produced = sorted(p for p in tmp.iterdir() if p.is_file())
-            finals = [folder / p.name for p in produced]
-            if not overwrite:
-                for f in finals:
-                    if f.exists():
-                        raise OutputExistsError(
-                            f"output exists: {f}; pass --overwrite to replace it."
-                        )
-            try:
-                for p, f in zip(produced, finals, strict=False):
-                    os.replace(p, f)
-            except OSError as e:
-                raise _os_error(e, target) from e
-            written.extend(finals)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+        written.extend(Path(p) for p in (produced if isinstance(produced, list) else [produced]))
     return tuple(written)
 
 
-def remove_stale_temp(folder: Path, pid: int | None = None) -> None:
-    """Remove temporary output folders left by a killed writer.
+def remove_partial_outputs(outputs: tuple[Path, ...]) -> None:
+    """Remove the temporary files a killed writer left for ``outputs`` (a job's targets)."""
+    from exporters._output import partial_files
 
-    Args:
-        folder: a folder outputs were written into.
-        pid: remove only that process's temp folders (None: those of processes no longer alive).
-    """
-    if not folder.is_dir():
-        return
-    for p in folder.glob(f"{TEMP_PREFIX}*"):
-        try:
-            owner = int(p.name[len(TEMP_PREFIX) :].split("-", 1)[0])
-        except ValueError:
-            continue
-        if (pid is not None and owner == pid) or (pid is None and not _alive(owner)):
-            shutil.rmtree(p, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    for target in outputs:
+        for p in partial_files(target):
+            p.unlink(missing_ok=True)

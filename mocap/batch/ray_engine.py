@@ -15,10 +15,9 @@ import contextlib
 import time
 from typing import Any
 
-from mocap.batch.local import ResultCallback
-from mocap.batch.outputs import remove_stale_temp
+from mocap.batch.outputs import remove_partial_outputs
 from mocap.batch.types import Job, JobResult
-from mocap.batch.worker import StagesFactory, run_job
+from mocap.batch.worker import ResultCallback, StagesFactory, run_job
 from mocap.config import PipelineConfig
 from mocap.errors import DependencyMissingError
 
@@ -47,15 +46,25 @@ def _process(
         stages = factory(config)
         import exporters  # noqa: F401  (imported before the clock starts, like the models)
     except Exception as e:
-        return JobResult(
-            str(job.input),
-            "failed",
-            time.perf_counter() - t0,
-            error=f"could not load the models: {e}",
-            error_type=type(e).__name__,
+        return JobResult.failed(
+            job.input,
+            f"could not load the models: {e}",
+            type(e).__name__,
+            seconds=time.perf_counter() - t0,
         ).to_dict()
     clock.mark.remote(key)  # the deadline covers the video, not worker start-up and model loading
     return run_job(job, config, stages, overwrite).to_dict()
+
+
+def _import_ray() -> Any:
+    try:
+        import ray
+    except ImportError as e:
+        raise DependencyMissingError(
+            "--engine ray needs Ray: install the extra with uv sync --extra ray (or pip install "
+            "'cliffmocap[ray]')."
+        ) from e
+    return ray
 
 
 def run_ray(
@@ -70,14 +79,7 @@ def run_ray(
     factory: StagesFactory,
 ) -> None:
     """Process ``jobs`` as Ray tasks, at most ``workers`` (or one per GPU) at a time."""
-    try:
-        import ray
-        from ray.exceptions import GetTimeoutError, RayError, TaskCancelledError
-    except ImportError as e:
-        raise DependencyMissingError(
-            "--engine ray needs Ray: install the extra with uv sync --extra ray (or pip install "
-            "'cliffmocap[ray]')."
-        ) from e
+    ray = _import_ray()
     started_here = not ray.is_initialized()
     if started_here:
         ray.init(address=address, include_dashboard=False, log_to_driver=False)
@@ -96,43 +98,51 @@ def run_ray(
             ready, _ = ray.wait(list(running), num_returns=1, timeout=0.5)
             for ref in ready:
                 job, key = running.pop(ref)
-                t0 = starts.get(key, time.time())
-                try:
-                    d = ray.get(ref, timeout=10)
-                    d["outputs"] = tuple(d.get("outputs", ()))
-                    result = JobResult(**d)
-                except (RayError, GetTimeoutError) as e:
-                    result = JobResult(
-                        str(job.input),
-                        "failed",
-                        time.time() - t0,
-                        error=f"the Ray task failed after {MAX_RETRIES} retries: "
-                        f"{type(e).__name__}",
-                        error_type=type(e).__name__,
-                    )
-                on_result(job, result)
+                on_result(job, _collect(ray, ref, job, starts.get(key, time.time())))
             starts = ray.get(clock.get.remote(), timeout=30)
-            now = time.time()
-            for ref, (job, key) in list(running.items()):
-                t0 = starts.get(key, now)
-                if now - t0 > timeout_s:
-                    ray.cancel(ref, force=True)
-                    with contextlib.suppress(TaskCancelledError, RayError, GetTimeoutError):
-                        ray.get(ref, timeout=10)
-                    running.pop(ref)
-                    for folder in {o.parent for o in job.outputs}:
-                        remove_stale_temp(folder)
-                    on_result(
-                        job,
-                        JobResult(
-                            str(job.input),
-                            "failed",
-                            now - t0,
-                            error=f"timed out after {timeout_s:.0f} s and was cancelled; raise "
-                            "--timeout if the video is long, else the file may hang the decoder.",
-                            error_type="Timeout",
-                        ),
-                    )
+            _cancel_overdue(ray, running, starts, timeout_s, on_result)
     finally:
         if started_here:
             ray.shutdown()
+
+
+def _collect(ray: Any, ref: Any, job: Job, t0: float) -> JobResult:
+    """The result of a finished task; a task that failed in Ray itself becomes a failed row."""
+    from ray.exceptions import GetTimeoutError, RayError
+
+    try:
+        return JobResult.from_dict(ray.get(ref, timeout=10))
+    except (RayError, GetTimeoutError) as e:
+        return JobResult.failed(
+            job.input,
+            f"the Ray task failed after {MAX_RETRIES} retries: {type(e).__name__}",
+            type(e).__name__,
+            seconds=time.time() - t0,
+        )
+
+
+def _cancel_overdue(
+    ray: Any,
+    running: dict[Any, tuple[Job, int]],
+    starts: dict[int, float],
+    timeout_s: float,
+    on_result: ResultCallback,
+) -> None:
+    """Cancel (kill) the tasks past their deadline, remove their partial outputs, report them."""
+    from ray.exceptions import GetTimeoutError, RayError, TaskCancelledError
+
+    now = time.time()
+    for ref, (job, key) in list(running.items()):
+        t0 = starts.get(key, now)
+        if now - t0 <= timeout_s:
+            continue
+        ray.cancel(ref, force=True)
+        with contextlib.suppress(TaskCancelledError, RayError, GetTimeoutError):
+            ray.get(ref, timeout=10)
+        running.pop(ref)
+        remove_partial_outputs(job.outputs)
+        error = (
+            f"timed out after {timeout_s:.0f} s and was cancelled; raise --timeout if the video "
+            "is long, else the file may hang the decoder."
+        )
+        on_result(job, JobResult.failed(job.input, error, "Timeout", seconds=now - t0))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from mocap.batch.types import JobResult
 
-_COLUMNS = (
+_COLUMNS: tuple[str, ...] = (
     "input",
     "status",
     "seconds",

@@ -1,20 +1,37 @@
-"""run_batch: skip what is done, run the rest on an engine, record every result, report."""
+"""run_batch: select what is left to do, dispatch it to an engine, record every result, report."""
 
 from __future__ import annotations
 
 import time
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from mocap.batch import worker
 from mocap.batch.manifest import Manifest, config_hash, is_done, job_key
-from mocap.batch.outputs import remove_stale_temp
+from mocap.batch.outputs import remove_partial_outputs
 from mocap.batch.report import write_report
 from mocap.batch.types import BatchResult, Job, JobResult, Plan
-from mocap.batch.worker import StagesFactory
+from mocap.batch.worker import ResultCallback, StagesFactory
 from mocap.config import PipelineConfig
 from mocap.errors import OutputError, UsageError
 from mocap.progress import ProgressCallback, ProgressEvent
+
+ENGINES = ("local", "ray")
+
+
+@dataclass
+class _Run:
+    """State of one batch run: the planned jobs, their manifest keys and the results so far."""
+
+    plan: Plan
+    out_dir: Path
+    manifest: Manifest
+    cfg: str
+    version: str
+    keys: dict[Job, str]
+    results: dict[Job, JobResult] = field(default_factory=dict)
+    planned: dict[Job, Job] = field(default_factory=dict)  # job sent to an engine -> plan's job
+    start: float = field(default_factory=time.perf_counter)
 
 
 def run_batch(
@@ -50,9 +67,32 @@ def run_batch(
     Returns:
         The results and the report files. ``result.ok`` is False when any video failed.
     """
-    import mocap
+    _check_args(plan, config, engine)
+    run = _open_run(plan, config)
+    todo = _select(run, overwrite)
+    on_result = _recorder(run, progress)
+    if progress is not None:
+        progress(ProgressEvent("videos", len(run.results), len(plan.jobs), 0.0))
+    try:
+        if todo:
+            _dispatch(
+                todo,
+                config,
+                engine=engine,
+                address=address,
+                workers=workers,
+                timeout_s=timeout_s,
+                overwrite=overwrite,
+                on_result=on_result,
+                factory=stages_factory or worker.default_stages_factory,
+            )
+    finally:
+        final = _final_results(run)
+        report_json, report_csv = _report(run, final, engine)
+    return BatchResult(tuple(final), report_json, report_csv)
 
-    factory = stages_factory or worker.default_stages_factory
+
+def _check_args(plan: Plan, config: PipelineConfig, engine: str) -> None:
     if (
         config.boxes is not None
         and not Path(config.boxes).is_dir()
@@ -62,8 +102,14 @@ def run_batch(
             "--boxes FILE gives the boxes of one video; with several inputs pass a "
             "folder of box files named after the videos (<stem>.txt or .json)."
         )
-    if engine not in ("local", "ray"):
+    if engine not in ENGINES:
         raise UsageError(f"unknown engine {engine!r}: use local or ray.")
+
+
+def _open_run(plan: Plan, config: PipelineConfig) -> _Run:
+    """Create the output folder and read its manifest."""
+    import mocap
+
     out_dir = plan.out_dir or Path(".")
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -71,105 +117,103 @@ def run_batch(
         raise OutputError(
             f"cannot create the output folder {out_dir}: {e.strerror}; choose another --out."
         ) from e
-    version = mocap.__version__
-    cfg = config_hash(config)
-    manifest = Manifest(out_dir)
-    done_records = manifest.load()
-    results: dict[int, JobResult] = {}
-    order: list[Job] = list(plan.jobs)
-    keys: dict[int, str] = {}
+    version, cfg = mocap.__version__, config_hash(config)
+    keys = {job: job_key(job, cfg, version) for job in plan.jobs}
+    return _Run(plan, out_dir, Manifest(out_dir), cfg, version, keys)
+
+
+def _select(run: _Run, overwrite: bool) -> list[Job]:
+    """Record the skipped jobs in ``run``; return the jobs to process (only missing outputs).
+
+    Partial outputs a killed earlier run left for the returned jobs are removed.
+    """
+    done = run.manifest.load() if not overwrite else {}
     todo: list[Job] = []
-    for i, job in enumerate(order):
-        keys[i] = job_key(job, cfg, version)
-        if overwrite:
-            todo.append(job)
-            continue
-        if is_done(done_records.get(keys[i])):
-            results[i] = JobResult(
-                str(job.input),
-                "skipped",
-                error="done in an earlier run",
-                outputs=tuple(str(o) for o in job.outputs),
-            )
-            continue
-        missing = tuple(o for o in job.outputs if not o.exists())
-        if not missing:
-            results[i] = JobResult(
-                str(job.input),
-                "skipped",
-                error="outputs exist (--overwrite replaces them)",
-                outputs=tuple(str(o) for o in job.outputs),
-            )
-            continue
-        todo.append(replace(job, outputs=missing) if len(missing) < len(job.outputs) else job)
-    for folder in {o.parent for job in todo for o in job.outputs}:
-        remove_stale_temp(folder)  # left by a run that was killed while writing
-    index = {id(job): i for i, job in enumerate(order)}
-    for job in todo:
-        if id(job) not in index:  # replaced (fewer outputs): map to the planned job's slot
-            index[id(job)] = next(i for i, j in enumerate(order) if j.input == job.input)
-    total = len(order)
-    start = time.perf_counter()
+    for job in run.plan.jobs:
+        missing = job.outputs if overwrite else tuple(o for o in job.outputs if not o.exists())
+        if not overwrite and is_done(done.get(run.keys[job])):
+            run.results[job] = JobResult.skipped(job, "done in an earlier run")
+        elif not missing:
+            run.results[job] = JobResult.skipped(job, "outputs exist (--overwrite replaces them)")
+        else:
+            sent = replace(job, outputs=missing) if missing != job.outputs else job
+            run.planned[sent] = job
+            todo.append(sent)
+            remove_partial_outputs(sent.outputs)
+    return todo
 
-    def on_result(job: Job, result: JobResult) -> None:
-        i = index[id(job)]
-        results[i] = result
-        manifest.append(keys[i], cfg, version, result)
+
+def _recorder(run: _Run, progress: ProgressCallback | None) -> ResultCallback:
+    """The engines' ``on_result``: keep the result, append it to the manifest, report progress."""
+    total = len(run.plan.jobs)
+
+    def on_result(sent: Job, result: JobResult) -> None:
+        job = run.planned[sent]
+        run.results[job] = result
+        run.manifest.append(run.keys[job], run.cfg, run.version, result)
         if progress is not None:
-            progress(ProgressEvent("videos", len(results), total, time.perf_counter() - start))
+            elapsed = time.perf_counter() - run.start
+            progress(ProgressEvent("videos", len(run.results), total, elapsed))
 
-    if progress is not None:
-        progress(ProgressEvent("videos", len(results), total, 0.0))
-    try:
-        if todo:
-            if engine == "ray":
-                from mocap.batch.ray_engine import run_ray
+    return on_result
 
-                run_ray(
-                    todo,
-                    config,
-                    address=address,
-                    workers=workers,
-                    timeout_s=timeout_s,
-                    overwrite=overwrite,
-                    on_result=on_result,
-                    factory=factory,
-                )
-            else:
-                from mocap.batch.local import run_local
 
-                run_local(
-                    todo,
-                    config,
-                    workers=workers,
-                    timeout_s=timeout_s,
-                    overwrite=overwrite,
-                    on_result=on_result,
-                    factory=factory,
-                )
-    finally:
-        final = [
-            results.get(
-                i,
-                JobResult(
-                    str(j.input),
-                    "failed",
-                    error="not run: the batch was interrupted",
-                    error_type="Interrupted",
-                ),
-            )
-            for i, j in enumerate(order)
-        ]
-        final += [
-            JobResult(str(p), "failed", error=why, error_type="InputError")
-            for p, why in plan.rejected
-        ]
-        meta = {
-            "version": version,
-            "config": cfg,
-            "engine": engine,
-            "out_dir": str(out_dir),
-            "seconds": round(time.perf_counter() - start, 3),
-        }
-        report_json, report_csv = write_report(out_dir, final, meta)
-    return BatchResult(tuple(final), report_json, report_csv)
+def _dispatch(
+    todo: list[Job],
+    config: PipelineConfig,
+    *,
+    engine: str,
+    address: str | None,
+    workers: int,
+    timeout_s: float,
+    overwrite: bool,
+    on_result: ResultCallback,
+    factory: StagesFactory,
+) -> None:
+    """Run ``todo`` on ``engine``; every job's result reaches ``on_result``."""
+    if engine == "ray":
+        from mocap.batch.ray_engine import run_ray
+
+        run_ray(
+            todo,
+            config,
+            address=address,
+            workers=workers,
+            timeout_s=timeout_s,
+            overwrite=overwrite,
+            on_result=on_result,
+            factory=factory,
+        )
+    else:
+        from mocap.batch.local import run_local
+
+        run_local(
+            todo,
+            config,
+            workers=workers,
+            timeout_s=timeout_s,
+            overwrite=overwrite,
+            on_result=on_result,
+            factory=factory,
+        )
+
+
+def _final_results(run: _Run) -> list[JobResult]:
+    """One row per planned job (in plan order; unfinished ones interrupted), then the rejected."""
+    interrupted = "not run: the batch was interrupted"
+    rows = [
+        run.results.get(job) or JobResult.failed(job.input, interrupted, "Interrupted")
+        for job in run.plan.jobs
+    ]
+    return rows + [JobResult.failed(p, why, "InputError") for p, why in run.plan.rejected]
+
+
+def _report(run: _Run, final: list[JobResult], engine: str) -> tuple[Path, Path]:
+    meta = {
+        "version": run.version,
+        "config": run.cfg,
+        "engine": engine,
+        "out_dir": str(run.out_dir),
+        "seconds": round(time.perf_counter() - run.start, 3),
+    }
+    return write_report(run.out_dir, final, meta)

@@ -75,10 +75,35 @@ class JobResult:
     error_type: str = ""
     attempts: int = 1
 
+    @classmethod
+    def failed(
+        cls,
+        input: Path | str,
+        error: str,
+        error_type: str,
+        *,
+        seconds: float = 0.0,
+        attempts: int = 1,
+    ) -> JobResult:
+        """A ``failed`` row: ``error`` is the one-line reason, ``error_type`` its class name."""
+        return cls(
+            str(input), "failed", seconds, error=error, error_type=error_type, attempts=attempts
+        )
+
+    @classmethod
+    def skipped(cls, job: Job, why: str) -> JobResult:
+        """A ``skipped`` row for ``job`` (its outputs are already in place)."""
+        return cls(str(job.input), "skipped", error=why, outputs=tuple(str(o) for o in job.outputs))
+
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["outputs"] = list(self.outputs)
         return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> JobResult:
+        """Inverse of :meth:`to_dict` (a Ray task returns the dict)."""
+        return cls(**{**d, "outputs": tuple(d.get("outputs", ()))})
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from mocap.pipeline import Stages
 
 StagesFactory = Callable[[PipelineConfig], "Stages"]
+#: Called by an engine once per job with its final result.
+ResultCallback = Callable[[Job, JobResult], None]
 
 
 def default_stages_factory(config: PipelineConfig) -> Stages:
@@ -35,21 +37,16 @@ def run_job(job: Job, config: PipelineConfig, stages: Stages | None, overwrite: 
     try:
         summary = process_video(job, config, overwrite=overwrite, stages=stages)
     except MocapError as e:
-        return JobResult(
-            str(job.input),
-            "failed",
-            time.perf_counter() - t0,
-            error=str(e),
-            error_type=type(e).__name__,
+        return JobResult.failed(
+            job.input, str(e), type(e).__name__, seconds=time.perf_counter() - t0
         )
     except Exception as e:  # a bug: keep the traceback's last line for the report
         where = traceback.extract_tb(e.__traceback__)[-1]
-        return JobResult(
-            str(job.input),
-            "failed",
-            time.perf_counter() - t0,
-            error=f"internal error ({type(e).__name__}: {e}) at {where.filename}:{where.lineno}",
-            error_type=type(e).__name__,
+        return JobResult.failed(
+            job.input,
+            f"internal error ({type(e).__name__}: {e}) at {where.filename}:{where.lineno}",
+            type(e).__name__,
+            seconds=time.perf_counter() - t0,
         )
     return JobResult(
         str(job.input),

@@ -17,7 +17,7 @@ from torch import nn
 
 from mocap.cliff.hrnet import FEATURE_CHANNELS, HRNetW48
 from mocap.cliff.resnet import ResNet50
-from mocap.errors import MocapError
+from mocap.errors import CliffInputError
 from mocap.rotations import matrix_to_rot6d, rot6d_to_matrix
 
 #: Backbone constructors by variant name; both emit a (B, 2048) feature.
@@ -34,10 +34,6 @@ HIDDEN = 1024
 N_ITER = 3  # refinement iterations of the official forward
 #: Starting crop camera of SPIN/CLIFF's smpl_mean_params.npz (``cam``).
 MEAN_CAM = (0.9, 0.0, 0.0)
-
-
-class CliffInputError(MocapError):
-    """Tensors of the wrong shape were passed to the CLIFF network."""
 
 
 class CliffOutput(NamedTuple):

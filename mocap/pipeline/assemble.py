@@ -7,34 +7,15 @@ observed neighbours in time; each person's shape is a trimmed mean of the observ
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
+from mocap.interpolate import interp_linear, interp_rotations
+from mocap.prediction import CropPrediction
 from mocap.types import NUM_BETAS, SmplSequence, Track
 
 #: Share of the highest and of the lowest per-frame betas ignored when consolidating a
 #: person's shape.
 BETAS_TRIM = 0.2
-
-
-@dataclass(frozen=True, eq=False)
-class CropPrediction:
-    """CLIFF results for N crops (numpy, float64).
-
-    Attributes:
-        global_orient: (N, 3) axis-angle, camera frame.
-        body_pose: (N, 23, 3) axis-angle.
-        betas: (N, 10).
-        cam_crop: (N, 3) weak-perspective crop camera (s, tx, ty).
-        transl: (N, 3) metres, full-frame camera translation (``cam_crop2full``).
-    """
-
-    global_orient: np.ndarray
-    body_pose: np.ndarray
-    betas: np.ndarray
-    cam_crop: np.ndarray
-    transl: np.ndarray
 
 
 class DetectionTable:
@@ -51,21 +32,28 @@ class DetectionTable:
         return self._n
 
     def add(self, frames: np.ndarray, det_index: np.ndarray, pred: CropPrediction) -> None:
+        """Rows of ``pred`` for detections (frames (N,), det_index (N,)); only the SMPL
+        parameters are kept (no rotation matrices or features)."""
         self._keys.append(np.stack([frames, det_index], axis=1))
-        self._parts.append(pred)
+        self._parts.append(pred.smpl_only())
         self._n += len(frames)
         self._index = None
 
     def _build(self) -> None:
         keys = np.concatenate(self._keys) if self._keys else np.zeros((0, 2), np.int64)
         self._index = {(int(f), int(d)): i for i, (f, d) in enumerate(keys)}
-        fields = ("global_orient", "body_pose", "betas", "cam_crop", "transl")
         if self._parts:
+            parts = self._parts
+
+            def joined(field: str) -> np.ndarray:
+                return np.concatenate([np.asarray(getattr(p, field), np.float64) for p in parts])
+
             self._rows = CropPrediction(
-                *(
-                    np.concatenate([np.asarray(getattr(p, f), np.float64) for p in self._parts])
-                    for f in fields
-                )
+                global_orient=joined("global_orient"),
+                body_pose=joined("body_pose"),
+                betas=joined("betas"),
+                cam_crop=joined("cam_crop"),
+                transl=joined("transl"),
             )
         else:
             self._rows = CropPrediction(
@@ -120,11 +108,14 @@ def assemble_people(
         if not observed.any():
             continue
         times = frame_times[track.frames]
+        keys = times[observed]
         poses_obs = np.concatenate([pred.global_orient[:, None], pred.body_pose], axis=1)
-        poses = _interp_rotations(times, observed, poses_obs)
-        transl = _interp_linear(times, observed, pred.transl)
-        frame_betas = _interp_linear(times, observed, pred.betas)
-        cam_crop = _interp_linear(times, observed, pred.cam_crop)
+        poses = _keep_observed(interp_rotations(times, keys, poses_obs), observed, poses_obs)
+        transl = _keep_observed(interp_linear(times, keys, pred.transl), observed, pred.transl)
+        frame_betas = _keep_observed(interp_linear(times, keys, pred.betas), observed, pred.betas)
+        cam_crop = _keep_observed(
+            interp_linear(times, keys, pred.cam_crop), observed, pred.cam_crop
+        )
         people.append(
             SmplSequence(
                 track_id=int(track.track_id),
@@ -158,55 +149,7 @@ def consolidate_betas(frame_betas: np.ndarray) -> np.ndarray:
     return fb[cut : len(fb) - cut].mean(axis=0)
 
 
-def _neighbours(
-    times: np.ndarray, observed: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For every row: index (into observed rows) of the previous and next observed row, and the
-    interpolation weight of the next one (0 on observed rows and beyond the ends)."""
-    t_obs = times[observed]
-    nxt = np.searchsorted(t_obs, times, side="left").clip(0, len(t_obs) - 1)
-    prv = (np.searchsorted(t_obs, times, side="right") - 1).clip(0, len(t_obs) - 1)
-    span = t_obs[nxt] - t_obs[prv]
-    alpha = np.where(span > 0, (times - t_obs[prv]) / np.where(span > 0, span, 1.0), 0.0)
-    return prv, nxt, alpha.clip(0.0, 1.0)
-
-
-def _interp_linear(times: np.ndarray, observed: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """(T, ...) rows of ``values`` (one per observed row) with the other rows interpolated."""
-    prv, nxt, a = _neighbours(times, observed)
-    a = a.reshape((-1,) + (1,) * (values.ndim - 1))
-    out = (1.0 - a) * values[prv] + a * values[nxt]
-    out[observed] = values  # exact copies, not (1 - 0) * x + 0 * y
-    return out
-
-
-def _interp_rotations(times: np.ndarray, observed: np.ndarray, rotvecs: np.ndarray) -> np.ndarray:
-    """(T, J, 3) axis-angle: observed rows copied, the others slerped between observed
-    neighbours."""
-    out = np.empty((len(times), *rotvecs.shape[1:]), np.float64)
-    out[observed] = rotvecs
-    if observed.all():
-        return out
-    from mocap import rotations
-
-    prv, nxt, a = _neighbours(times, observed)
-    fill = ~observed
-    q0 = rotations.axis_angle_to_quaternion(rotvecs[prv[fill]])
-    q1 = rotations.axis_angle_to_quaternion(rotvecs[nxt[fill]])
-    out[fill] = rotations.quaternion_to_axis_angle(_slerp(q0, q1, a[fill]))
-    return out
-
-
-def _slerp(q0: np.ndarray, q1: np.ndarray, a: np.ndarray) -> np.ndarray:
-    """Spherical interpolation of unit quaternions (..., 4) with weights ``a`` (N,) on axis 0."""
-    dot = np.sum(q0 * q1, axis=-1, keepdims=True)
-    q1 = np.where(dot < 0, -q1, q1)  # shortest arc
-    dot = np.abs(dot).clip(0.0, 1.0)
-    theta = np.arccos(dot)
-    a = a.reshape((-1,) + (1,) * (q0.ndim - 1))
-    sin = np.sin(theta)
-    small = sin < 1e-6
-    w0 = np.where(small, 1.0 - a, np.sin((1.0 - a) * theta) / np.where(small, 1.0, sin))
-    w1 = np.where(small, a, np.sin(a * theta) / np.where(small, 1.0, sin))
-    q = w0 * q0 + w1 * q1
-    return q / np.linalg.norm(q, axis=-1, keepdims=True)
+def _keep_observed(filled: np.ndarray, observed: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``filled`` (T, ...) with the observed rows set to exact copies of ``values``."""
+    filled[observed] = values
+    return filled

@@ -112,7 +112,7 @@ def test_missing_file_says_where_to_get_it(tmp_path):
     msg = str(info.value)
     assert isinstance(info.value, ModelFileNotFoundError)
     assert str(path) in msg and "noah-research" in msg and "CLIFFMOCAP_HOME" in msg
-    assert "--checkpoint" in msg and "\n" not in msg
+    assert "'checkpoint'" in msg and "\n" not in msg
 
 
 def test_find_checkpoint_uses_the_model_dir(tmp_path):

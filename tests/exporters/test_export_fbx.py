@@ -41,5 +41,5 @@ def test_blender_failure_is_one_clear_error(motion, tmp_path, monkeypatch):
 
 def test_fbx_needs_smpl_model(tmp_path):
     bare = make_motion([(1, np.arange(5))], num_frames=5)
-    with pytest.raises(OutputError, match="--smpl PATH"):
+    with pytest.raises(OutputError, match="'smpl_model'"):
         exporters.write(bare, tmp_path / "x.fbx")

@@ -127,7 +127,7 @@ def test_validator_long_clip(tmp_path, body):
 
 def test_needs_smpl_model(motion, tmp_path):
     bare = make_motion([(1, np.arange(5))], num_frames=5)
-    with pytest.raises(OutputError, match=r"--smpl PATH.*smpl\.is\.tue\.mpg\.de.*\.npz"):
+    with pytest.raises(OutputError, match=r"'smpl_model'.*smpl\.is\.tue\.mpg\.de.*\.npz"):
         exporters.write(bare, tmp_path / "x.glb")
     assert list(tmp_path.iterdir()) == []
 

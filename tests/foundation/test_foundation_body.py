@@ -177,7 +177,7 @@ def test_missing_file_says_where_to_get_smpl(tmp_path):
         "https://smpl.is.tue.mpg.de",
         "SMPL for Python",
         "basicmodel_neutral_lbs_10_207_0_v1.1.0.pkl",
-        "--smpl",
+        "'smpl_model'",
         "SMPL_NEUTRAL.pkl",
         "CLIFFMOCAP_HOME",
     ):

@@ -105,9 +105,9 @@ def test_motion_set_checks_people_against_frames():
 @pytest.mark.parametrize(
     ("changes", "needle"),
     [
-        ({"focal": 1000.0, "fov": 60.0}, "--focal and --fov"),
-        ({"focal": 0.0}, "--focal"),
-        ({"fov": 180.0}, "--fov"),
+        ({"focal": 1000.0, "fov": 60.0}, "'focal' and 'fov'"),
+        ({"focal": 0.0}, "'focal'"),
+        ({"fov": 180.0}, "'fov'"),
         ({"batch_size": 0}, "batch_size"),
         ({"det_conf": 1.5}, "det_conf"),
         ({"max_people": 0}, "max_people"),

@@ -6,6 +6,7 @@ Importable by name (``_pipeline_fakes``) so batch worker processes (spawned) can
 from __future__ import annotations
 
 import os
+import sys
 import time
 import weakref
 from dataclasses import dataclass, field
@@ -16,7 +17,8 @@ import numpy as np
 from mocap.config import PipelineConfig
 from mocap.crop import Crops
 from mocap.errors import VideoError
-from mocap.pipeline import CropPrediction, Stages
+from mocap.pipeline import Stages
+from mocap.prediction import CropPrediction
 from mocap.types import Detections, FrameBatch, Provenance, Track, VideoInfo
 
 H, W = 48, 64
@@ -236,3 +238,10 @@ def factory_fails(config: PipelineConfig) -> Stages:
     from mocap.errors import CheckpointError
 
     raise CheckpointError("checkpoint is broken: /nowhere/ckpt.pt; download it again.")
+
+
+def factory_dies(config: PipelineConfig) -> Stages:
+    """A worker that dies while loading its models (like a CUDA driver abort), after a last word."""
+    sys.stderr.write("loading the models...\nfatal: CUDA driver initialisation failed\n")
+    sys.stderr.flush()
+    os._exit(134)

@@ -25,9 +25,9 @@ def fake_stages(monkeypatch: pytest.MonkeyPatch):
     import _pipeline_fakes
 
     import mocap.batch.worker
-    import mocap.pipeline
+    import mocap.pipeline.capture
 
-    monkeypatch.setattr(mocap.pipeline, "load_stages", _pipeline_fakes.factory_ok)
+    monkeypatch.setattr(mocap.pipeline.capture, "load_stages", _pipeline_fakes.factory_ok)
     monkeypatch.setattr(mocap.batch.worker, "default_stages_factory", _pipeline_fakes.factory_ok)
     return _pipeline_fakes
 

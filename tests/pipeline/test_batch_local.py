@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from _pipeline_fakes import factory_fails, factory_ok
+from _pipeline_fakes import factory_dies, factory_fails, factory_ok
 from typer.testing import CliRunner
 
 from mocap.batch import plan_jobs, run_batch
@@ -73,7 +73,7 @@ def test_good_bad_crashing_and_duplicate_inputs(tmp_path: Path) -> None:
     assert doc["counts"] == {"ok": 2, "skipped": 0, "failed": 3}
     rows = list(csv.DictReader(res.report_csv.open()))
     assert sorted(r["status"] for r in rows) == ["failed", "failed", "failed", "ok", "ok"]
-    assert not list(out.rglob(".cliffmocap-tmp-*"))
+    assert not list(out.rglob(".*.part"))  # no partial output left
 
 
 def test_hanging_video_is_killed_and_the_rest_continue(tmp_path: Path) -> None:
@@ -122,6 +122,69 @@ def test_a_model_that_cannot_load_fails_every_job_once(tmp_path: Path) -> None:
     )
     assert [j.status for j in res.jobs] == ["failed", "failed"]
     assert all("checkpoint is broken" in j.error for j in res.jobs)
+
+
+@pytest.mark.timeout(120)
+def test_a_worker_that_dies_while_starting_is_given_up_after_three_tries(tmp_path: Path) -> None:
+    from mocap.batch import local
+
+    src = tmp_path / "clips"
+    _videos(src, ["a.mp4", "b.mp4", "c.mp4"])
+    res = run_batch(
+        plan_jobs([src], [tmp_path / "out"], out_format="npz"),
+        CFG,
+        workers=2,
+        stages_factory=factory_dies,
+    )
+    assert [j.status for j in res.jobs] == ["failed"] * 3
+    assert {j.error_type for j in res.jobs} == {"WorkerStartFailed"}
+    error = res.jobs[0].error
+    assert f"died while starting {local.MAX_STARTUP_DEATHS} times" in error
+    assert "exit code 134" in error
+    assert error.endswith("its last error output: fatal: CUDA driver initialisation failed")
+
+
+def test_write_outputs_lets_the_writers_error_through_unchanged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import exporters
+    from mocap.batch import write_outputs
+    from mocap.errors import OutputExistsError
+
+    target = tmp_path / "o" / "a.npz"
+
+    class Refused(OutputExistsError):
+        def __init__(self, message: str, path: Path) -> None:
+            super().__init__(message)
+            self.path = path  # an attribute a rebuilt exception would lose
+
+    raised = Refused(f"output '{target}' already exists", target)
+
+    def refuses(motion, path, overwrite=False):
+        assert Path(path) == target  # written in place: the writer is atomic itself
+        raise raised
+
+    monkeypatch.setitem(exporters.WRITERS, ".npz", refuses)
+    with pytest.raises(Refused) as caught:
+        write_outputs(None, (target,))  # type: ignore[arg-type]
+    assert caught.value is raised and caught.value.path == target
+
+
+def test_partial_outputs_of_a_killed_writer_are_removed(tmp_path: Path) -> None:
+    from mocap.batch.outputs import remove_partial_outputs
+
+    names = [
+        ".a.npz.1a2b3c.part",  # a.npz being written
+        ".a_person2.bvh.4d5e6f.part",  # one of a.bvh's per-person files
+        ".clip.v2_person1.amass.npz.0f0f0f.part",  # clip.v2.amass.npz, per person
+        ".b.npz.1a2b3c.part",  # another job's output
+        ".a.npz.part.keep",  # not a temp file
+        "a.npz",  # a finished output
+    ]
+    for n in names:
+        (tmp_path / n).write_bytes(b"x")
+    remove_partial_outputs((tmp_path / "a.npz", tmp_path / "a.bvh", tmp_path / "clip.v2.amass.npz"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names[3:])
 
 
 def test_truncated_manifest_line_is_ignored(tmp_path: Path) -> None:

@@ -155,9 +155,13 @@ def test_disk_full_leaves_no_partial_file(
     import exporters
 
     def full_disk(motion, path, overwrite=False, **kw):
-        with open(path, "wb") as f:
-            f.write(b"half")
-        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        # an atomic writer (like every real one) whose disk fills up: its temp file goes away
+        tmp = Path(path).with_name(f".{Path(path).name}.part")
+        try:
+            tmp.write_bytes(b"half")
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        finally:
+            tmp.unlink()
 
     monkeypatch.setitem(exporters.WRITERS, ".npz", full_disk)
     out = tmp_path / "o" / "a.npz"

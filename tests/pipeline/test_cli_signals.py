@@ -143,7 +143,7 @@ def test_batch_killed_with_sigkill_resumes_without_redoing(tmp_path: Path) -> No
     assert sorted(p.name for p in out.glob("*.npz")) == sorted(
         n.replace(".mp4", ".npz") for n in names
     )
-    assert not list(out.rglob(".cliffmocap-tmp-*"))
+    assert not list(out.rglob(".*.part"))  # no partial output left
 
 
 def test_ctrl_c_in_a_batch_exits_130_with_a_report(tmp_path: Path, model_home: Path) -> None:
@@ -188,6 +188,6 @@ def test_ctrl_c_in_a_batch_exits_130_with_a_report(tmp_path: Path, model_home: P
     doc = __import__("json").loads(reports[0].read_text())
     assert doc["counts"]["ok"] >= 1
     assert any(j["error_type"] == "Interrupted" for j in doc["jobs"])
-    assert not list(out.rglob(".cliffmocap-tmp-*"))
+    assert not list(out.rglob(".*.part"))  # no partial output left
     for p in out.glob("*.npz"):
         assert np.load(p, allow_pickle=False)["schema"] == "cliffmocap/1"

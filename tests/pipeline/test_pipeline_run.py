@@ -15,7 +15,8 @@ from _pipeline_fakes import FakeDetector, FakeRegressor, FakeVideo, box_for, mak
 from mocap import rotations
 from mocap.config import PipelineConfig
 from mocap.errors import ModelFileNotFoundError, NoPeopleFoundError, VideoError
-from mocap.pipeline import PREFETCH_DEPTH, consolidate_betas, run
+from mocap.pipeline import PREFETCH_DEPTH, run
+from mocap.pipeline.assemble import consolidate_betas
 
 OFF = PipelineConfig(smooth="off", batch_size=5)
 
@@ -65,12 +66,12 @@ def test_filled_rows_are_interpolated_on_the_rotation_manifold(video: Path) -> N
 
 
 def test_slerp_goes_the_short_way_across_pi(video: Path) -> None:
-    from mocap.pipeline.assemble import _interp_rotations
+    from mocap.interpolate import interp_rotations
 
     # 170 deg about z, then 190 deg (= -170 deg): the midpoint is 180 deg, not 0 deg.
     a0, a1 = np.radians(170.0), np.radians(-170.0)
     rv = np.array([[[0, 0, a0]], [[0, 0, a1]]])
-    out = _interp_rotations(np.array([0.0, 0.5, 1.0]), np.array([True, False, True]), rv)
+    out = interp_rotations(np.array([0.0, 0.5, 1.0]), np.array([0.0, 1.0]), rv)
     angle = np.linalg.norm(out[1, 0])
     assert angle == pytest.approx(np.pi, abs=1e-9)
 
@@ -158,7 +159,7 @@ def test_decoder_errors_surface_as_video_errors(video: Path) -> None:
 
 
 def test_no_people_is_a_clear_error(video: Path) -> None:
-    with pytest.raises(NoPeopleFoundError, match=r"no people found in .*clip\.mp4.*--det-conf"):
+    with pytest.raises(NoPeopleFoundError, match=r"no people found in .*clip\.mp4.*'det_conf'"):
         run(video, OFF, stages=make_stages(detector=FakeDetector(tracks=())))
 
 
@@ -186,18 +187,21 @@ def test_missing_model_files_stop_before_decoding(tmp_path: Path) -> None:
     cfg = PipelineConfig(model_dir=tmp_path, boxes=None)
     with pytest.raises(ModelFileNotFoundError) as e:
         run(tmp_path / "does-not-exist.mp4", cfg)  # the video is never looked at
-    msg = str(e.value)
-    assert "CLIFF checkpoint not found" in msg and str(tmp_path) in msg and "--checkpoint" in msg
-    assert "\n" not in msg
+    lines = str(e.value).splitlines()  # every missing file named, one line each
+    assert len(lines) == 3
+    assert "CLIFF checkpoint not found" in lines[0] and str(tmp_path) in lines[0]
+    assert "'checkpoint'" in lines[0]
+    assert "SMPL model not found" in lines[1] and "'smpl_model'" in lines[1]
+    assert "detector weights not found" in lines[2] and "'detector'" in lines[2]
 
 
 def test_missing_smpl_and_detector_named(tmp_path: Path) -> None:
-    from mocap.pipeline import check_model_files
+    from mocap.modelfiles import check_model_files
 
     ckpt = tmp_path / "c.pt"
     ckpt.write_bytes(b"x")
     with pytest.raises(
-        ModelFileNotFoundError, match=r"SMPL model not found: .*SMPL_NEUTRAL\.pkl.*--smpl"
+        ModelFileNotFoundError, match=r"SMPL model not found: .*SMPL_NEUTRAL\.pkl.*'smpl_model'"
     ):
         check_model_files(PipelineConfig(model_dir=tmp_path, checkpoint=ckpt))
     smpl = tmp_path / "s.pkl"

@@ -78,7 +78,7 @@ def test_detect_missing_weights_say_where_to_get_them(tmp_path):
     message = str(caught.value)
     assert str(tmp_path / "yolo11x.pt") in message
     assert "github.com/ultralytics/assets/releases" in message
-    assert "CLIFFMOCAP_HOME" in message and "--detector" in message
+    assert "CLIFFMOCAP_HOME" in message and "'detector'" in message
     assert caught.value.path == tmp_path / "yolo11x.pt"
 
 

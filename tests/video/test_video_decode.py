@@ -115,12 +115,12 @@ def test_video_truncated_file_keeps_decodable_frames_and_reports_partial(videos)
 
 
 def test_video_truncated_file_with_decord_only_is_a_clear_error(videos):
-    with pytest.raises(DecoderError, match=r"truncated\.mp4.*--decoder"):
+    with pytest.raises(DecoderError, match=r"truncated\.mp4.*'decoder'"):
         decode_all(videos["truncated"], "decord")
 
 
 def test_video_av1_with_decord_only_is_a_clear_error(videos):
-    with pytest.raises(DecoderError, match=r"av1.*--decoder auto"):
+    with pytest.raises(DecoderError, match=r"av1.*'decoder' to auto"):
         open_video(videos["av1"], decoder="decord")
 
 

@@ -1,0 +1,179 @@
+"""The run: one video in, one MotionSet out (decode, detect, track, crop, regress, assemble,
+smooth).
+
+The video is streamed once; see :mod:`mocap.pipeline` for the design. This module never prints and
+never writes files; progress goes to the optional callback.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from mocap.camera import make_intrinsics
+from mocap.config import PipelineConfig
+from mocap.errors import NoPeopleFoundError
+from mocap.pipeline.assemble import DetectionTable, assemble_people
+from mocap.pipeline.crops import concat_crops, take_crops
+from mocap.pipeline.loading import load_stages
+from mocap.pipeline.prefetch import PREFETCH_DEPTH, Prefetcher
+from mocap.pipeline.stages import Regressor, Stages
+from mocap.progress import ProgressCallback, StageClock
+from mocap.types import CameraIntrinsics, MotionSet, Track, VideoInfo
+
+if TYPE_CHECKING:
+    from mocap.crop import Crops
+    from mocap.video import VideoSource
+
+
+def run(
+    video: str | Path,
+    config: PipelineConfig | None = None,
+    progress: ProgressCallback | None = None,
+    *,
+    stages: Stages | None = None,
+) -> MotionSet:
+    """Capture the SMPL motion of every person in ``video``.
+
+    Args:
+        video: the video file.
+        config: settings (default: ``PipelineConfig()``).
+        progress: called with a ``ProgressEvent`` whenever a stage advances.
+        stages: the stages to use (default: :func:`load_stages`, which checks the model files
+            before anything is decoded); pass fakes in tests, or reuse loaded stages across videos.
+
+    Returns:
+        One ``SmplSequence`` per person (ordered by track id) with the video, camera and body.
+
+    Raises:
+        ModelFileNotFoundError: a model file is missing (raised before decoding).
+        VideoError: the video cannot be opened or decoded.
+        NoPeopleFoundError: nobody was detected and tracked long enough.
+    """
+    config = config or PipelineConfig()
+    clock = StageClock(progress)
+    if stages is None:
+        t0 = time.perf_counter()
+        stages = load_stages(config)
+        clock.add("load", time.perf_counter() - t0, 1, 1)
+    path = Path(video)
+    if stages.detector_for is not None:
+        stages = replace(stages, detector=stages.detector_for(path), detector_for=None)
+    with stages.open_video(path) as source:
+        info = source.info
+        camera = intrinsics_for(info, config)
+        streamed = _stream(source, info, config, stages, camera, clock)
+    t0 = time.perf_counter()
+    people = assemble_people(streamed.tracks, streamed.table, streamed.frame_times)
+    clock.add("assemble", time.perf_counter() - t0, len(people), len(people))
+    if not people:
+        raise NoPeopleFoundError(
+            f"no people found in {path} ({streamed.num_detections} detections on "
+            f"{streamed.frames_with_people} of {len(streamed.frame_times)} frames, none tracked "
+            f"for {config.min_track_s} s or more). Try a lower 'det_conf', or give the boxes in a "
+            "file with 'boxes'."
+        )
+    from mocap.smoothing import smooth_sequence
+
+    t0 = time.perf_counter()
+    people = [smooth_sequence(p, config.smooth) for p in people]
+    clock.add("smooth", time.perf_counter() - t0, len(people), len(people))
+    return MotionSet(
+        video=info,
+        camera=camera,
+        people=tuple(people),
+        frame_times=streamed.frame_times,
+        body=stages.body,
+        provenance=stages.provenance,
+    )
+
+
+def intrinsics_for(info: VideoInfo, config: PipelineConfig) -> CameraIntrinsics:
+    """Camera of the video: ``focal``, else ``fov`` (vertical), else CLIFF's sqrt(w^2 + h^2)."""
+    return make_intrinsics(info.width, info.height, focal=config.focal, fov=config.fov)
+
+
+@dataclass
+class _Streamed:
+    tracks: list[Track]
+    table: DetectionTable
+    frame_times: np.ndarray
+    num_detections: int
+    frames_with_people: int
+
+
+class _CropQueue:
+    """Crops waiting for CLIFF, regressed in batches of ``batch_size`` rows into ``table``."""
+
+    def __init__(self, regressor: Regressor, batch_size: int, clock: StageClock) -> None:
+        self.table = DetectionTable()
+        self._regressor = regressor
+        self._batch_size = batch_size
+        self._clock = clock
+        self._parts: list[tuple[np.ndarray, np.ndarray, Crops]] = []  # (frames, det idx, crops)
+        self._rows = 0
+
+    def add(self, frame: int, crops: Crops) -> None:
+        """The crops of the detections of ``frame`` (row i = detection i)."""
+        n = len(crops)
+        self._parts.append((np.full(n, frame, np.int64), np.arange(n), crops))
+        self._rows += n
+
+    def flush(self, limit: int) -> None:
+        """Regress full batches while at least ``limit`` (>= 1) rows wait."""
+        while self._rows >= limit and self._rows > 0:
+            t0 = time.perf_counter()
+            frames = np.concatenate([p[0] for p in self._parts])
+            dets = np.concatenate([p[1] for p in self._parts])
+            crops = concat_crops([p[2] for p in self._parts])
+            take = min(self._batch_size, len(crops))
+            pred = self._regressor(take_crops(crops, slice(0, take)))
+            self.table.add(frames[:take], dets[:take], pred)
+            rest = slice(take, None)
+            self._parts = (
+                [(frames[rest], dets[rest], take_crops(crops, rest))] if take < len(crops) else []
+            )
+            self._rows = len(crops) - take
+            self._clock.add("regress", time.perf_counter() - t0, len(self.table), None)
+
+
+def _stream(
+    source: VideoSource,
+    info: VideoInfo,
+    config: PipelineConfig,
+    stages: Stages,
+    camera: CameraIntrinsics,
+    clock: StageClock,
+) -> _Streamed:
+    assert stages.detector is not None  # run() sets it from detector_for
+    tracker = stages.make_tracker(info)
+    waiting = _CropQueue(stages.regressor, config.batch_size, clock)
+    times: list[np.ndarray] = []
+    total = info.num_frames or None
+    n_frames = n_dets = with_people = 0
+    with Prefetcher(source, PREFETCH_DEPTH) as batches:
+        for batch, decode_s in batches:
+            n_frames += len(batch)
+            times.append(batch.times)
+            clock.add("decode", decode_s, n_frames, total)
+            t0 = time.perf_counter()
+            detections = stages.detector.detect(batch)
+            for image, det in zip(batch.images, detections, strict=True):
+                tracker.update(det)
+                if len(det) == 0:
+                    continue
+                n_dets += len(det)
+                with_people += 1
+                waiting.add(det.frame, stages.cropper(image, det.boxes, camera.fx))
+            clock.add("detect", time.perf_counter() - t0, n_frames, total)
+            waiting.flush(config.batch_size)
+    waiting.flush(1)
+    t0 = time.perf_counter()
+    tracks = tracker.finish()
+    clock.add("track", time.perf_counter() - t0, len(tracks), len(tracks))
+    frame_times = np.concatenate(times) if times else np.zeros(0)
+    return _Streamed(tracks, waiting.table, frame_times, n_dets, with_people)
