@@ -17,6 +17,7 @@ from mocap.errors import UsageError
 SmoothPreset = Literal["off", "light", "medium", "heavy"]
 Precision = Literal["auto", "fp32", "bf16", "fp16"]
 Decoder = Literal["auto", "decord", "pyav"]
+Space = Literal["world", "camera"]
 
 #: Environment variable naming the folder that holds model files (checkpoints, SMPL, YOLO weights).
 MODEL_DIR_ENV = "CLIFFMOCAP_HOME"
@@ -100,6 +101,13 @@ class PipelineConfig:
     # --- post-processing ------------------------------------------------------------------------
     smooth: SmoothPreset = "medium"
     """Temporal smoothing preset (``off`` keeps CLIFF's per-frame output exactly)."""
+    space: Space = "world"
+    """``world``: ground the motion (``mocap.ground``: floor, gravity, foot contacts, depth pinned
+    by the feet; static camera) and write animations in that world frame. ``camera``: today's
+    camera-frame output, no grounding. A moving camera, or no SMPL model, falls back to
+    ``camera`` with a warning. The .npz always keeps the camera-frame rows."""
+    foot_lock: bool = True
+    """Hold planted feet still (leg IK) in the grounded motion; with ``space='camera'`` unused."""
 
     def __post_init__(self) -> None:
         if self.focal is not None and self.fov is not None:
@@ -115,6 +123,8 @@ class PipelineConfig:
             raise UsageError(f"'det_conf' must be within [0, 1], got {self.det_conf}.")
         if self.max_people is not None and self.max_people < 1:
             raise UsageError(f"'max_people' must be >= 1, got {self.max_people}.")
+        if self.space not in ("world", "camera"):
+            raise UsageError(f"'space' must be world or camera, got {self.space!r}.")
         if self.smooth not in ("off", "light", "medium", "heavy"):
             raise UsageError(f"'smooth' must be off, light, medium or heavy, got {self.smooth!r}.")
 
