@@ -7,11 +7,12 @@ joints left at zero: SMPL's two hand joints have no SMPL+H counterpart and are d
 ``surface_model_type`` ``"smplh"``; extras: ``root_orient``, ``pose_body``, ``pose_hand``,
 ``mocap_time_length``, ``num_betas``, ``track_id``, ``frame_start`` (video frame of row 0).
 
-The world is AMASS's z-up frame: ``M = CAMERA_TO_ZUP`` applied to the camera-frame result, root
-``M R_0`` and ``trans = M (J_0 + transl) - J_0`` (SMPL rotates the root about the rest pelvis
-``J_0``). The body is SMPL, not SMPL+H: betas and joint positions transfer only approximately to
-SMPL+H/SMPL-X bodies. Frames missing inside a track are interpolated; rows cover the person's
-first to last tracked frame.
+The world is AMASS's z-up frame: by default the grounded world (``mocap.ground``) turned z-up,
+floor at z = 0; for an ungrounded motion (or ``space="camera"``) ``M = CAMERA_TO_ZUP`` applied
+to the camera-frame result. Root ``M R_0`` and ``trans = M (J_0 + transl) - J_0`` (SMPL rotates
+the root about the rest pelvis ``J_0``). The body is SMPL, not SMPL+H: betas and joint positions
+transfer only approximately to SMPL+H/SMPL-X bodies. Frames missing inside a track are
+interpolated; rows cover the person's first to last tracked frame.
 """
 
 from __future__ import annotations
@@ -23,11 +24,13 @@ import numpy as np
 from exporters._output import atomic_paths, per_person_paths
 from exporters.skeleton import (
     CAMERA_TO_ZUP,
+    YUP_TO_ZUP,
     dense_track,
     require_body,
     root_in_world,
     select_people,
 )
+from exporters.space import place
 from mocap.errors import UsageError
 from mocap.rotations import matrix_to_axis_angle
 from mocap.types import MotionSet, SmplSequence
@@ -41,14 +44,18 @@ GENDERS = ("neutral", "male", "female")
 
 
 def amass_arrays(
-    motion: MotionSet, seq: SmplSequence, gender: str = "neutral"
+    motion: MotionSet,
+    seq: SmplSequence,
+    gender: str = "neutral",
+    to_zup: np.ndarray = CAMERA_TO_ZUP,
 ) -> dict[str, np.ndarray]:
-    """The AMASS-style arrays of one person (see the module docstring)."""
+    """The AMASS-style arrays of one person (see the module docstring); ``to_zup`` (3, 3) turns
+    the rows' frame into the z-up world."""
     body = require_body(motion, "AMASS (.amass.npz)")
     frames, rotvecs, transl = dense_track(seq, motion.frame_times)
     n = len(frames)
     pelvis = body.rest_joints(seq.betas)[0]
-    root, pelvis_world = root_in_world(rotvecs[:, 0], transl, pelvis, CAMERA_TO_ZUP)
+    root, pelvis_world = root_in_world(rotvecs[:, 0], transl, pelvis, to_zup)
     poses = np.zeros((n, SMPLH_POSE_SIZE))
     poses[:, :3] = matrix_to_axis_angle(root)
     poses[:, 3 : 3 + 3 * SMPLH_BODY_JOINTS] = rotvecs[:, 1 : 1 + SMPLH_BODY_JOINTS].reshape(n, -1)
@@ -80,6 +87,7 @@ def write_amass(
     person: int | None = None,
     gender: str = "neutral",
     overwrite: bool = False,
+    space: str | None = None,
 ) -> list[Path]:
     """Write one AMASS-style ``.amass.npz`` per person.
 
@@ -89,6 +97,8 @@ def write_amass(
         person: write only this track id.
         gender: ``"neutral"``, ``"male"`` or ``"female"`` (model of the fit).
         overwrite: replace existing files.
+        space: ``world`` (default when grounded: z up, floor at z = 0, as AMASS files are) or
+            ``camera`` (the camera frame turned z-up).
 
     Returns:
         The paths written.
@@ -101,10 +111,11 @@ def write_amass(
     if gender not in GENDERS:
         raise UsageError(f"gender={gender!r} is not one of {', '.join(GENDERS)}")
     require_body(motion, "AMASS (.amass.npz)")
-    people = select_people(motion, person, str(path))
-    paths = per_person_paths(Path(path), [p.track_id for p in people], SUFFIX)
+    placed = place(motion, select_people(motion, person, str(path)), space)
+    to_zup = YUP_TO_ZUP @ placed.to_yup
+    paths = per_person_paths(Path(path), [p.track_id for p in placed.people], SUFFIX)
     with atomic_paths(paths, overwrite) as temps:
-        for seq, tmp in zip(people, temps, strict=True):
+        for seq, tmp in zip(placed.people, temps, strict=True):
             with open(tmp, "wb") as f:
-                np.savez_compressed(f, **amass_arrays(motion, seq, gender))
+                np.savez_compressed(f, **amass_arrays(motion, seq, gender, to_zup))
     return paths

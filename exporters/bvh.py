@@ -40,6 +40,7 @@ from exporters.skeleton import (
     root_in_world,
     select_people,
 )
+from exporters.space import place
 from mocap.errors import UsageError
 from mocap.rotations import axis_angle_to_matrix
 from mocap.smpl_joints import SMPL_JOINT_NAMES, SMPL_PARENTS
@@ -142,12 +143,17 @@ def _hierarchy(rest_cm: np.ndarray, orders: tuple[str, ...]) -> str:
 
 
 def bvh_channels(
-    motion: MotionSet, seq: SmplSequence, order: str = "ZXY", span: str = "track"
+    motion: MotionSet,
+    seq: SmplSequence,
+    order: str = "ZXY",
+    span: str = "track",
+    to_yup: np.ndarray = CAMERA_TO_YUP,
 ) -> np.ndarray:
     """(N, 6 + 3 * 23) BVH channel values of one person, one row per BVH frame.
 
     Columns: root position (cm, y-up), then every joint's Euler angles (degrees, in the joint's
-    ``joint_orders(order)`` order), joints in ``depth_first()`` order.
+    ``joint_orders(order)`` order), joints in ``depth_first()`` order. ``to_yup`` (3, 3) turns
+    the rows' frame into the y-up world (``exporters.space``: camera frame or grounded world).
     """
     body = require_body(motion, "BVH (.bvh)")
     rest = body.rest_joints(seq.betas)
@@ -159,7 +165,7 @@ def bvh_channels(
         frames = np.arange(motion.num_frames)
     n = len(frames)
     mats = axis_angle_to_matrix(rotvecs)  # (N, 24, 3, 3)
-    mats[:, 0], pelvis = root_in_world(rotvecs[:, 0], transl, rest[0], CAMERA_TO_YUP)
+    mats[:, 0], pelvis = root_in_world(rotvecs[:, 0], transl, rest[0], to_yup)
     position = pelvis * METRES_TO_CENTIMETRES
     dfs = depth_first()
     # Euler angles are BVH-only; mocap.rotations has no Euler conversion, scipy's is exact.
@@ -171,11 +177,17 @@ def bvh_channels(
     return np.concatenate([position, euler.reshape(n, -1)], axis=1)
 
 
-def bvh_text(motion: MotionSet, seq: SmplSequence, order: str = "ZXY", span: str = "track") -> str:
+def bvh_text(
+    motion: MotionSet,
+    seq: SmplSequence,
+    order: str = "ZXY",
+    span: str = "track",
+    to_yup: np.ndarray = CAMERA_TO_YUP,
+) -> str:
     """The complete BVH file of one person (see the module docstring)."""
     body = require_body(motion, "BVH (.bvh)")
     rest_cm = body.rest_joints(seq.betas) * METRES_TO_CENTIMETRES
-    values = bvh_channels(motion, seq, order, span)
+    values = bvh_channels(motion, seq, order, span, to_yup)
     out = io.StringIO()
     out.write(_hierarchy(rest_cm, joint_orders(order)))
     out.write(f"MOTION\nFrames: {len(values)}\n")
@@ -191,6 +203,7 @@ def write_bvh(
     order: str = "ZXY",
     span: str = "track",
     overwrite: bool = False,
+    space: str | None = None,
 ) -> list[Path]:
     """Write one BVH file per person.
 
@@ -202,6 +215,7 @@ def write_bvh(
             (per joint, see ``AUTO_ORDERS``).
         span: ``"track"`` (the person's frames) or ``"video"`` (every video frame).
         overwrite: replace existing files.
+        space: ``world`` (default when grounded: y up, floor at y = 0) or ``camera``.
 
     Returns:
         The paths written.
@@ -217,11 +231,12 @@ def write_bvh(
     if span not in SPANS:
         raise UsageError(f"BVH span {span!r} is not one of {', '.join(SPANS)}")
     require_body(motion, "BVH (.bvh)")
-    people = select_people(motion, person, str(path))
-    paths = per_person_paths(Path(path), [p.track_id for p in people], ".bvh")
+    placed = place(motion, select_people(motion, person, str(path)), space)
+    paths = per_person_paths(Path(path), [p.track_id for p in placed.people], ".bvh")
     with atomic_paths(paths, overwrite) as temps:
-        for seq, tmp, target in zip(people, temps, paths, strict=True):
-            tmp.write_text(bvh_text(motion, seq, order, span), encoding="ascii")
+        for seq, tmp, target in zip(placed.people, temps, paths, strict=True):
+            text = bvh_text(motion, seq, order, span, placed.to_yup)
+            tmp.write_text(text, encoding="ascii")
             first = 0 if span == "video" else int(seq.frames[0])
             logger.info("%s: person %d, BVH frame 0 = video frame %d", target, seq.track_id, first)
     return paths

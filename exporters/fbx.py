@@ -38,7 +38,11 @@ def require_bpy() -> None:
 
 
 def write_fbx(
-    motion: MotionSet, path: str | Path, overwrite: bool = False, timeout_s: float | None = None
+    motion: MotionSet,
+    path: str | Path,
+    overwrite: bool = False,
+    timeout_s: float | None = None,
+    space: str | None = None,
 ) -> Path:
     """Write ``motion`` as FBX (converted from the glTF scene by Blender in a subprocess).
 
@@ -48,6 +52,8 @@ def write_fbx(
         overwrite: replace an existing file.
         timeout_s: stop Blender after this many seconds (None = no limit; export costs about
             3 ms per person per frame).
+        space: ``world`` (default when grounded) or ``camera``; the video camera is placed as in
+            the glTF scene the FBX is converted from.
 
     Returns:
         The path written.
@@ -62,7 +68,7 @@ def write_fbx(
     require_bpy()
     check_target(path, overwrite)
     with tempfile.TemporaryDirectory(prefix="cliffmocap-fbx-") as work:
-        glb = write_glb(motion, Path(work) / "scene.glb")
+        glb = write_glb(motion, Path(work) / "scene.glb", space=space)
         fbx = Path(work) / "scene.fbx"
         cmd = [sys.executable, str(BLENDER_SCRIPT), str(glb), str(fbx)]
         try:
