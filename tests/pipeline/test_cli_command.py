@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 import mocap
 from mocap.cli import app
+from mocap.config import PipelineConfig
 
 runner = CliRunner()
 
@@ -41,9 +42,12 @@ def test_help_lists_every_option_with_help() -> None:
         "--out-format",
         "--workers",
         "--timeout",
+        "--space",
+        "--foot-lock",
     ):
         assert opt in r.output
     assert "off|light|medium|heavy" in r.output.replace(" ", "")
+    assert "world|camera" in r.output.replace(" ", "")
 
 
 def test_version() -> None:
@@ -243,9 +247,15 @@ def test_options_reach_the_pipeline_config(
         "pyav",
         "--detector",
         "yolo11n.yaml",
+        "--space",
+        "camera",
+        "--foot-lock",
+        "off",
     )
     assert r.exit_code == 1
     c = seen["config"]
+    assert (c.space, c.foot_lock) == ("camera", False)
+    assert PipelineConfig().space == "world" and PipelineConfig().foot_lock
     assert (
         c.smooth,
         c.device,
