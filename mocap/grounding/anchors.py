@@ -39,11 +39,14 @@ a planted foot is seen to ~3 cm, the pinned body to ~7 cm, (3 / 7)^2 ~ 0.2 (benc
 def _smoothness(n: int, lam: float) -> sparse.csc_matrix:
     """(n, n) sparse ``lam * L^T L`` (L: second differences) from its banded form."""
     ab = second_difference_bands(n) * lam
-    diagonals = [ab[2], ab[1, 1:], ab[0, 2:]]
-    return sparse.diags(
-        [diagonals[0], diagonals[1], diagonals[1], diagonals[2], diagonals[2]],
-        [0, 1, -1, 2, -2],
-        format="csc",
+    rows, cols, data = [np.arange(n)], [np.arange(n)], [ab[2]]
+    for k in (1, 2):  # super-diagonal k of the banded form, mirrored below the diagonal
+        i = np.arange(n - k)
+        rows += [i, i + k]
+        cols += [i + k, i]
+        data += [ab[2 - k, k:], ab[2 - k, k:]]
+    return sparse.csc_matrix(
+        (np.concatenate(data), (np.concatenate(rows), np.concatenate(cols))), shape=(n, n)
     )
 
 
@@ -64,7 +67,7 @@ def _horizontal(
     normal = (jac.T @ jac).tocsc()
     block = _smoothness(n, 1.0 / omega**4) + PRIOR_WEIGHT * sparse.identity(n, format="csc")
     normal = normal + sparse.block_diag([block, sparse.csc_matrix((len(spans), len(spans)))])
-    solution = spsolve(normal.tocsc(), jac.T @ np.asarray(values))
+    solution = np.asarray(spsolve(sparse.csc_matrix(normal), jac.T @ np.asarray(values)))
     return solution[:n], solution[n:]
 
 
