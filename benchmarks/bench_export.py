@@ -2,7 +2,7 @@
 
     python benchmarks/bench_export.py [--people 3] [--frames 9000] [--fbx] [--json OUT]
 
-The motion is synthetic (walk cycle + turning root, ``exporters.samples.walk_pose``) on the
+The motion is synthetic (walk cycle + turning root, ``mocap.testing.demo_motion.walk_pose``) on the
 synthetic SMPL-topology body (6890 vertices), so no model files are needed. FBX goes through
 Blender in a subprocess and is slow (about 3 ms per person per frame), hence opt-in.
 """
@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 
 import exporters
-from exporters.samples import walk_pose
 from mocap.rotations import axis_angle_to_matrix, matrix_to_axis_angle
-from mocap.synthetic import synthetic_smpl_model_data
+from mocap.testing.demo_motion import walk_pose
+from mocap.testing.synthetic import synthetic_smpl_model_data
 from mocap.types import CameraIntrinsics, MotionSet, SmplSequence, VideoInfo
 
 FPS = 30000 / 1001

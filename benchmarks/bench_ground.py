@@ -43,8 +43,8 @@ from mocap.grounding.kinematics import (
 )
 from mocap.grounding.world import motion_to_frame
 from mocap.smoothing import smooth_sequence
-from mocap.synthetic import synthetic_smpl_model_data
 from mocap.testing.grounding_scenes import FPS, Noise, Route, corrupt, make_scene
+from mocap.testing.synthetic import synthetic_smpl_model_data
 from mocap.types import MotionSet, SmplModelData
 
 DURATION_S = 8.0

@@ -279,9 +279,9 @@ def main() -> None:
     args = ap.parse_args()
     args.frames = args.frames or (24 if args.quick else 120)
     args.sizes = ["720p", "1080p"]
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "pipeline"))
     import torch
-    from e2e_assets import write_checkpoint, write_smpl
+
+    from mocap.testing.assets import write_checkpoint, write_smpl
 
     print(f"torch threads {torch.get_num_threads()}, cpus {os.cpu_count()}")
     with tempfile.TemporaryDirectory() as tmp:

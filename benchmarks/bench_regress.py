@@ -226,7 +226,7 @@ def run_accuracy(args: argparse.Namespace) -> None:
     from mocap.cliff import build_model
     from mocap.regress import CliffRegressor
     from mocap.smpl_joints import SMPL_PARENTS
-    from mocap.synthetic import designed_joints
+    from mocap.testing.synthetic import designed_joints
     from mocap.weights import load_cliff
 
     torch.set_num_threads(args.threads)

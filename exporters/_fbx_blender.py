@@ -1,3 +1,5 @@
+# pyright: reportAttributeAccessIssue=false
+# (bpy ships no type stubs; this module runs inside Blender)
 """Blender side of the FBX writer: glb in, FBX out (run in its own process; needs ``bpy``).
 
 Usage: ``python _fbx_blender.py SCENE.glb OUT.fbx``. Standalone on purpose (imports only bpy and

@@ -191,7 +191,7 @@ def _add_person(
             },
         )
     )
-    gltf.scenes[0].nodes.append(len(gltf.nodes) - 1)
+    gltf.scenes[0].nodes.append(len(gltf.nodes) - 1)  # pyright: ignore[reportOptionalMemberAccess]
     _add_skinned_mesh(gltf, buf, body, seq, rest, root, weights)
     _add_channels(buf, seq, rest, root, animation, frame_times, to_yup)
 
@@ -238,7 +238,7 @@ def _add_skinned_mesh(
     gltf.nodes.append(
         gl.Node(name=f"person_{tid}_body", mesh=len(gltf.meshes) - 1, skin=len(gltf.skins) - 1)
     )
-    gltf.scenes[0].nodes.append(len(gltf.nodes) - 1)
+    gltf.scenes[0].nodes.append(len(gltf.nodes) - 1)  # pyright: ignore[reportOptionalMemberAccess]
 
 
 def _add_channels(
@@ -378,7 +378,7 @@ def build_gltf(motion: MotionSet, space: str | None = None) -> tuple[gl.GLTF2, b
             rotation=[float(v) for v in matrix_to_quaternion(pose[:3, :3])],
         )
     )
-    gltf.scenes[0].nodes.append(len(gltf.nodes) - 1)
+    gltf.scenes[0].nodes.append(len(gltf.nodes) - 1)  # pyright: ignore[reportOptionalMemberAccess]
 
     blob = buf.blob()
     gltf.buffers.append(gl.Buffer(byteLength=len(blob)))

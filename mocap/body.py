@@ -80,8 +80,8 @@ _ALLOWED: dict[tuple[str, str], Any] = {
     ("numpy._core.multiarray", "scalar"): lambda: _numpy_global("scalar"),
     ("numpy", "ndarray"): lambda: np.ndarray,
     ("numpy", "dtype"): lambda: np.dtype,
-    ("copy_reg", "_reconstructor"): lambda: copyreg._reconstructor,
-    ("copyreg", "_reconstructor"): lambda: copyreg._reconstructor,
+    ("copy_reg", "_reconstructor"): lambda: copyreg._reconstructor,  # pyright: ignore[reportAttributeAccessIssue]
+    ("copyreg", "_reconstructor"): lambda: copyreg._reconstructor,  # pyright: ignore[reportAttributeAccessIssue]
     ("__builtin__", "object"): lambda: object,
     ("builtins", "object"): lambda: object,
     ("__builtin__", "set"): lambda: set,
@@ -134,7 +134,7 @@ def _csc_to_dense(stub: _CscStub, key: str, path: Path) -> np.ndarray:
     """CSC: column c owns ``data[indptr[c]:indptr[c+1]]`` at rows ``indices[...]``."""
     st = stub.state
     try:
-        shape = tuple(int(s) for s in st.get("_shape", st.get("shape")))
+        shape = tuple(int(s) for s in st.get("_shape", st.get("shape")))  # pyright: ignore[reportOptionalIterable]
         data = np.asarray(st["data"], dtype=np.float64)
         indices = np.asarray(st["indices"], dtype=np.int64)
         indptr = np.asarray(st["indptr"], dtype=np.int64)
@@ -434,7 +434,7 @@ class SmplBody:
             "v_template": t(d.v_template),  # (V, 3)
             "shapedirs": t(d.shapedirs[:, :, : self.num_betas]),  # (V, 3, L)
             # (207, V*3): row n is the offset field of pose feature n, flattened per vertex
-            "posedirs": t(d.posedirs.reshape(nv * 3, NUM_POSE_BASIS).T),
+            "posedirs": t(d.posedirs.reshape(nv * 3, NUM_POSE_BASIS).T),  # pyright: ignore[reportOptionalMemberAccess]
             "weights_t": t(d.weights.T),  # (24, V)
             "j_template": t(self._j_template),  # (24, 3)
             "j_shapedirs": t(self._j_shapedirs),  # (24, 3, L)

@@ -91,7 +91,7 @@ def cam_crop2full(cam: Any, center: Any, scale: Any, image_hw: Any, focal: Any) 
         def conv(v: Any) -> Any:
             return torch.as_tensor(v, dtype=cam.dtype, device=cam.device)
 
-        stack = torch.stack
+        stack = torch.stack  # pyright: ignore[reportAssignmentType]
     else:
         cam = np.asarray(cam, dtype=np.float32)
 

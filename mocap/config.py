@@ -8,6 +8,7 @@ Model files are found in :mod:`mocap.modelfiles`' order: an explicit path, then 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
@@ -28,7 +29,7 @@ DEFAULT_SMPL_NAME = "SMPL_NEUTRAL.pkl"
 DEFAULT_DETECTOR_NAME = "yolo11x.pt"
 
 
-def resolve_model_dir(env: dict[str, str] | None = None) -> Path:
+def resolve_model_dir(env: Mapping[str, str] | None = None) -> Path:
     """Folder holding the model files: ``$CLIFFMOCAP_HOME``, else the user cache dir.
 
     Args:

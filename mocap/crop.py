@@ -163,7 +163,7 @@ def _cut(image: npt.NDArray[np.uint8], win: npt.NDArray[np.int64]) -> F32:
     sy0, sy1 = max(0, y0), min(img_h, y1)
     if sx1 > sx0 and sy1 > sy0:
         canvas[sy0 - y0 : sy1 - y0, sx0 - x0 : sx1 - x0] = image[sy0:sy1, sx0:sx1]
-    return cv2.resize(canvas, (CROP_W, CROP_H), interpolation=cv2.INTER_LINEAR)
+    return cv2.resize(canvas, (CROP_W, CROP_H), interpolation=cv2.INTER_LINEAR)  # pyright: ignore[reportReturnType]
 
 
 def prepare_crops(image: Any, boxes: Any, focal: float | None = None) -> Crops:

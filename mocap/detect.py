@@ -71,10 +71,20 @@ def resolve_detector_weights(name: str | Path | None, model_dir: Path | None = N
 
 
 def _import_yolo() -> Any:
-    """Import ultralytics' YOLO class with downloads, pip installs and analytics switched off."""
+    """Import ultralytics' YOLO class with downloads, pip installs and analytics switched off.
+
+    Ultralytics keeps its settings file in ``<user cache>/cliffmocap/ultralytics`` (not in the
+    user's global config folder, which another tool's settings could change), and its banner and
+    info messages are silenced: a first run on a new machine prints only our own output.
+    """
+    import platformdirs
+
     # ultralytics reads these when it is first imported; setdefault keeps a user's explicit choice.
     os.environ.setdefault("YOLO_OFFLINE", "1")
     os.environ.setdefault("YOLO_AUTOINSTALL", "false")
+    os.environ.setdefault("YOLO_VERBOSE", "false")
+    cache = Path(platformdirs.user_cache_dir("cliffmocap"))
+    os.environ.setdefault("YOLO_CONFIG_DIR", str(cache / "ultralytics"))
     try:
         from ultralytics import YOLO, settings
     except ImportError as e:
@@ -86,7 +96,7 @@ def _import_yolo() -> Any:
 
 def _half_precision_args() -> dict[str, Any]:
     """predict() arguments for fp16: ``quantize=16`` (ultralytics >= 8.4), else ``half=True``."""
-    from ultralytics.cfg import DEFAULT_CFG_DICT
+    from ultralytics.cfg import DEFAULT_CFG_DICT  # pyright: ignore[reportPrivateImportUsage]
 
     return {"quantize": 16} if "quantize" in DEFAULT_CFG_DICT else {"half": True}
 

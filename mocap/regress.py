@@ -80,7 +80,7 @@ class CliffRegressor:
         self.precision = resolve_precision(precision, self.device)
         self.batch_size = int(batch_size)
         self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
-        self.model = model.to(self.device, memory_format=self.memory_format).float().eval()
+        self.model = model.to(self.device, memory_format=self.memory_format).float().eval()  # pyright: ignore[reportCallIssue]
         log.info(
             "CLIFF %s on %s, %s, batch %d",
             getattr(model, "variant", "?"),

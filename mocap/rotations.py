@@ -246,7 +246,7 @@ def continuous_quaternions(quaternions: npt.ArrayLike, axis: int = 0) -> npt.NDA
     dots = (qt[1:] * qt[:-1]).sum(-1)
     flips = np.where(dots < 0, -1.0, 1.0).astype(q.dtype)
     signs = np.concatenate([np.ones_like(flips[:1]), np.cumprod(flips, axis=0)], axis=0)
-    return np.moveaxis(qt * signs[..., None], 0, ax)
+    return np.moveaxis(qt * signs[..., None], 0, ax)  # pyright: ignore[reportReturnType]
 
 
 def slerp(q0: npt.ArrayLike, q1: npt.ArrayLike, weight: npt.ArrayLike) -> npt.NDArray[np.float64]:

@@ -99,7 +99,7 @@ class PersonTracker:
         max_people: int | None = None,
         stitch_max_gap_s: float = STITCH_MAX_GAP_S,
     ) -> None:
-        from norfair import Tracker
+        from norfair import Tracker  # pyright: ignore[reportPrivateImportUsage]
 
         self.fps = float(fps)
         self.memory_frames = max(1, round(memory_s * self.fps))
@@ -146,7 +146,7 @@ class PersonTracker:
         Raises:
             TrackerInputError: frames out of order or embeddings of the wrong shape.
         """
-        from norfair import Detection
+        from norfair import Detection  # pyright: ignore[reportPrivateImportUsage]
 
         if dets.frame < self._next_frame:
             raise TrackerInputError(
@@ -185,10 +185,10 @@ class PersonTracker:
             if last.data["frame"] != dets.frame:
                 continue  # coasting on its prediction this frame
             j = last.data["det"]
-            self._tracked.setdefault(obj.id, _Rows()).add(
+            self._tracked.setdefault(obj.id, _Rows()).add(  # pyright: ignore[reportArgumentType]
                 dets.frame, dets.boxes[j], float(dets.scores[j]), j, None if emb is None else emb[j]
             )
-            links.append((int(obj.id), j))
+            links.append((int(obj.id), j))  # pyright: ignore[reportArgumentType]
         return links
 
     def finish(self) -> list[Track]:

@@ -248,12 +248,12 @@ def probe_video(path: str | Path) -> Probe:
         raise VideoUnreadableError(
             f"Cannot read video '{p}': permission denied. Check the file's permissions."
         ) from None
-    except av.error.EOFError:
+    except av.error.EOFError:  # pyright: ignore[reportAttributeAccessIssue]
         raise NoFramesError(
             f"Video '{p}' ends before its first frame (an empty recording). "
             "Record or export it again."
         ) from None
-    except (av.error.FFmpegError, OSError, ValueError, UnicodeDecodeError) as e:
+    except (av.error.FFmpegError, OSError, ValueError, UnicodeDecodeError) as e:  # pyright: ignore[reportAttributeAccessIssue]
         raise VideoUnreadableError(
             f"Cannot read '{p}' as a video ({ffmpeg_reason(e)}). It is not a video file or it "
             "is damaged (e.g. an MP4 cut short before its index); export or download it again."

@@ -83,7 +83,7 @@ class Probe:
         stream = container.streams.video[0]
         try:
             first = next(iter(container.decode(stream)), None)
-        except (av.error.FFmpegError, ValueError, OSError) as e:
+        except (av.error.FFmpegError, ValueError, OSError) as e:  # pyright: ignore[reportAttributeAccessIssue]
             raise DecodeFailure(ffmpeg_reason(e)) from None
         if first is None:
             raise DecodeFailure("the stream holds no frames")
@@ -309,7 +309,7 @@ def iter_pyav(probe: Probe, chunk: int, skip: int = 0) -> Iterator[FrameBatch]:
     info = probe.info
     try:
         container = av.open(str(info.path))
-    except (av.error.FFmpegError, OSError, ValueError) as e:
+    except (av.error.FFmpegError, OSError, ValueError) as e:  # pyright: ignore[reportAttributeAccessIssue]
         raise DecodeFailure(ffmpeg_reason(e)) from None
     turns = probe.rotation_ccw // 90
     period = 1.0 / info.fps
@@ -327,7 +327,7 @@ def iter_pyav(probe: Probe, chunk: int, skip: int = 0) -> Iterator[FrameBatch]:
                 frame = next(frames)
             except StopIteration:
                 break
-            except (av.error.FFmpegError, ValueError, OSError) as e:
+            except (av.error.FFmpegError, ValueError, OSError) as e:  # pyright: ignore[reportAttributeAccessIssue]
                 failure = ffmpeg_reason(e)
                 break
             t = frame.time

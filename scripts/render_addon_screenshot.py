@@ -1,7 +1,9 @@
 """Render the README screenshot of the Blender add-on headlessly (bpy wheel, Workbench).
 
-Usage: python scripts/render_addon_screenshot.py [--input samples/demo.glb]
-                                                 [--out docs/images/blender_addon_import.png]
+Usage, from the repository root (the add-on package is imported from there):
+
+    python -m scripts.render_addon_screenshot [--input samples/demo.glb]
+                                              [--out docs/images/blender_addon_import.png]
 
 Installs nothing: registers the add-on from ``blender_addon/``, imports the sample result
 (three people, synthetic SMPL-format body, see samples/README.md) with File > Import > cliffmocap
@@ -27,7 +29,6 @@ def render(result: Path, out: Path) -> None:
     """Import ``result`` with the add-on and write a Workbench render of RENDER_FRAME to ``out``."""
     import bpy
 
-    sys.path.insert(0, str(REPO))
     import blender_addon
 
     bpy.ops.wm.read_factory_settings(use_empty=True)

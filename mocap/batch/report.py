@@ -49,7 +49,7 @@ def write_report(
     json_path, csv_path = base.with_suffix(".json"), base.with_suffix(".csv")
     _atomic_write(json_path, json.dumps(doc, indent=2) + "\n")
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=_COLUMNS)
+    w: csv.DictWriter[str] = csv.DictWriter(buf, fieldnames=_COLUMNS)
     w.writeheader()
     for r in results:
         row = r.to_dict()

@@ -53,7 +53,7 @@ class HighResolutionModule(nn.Module):
         )
         n = len(channels)
         self.fuse_layers = nn.ModuleList(
-            nn.ModuleList(_fuse_path(channels[j], channels[i], j, i) for j in range(n))
+            nn.ModuleList(_fuse_path(channels[j], channels[i], j, i) for j in range(n))  # pyright: ignore[reportArgumentType]
             for i in range(n)
         )
         self.relu = nn.ReLU(inplace=True)
@@ -63,9 +63,9 @@ class HighResolutionModule(nn.Module):
         out = []
         for i, fuse in enumerate(self.fuse_layers):
             # left-to-right sum in branch order, as the official loop does
-            y = xs[0] if i == 0 else fuse[0](xs[0])
+            y = xs[0] if i == 0 else fuse[0](xs[0])  # pyright: ignore[reportIndexIssue]
             for j in range(1, len(xs)):
-                y = y + (xs[j] if j == i else fuse[j](xs[j]))
+                y = y + (xs[j] if j == i else fuse[j](xs[j]))  # pyright: ignore[reportIndexIssue]
             out.append(self.relu(y))
         return out
 
@@ -82,7 +82,7 @@ def _transition(pre: tuple[int, ...], cur: tuple[int, ...]) -> nn.ModuleList:
             steps = [conv_bn(pre[-1], pre[-1], 3, stride=2) for _ in range(n_steps - 1)]
             steps.append(conv_bn(pre[-1], ch, 3, stride=2))
             layers.append(nn.Sequential(*steps))
-    return nn.ModuleList(layers)
+    return nn.ModuleList(layers)  # pyright: ignore[reportArgumentType]
 
 
 class HRNetW48(nn.Module):

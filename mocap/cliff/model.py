@@ -73,6 +73,11 @@ class Cliff(nn.Module):
     (see :func:`_default_init_pose`) and are overwritten by any checkpoint.
     """
 
+    # registered buffers (typed for the checker; nn.Module resolves them at run time)
+    init_pose: torch.Tensor
+    init_shape: torch.Tensor
+    init_cam: torch.Tensor
+
     def __init__(self, variant: str) -> None:
         super().__init__()
         if variant not in BACKBONES:

@@ -22,6 +22,12 @@ POOL_HW = (8, 6)
 class ResNet50(nn.Module):
     """ResNet-50 feature extractor: (B, 3, 256, 192) -> (B, 2048)."""
 
+    # the four stages, set by name in __init__ (typed for the checker)
+    layer1: nn.Sequential
+    layer2: nn.Sequential
+    layer3: nn.Sequential
+    layer4: nn.Sequential
+
     def __init__(self) -> None:
         super().__init__()
         self.conv1 = nn.Conv2d(3, STEM_CHANNELS, 7, stride=2, padding=3, bias=False)

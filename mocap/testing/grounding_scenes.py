@@ -1,12 +1,12 @@
 """Synthetic grounded scenes with exact ground truth, for grounding tests and benchmarks.
 
-A scene is people of the synthetic SMPL body (``mocap.synthetic``) moving on the floor y = 0 of a
-y-up world (metres), seen by a static camera of given height, pitch and roll. Feet are planted
-exactly during stance: every foot's ankle follows anchors (fixed during stance, a lifted arc during
-swing, constant foot heading while planted) and the legs reach them by two-bone IK; the ground-truth
-contact flags are the stance spans. :func:`corrupt` then degrades the camera-frame motion the way
-CLIFF errs: a temporally correlated relative depth error along the viewing ray of the pelvis,
-per-joint rotation noise and global orientation noise.
+A scene is people of the synthetic SMPL body (``mocap.testing.synthetic``) moving on the floor
+y = 0 of a y-up world (metres), seen by a static camera of given height, pitch and roll. Feet are
+planted exactly during stance: every foot's ankle follows anchors (fixed during stance, a lifted
+arc during swing, constant foot heading while planted) and the legs reach them by two-bone IK; the
+ground-truth contact flags are the stance spans. :func:`corrupt` then degrades the camera-frame
+motion the way CLIFF errs: a temporally correlated relative depth error along the viewing ray of
+the pelvis, per-joint rotation noise and global orientation noise.
 """
 
 from __future__ import annotations

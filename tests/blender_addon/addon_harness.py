@@ -1,10 +1,9 @@
-"""Helpers for the Blender add-on tests: skip marker, bpy subprocess runner, tiny video.
+"""Helpers for the Blender add-on tests: bpy subprocess runner, tiny video.
 
 bpy runs in a fresh subprocess per test file (bpy is a per-process singleton) with a throw-away
 HOME, because installing an extension writes to ~/.config/blender.
 """
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -17,11 +16,6 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 PROBE = HERE / "addon_bpy_probe.py"
 BPY_TIMEOUT_S = 300
-
-requires_bpy = pytest.mark.skipif(
-    importlib.util.find_spec("bpy") is None,
-    reason="bpy is not installed (uv sync --extra blender)",
-)
 
 
 def run_probe(zip_path: Path, jobs: list, workdir: Path) -> dict:

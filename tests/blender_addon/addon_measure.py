@@ -14,13 +14,11 @@ import sys
 import tempfile
 from pathlib import Path
 
+# the script's own folder is on sys.path when run as documented above
+import addon_synthetic as syn
 import numpy as np
-
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-import addon_synthetic as syn  # noqa: E402
-from addon_checks import person_errors  # noqa: E402
-from addon_harness import REPO, run_probe  # noqa: E402
+from addon_checks import person_errors
+from addon_harness import REPO, run_probe
 
 
 def main() -> int:
@@ -44,13 +42,11 @@ def main() -> int:
             },
         ]
         cases = {"suite_glb": (case, model), "suite_npz": (case, model)}
-        if str(REPO) not in sys.path:
-            sys.path.insert(0, str(REPO))
         if importlib.util.find_spec("exporters") is not None:
             from test_addon_exporters import _motion_set
 
             import exporters
-            from mocap import synthetic
+            from mocap.testing import synthetic
 
             raw = synthetic.make_synthetic_smpl()
             synthetic.write_smpl_pkl(work / "SMPL.pkl", raw)

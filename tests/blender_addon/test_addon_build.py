@@ -5,9 +5,9 @@ import tomllib
 import zipfile
 
 import pytest
-from addon_harness import REPO, requires_bpy
+from addon_harness import REPO
 
-pytestmark = [pytest.mark.blender, requires_bpy]
+pytestmark = pytest.mark.blender
 
 
 def test_zip_holds_the_manifest_and_the_package(addon_zip):

@@ -6,9 +6,9 @@ import sys
 import addon_synthetic as syn
 import pytest
 from addon_checks import POSITION_TOL_M, person_errors
-from addon_harness import HERE, requires_bpy, run_probe, write_tiny_video
+from addon_harness import HERE, run_probe, write_tiny_video
 
-pytestmark = [pytest.mark.blender, requires_bpy]
+pytestmark = pytest.mark.blender
 
 
 @pytest.fixture(scope="module")

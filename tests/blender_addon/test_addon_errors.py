@@ -6,9 +6,9 @@ import struct
 import addon_synthetic as syn
 import numpy as np
 import pytest
-from addon_harness import requires_bpy, run_probe
+from addon_harness import run_probe
 
-pytestmark = [pytest.mark.blender, requires_bpy]
+pytestmark = pytest.mark.blender
 
 
 def _glb_with_json(path, doc: dict) -> None:

@@ -1,6 +1,6 @@
 """The add-on imports what the real exporters write (.glb and .npz) for the synthetic humanoid.
 
-The SMPL-format model comes from ``mocap.synthetic`` (6890 vertices, py2-style pickle with
+The SMPL-format model comes from ``mocap.testing.synthetic`` (6890 vertices, py2-style pickle with
 chumpy/scipy stand-ins, exactly the shape of the licensed file); the expectations come from this
 test's own scipy forward kinematics and skinning, not from the exporters or the add-on.
 """
@@ -11,9 +11,13 @@ import addon_synthetic as syn
 import numpy as np
 import pytest
 from addon_checks import PIXEL_TOL, POSITION_TOL_M, person_errors
-from addon_harness import REPO, requires_bpy, run_probe, write_tiny_video
+from addon_harness import REPO, run_probe, write_tiny_video
 
-pytestmark = [pytest.mark.blender, requires_bpy]
+import exporters
+from mocap.testing import synthetic
+from mocap.testing.demo_motion import demo_motion
+
+pytestmark = pytest.mark.blender
 
 SPANS = [(3, 0, 39), (6, 8, 31)]  # 2 people, 40 frames at 29.97 fps, one enters and leaves
 
@@ -58,8 +62,6 @@ def _case_from_motion(motion) -> syn.Case:
 
 @pytest.fixture(scope="module")
 def exporters_run(addon_zip, tmp_path_factory):
-    exporters = pytest.importorskip("exporters")
-    synthetic = pytest.importorskip("mocap.synthetic")
     work = tmp_path_factory.mktemp("exporters")
     raw = synthetic.make_synthetic_smpl()
     synthetic.write_smpl_pkl(work / "SMPL_NEUTRAL.pkl", raw)
@@ -74,14 +76,11 @@ def exporters_run(addon_zip, tmp_path_factory):
         {"name": "npz", "filepath": str(work / "result.npz"),
          "smpl_pref": str(work / "SMPL_NEUTRAL.pkl")},
     ]  # fmt: skip
-    samples = REPO / "samples"
-    if (samples / "demo.glb").is_file():  # the shipped sample files
-        # Joints only (120 frames of 6890-vertex meshes would dominate the run time).
-        jobs.append(
-            {"name": "sample_glb", "filepath": str(samples / "demo.glb"), "vertices": False}
-        )
-        jobs.append({"name": "sample_npz", "filepath": str(samples / "demo.npz"),
-                     "smpl_pref": str(work / "SMPL_NEUTRAL.pkl"), "vertices": False})  # fmt: skip
+    samples = REPO / "samples"  # the shipped (committed) sample files
+    # Joints only (120 frames of 6890-vertex meshes would dominate the run time).
+    jobs.append({"name": "sample_glb", "filepath": str(samples / "demo.glb"), "vertices": False})
+    jobs.append({"name": "sample_npz", "filepath": str(samples / "demo.npz"),
+                 "smpl_pref": str(work / "SMPL_NEUTRAL.pkl"), "vertices": False})  # fmt: skip
     result = run_probe(addon_zip, jobs, work)
     model = {k: np.asarray(raw[k], dtype=np.float64) for k in ("v_template", "shapedirs")}
     model["J_regressor"] = np.asarray(raw["J_regressor"], dtype=np.float64)
@@ -110,10 +109,6 @@ def test_exported_file_imports_exactly(exporters_run, fmt):
 @pytest.mark.parametrize("fmt", ["glb", "npz"])
 def test_shipped_samples_import_exactly(exporters_run, fmt):
     jobs, _, model, _ = exporters_run
-    if f"sample_{fmt}" not in jobs:
-        pytest.skip("samples/demo.glb is not in this checkout")
-    from exporters.samples import demo_motion
-
     case = _case_from_motion(demo_motion())
     job = jobs[f"sample_{fmt}"]
     assert job["result"] == ["FINISHED"], job["error"]

@@ -6,9 +6,9 @@ import addon_synthetic as syn
 import numpy as np
 import pytest
 from addon_checks import PIXEL_TOL, POSITION_TOL_M, person_errors
-from addon_harness import requires_bpy, run_probe, write_tiny_video
+from addon_harness import run_probe, write_tiny_video
 
-pytestmark = [pytest.mark.blender, requires_bpy]
+pytestmark = pytest.mark.blender
 
 # Three people at 29.97 fps: one on every frame, one starting and ending mid-video, one
 # starting mid-video; 60 frames.

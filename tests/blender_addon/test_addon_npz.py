@@ -3,9 +3,9 @@
 import addon_synthetic as syn
 import pytest
 from addon_checks import PIXEL_TOL, POSITION_TOL_M, person_errors
-from addon_harness import requires_bpy, run_probe, write_tiny_video
+from addon_harness import run_probe, write_tiny_video
 
-pytestmark = [pytest.mark.blender, requires_bpy]
+pytestmark = pytest.mark.blender
 
 SPANS = [(2, 0, 49), (5, 12, 37), (9, 30, 49)]  # 3 people, 50 frames at 29.97 fps
 

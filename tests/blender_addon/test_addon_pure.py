@@ -9,6 +9,9 @@ import pytest
 from addon_harness import load_addon_module
 from scipy.spatial.transform import Rotation
 
+from mocap import body
+from mocap.testing import synthetic
+
 smpl_model = load_addon_module("smpl_model")
 rotations = load_addon_module("rotations")
 keyframes = load_addon_module("keyframes")
@@ -51,8 +54,6 @@ def test_visibility_keys_cover_gaps_and_ends():
 
 @pytest.mark.parametrize("suffix", [".pkl", ".npz"])
 def test_smpl_reader_equals_the_pipeline_reader(tmp_path, suffix):
-    synthetic = pytest.importorskip("mocap.synthetic")
-    body = pytest.importorskip("mocap.body")
     raw = synthetic.make_synthetic_smpl()
     path = tmp_path / f"SMPL_NEUTRAL{suffix}"
     (synthetic.write_smpl_pkl if suffix == ".pkl" else synthetic.write_smpl_npz)(path, raw)

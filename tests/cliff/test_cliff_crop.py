@@ -223,7 +223,6 @@ def test_device_path_agrees_with_cv2_path_on_cpu():
 
 
 @pytest.mark.gpu
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 def test_device_path_agrees_with_cv2_path_on_cuda():
     assert _device_agreement("cuda") < DEVICE_TOL
 

@@ -113,7 +113,6 @@ def test_settings_are_checked(res50):
 
 
 @pytest.mark.gpu
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 def test_cuda_autocast_matches_cpu_fp32(filled_res50):
     crops = _golden_crops(filled_res50.golden)
     models = []

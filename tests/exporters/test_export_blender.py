@@ -12,7 +12,7 @@ import pytest
 from export_helpers import make_motion, run_blender_check, scene_expectations, track_expectations
 
 import exporters
-from mocap.synthetic import synthetic_smpl_model_data
+from mocap.testing.synthetic import synthetic_smpl_model_data
 
 pytestmark = [pytest.mark.blender, pytest.mark.slow]
 

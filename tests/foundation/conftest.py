@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from mocap.synthetic import make_synthetic_smpl, write_smpl_npz, write_smpl_pkl
+from mocap.testing.synthetic import make_synthetic_smpl, write_smpl_npz, write_smpl_pkl
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mocap.synthetic import (
+from mocap.testing.synthetic import (
     KINTREE_ROOT,
     NUM_FACES,
     NUM_VERTICES,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mocap.synthetic import synthetic_smpl_model_data
 from mocap.testing.grounding_scenes import Route, Scene, make_scene
+from mocap.testing.synthetic import synthetic_smpl_model_data
 from mocap.types import SmplModelData
 
 

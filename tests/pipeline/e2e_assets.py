@@ -3,11 +3,22 @@ a small synthetic video and its MOTChallenge box file. No downloaded weights."""
 
 from __future__ import annotations
 
-import math
-from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
+
+from mocap.testing.assets import write_checkpoint, write_smpl
+
+__all__ = [
+    "FPS",
+    "H",
+    "W",
+    "person_boxes",
+    "write_checkpoint",
+    "write_mot",
+    "write_smpl",
+    "write_video",
+]
 
 W, H, FPS = 256, 192, 10
 
@@ -15,38 +26,6 @@ W, H, FPS = 256, 192, 10
 def person_boxes(frame: int) -> dict[int, tuple[float, float, float, float]]:
     """track id -> (left, top, width, height) of the two synthetic people on ``frame``."""
     return {1: (30.0 + 3 * frame, 40.0, 50.0, 120.0), 2: (170.0 - 2 * frame, 50.0, 45.0, 110.0)}
-
-
-def write_checkpoint(path: Path, variant: str = "res50") -> Path:
-    """A CLIFF network with deterministic rule-filled weights, saved as the official container."""
-    import torch
-
-    from mocap.cliff import build_model
-
-    model = build_model(variant)
-    norm_types = (torch.nn.BatchNorm2d, torch.nn.BatchNorm1d)
-    with torch.no_grad():
-        norm_params = {
-            id(p)
-            for m in model.modules()
-            if isinstance(m, norm_types)
-            for p in m.parameters(recurse=False)
-        }
-        for i, (_, p) in enumerate(model.named_parameters()):
-            if id(p) in norm_params:
-                continue  # keep BN at identity (weight 1, bias 0)
-            fan_in = p[0].numel() if p.ndim > 1 else p.numel()
-            rule = torch.sin(torch.arange(p.numel(), dtype=torch.float64) * 0.7071 + i)
-            p.copy_((rule * (0.5 / math.sqrt(fan_in))).reshape(p.shape).to(p.dtype))
-    state = OrderedDict((f"module.{k}", v) for k, v in model.state_dict().items())
-    torch.save({"model": state, "epoch": 1}, path)
-    return path
-
-
-def write_smpl(path: Path) -> Path:
-    from mocap.synthetic import make_synthetic_smpl, write_smpl_pkl
-
-    return write_smpl_pkl(path, make_synthetic_smpl())
 
 
 def write_video(path: Path, frames: int = 12) -> Path:

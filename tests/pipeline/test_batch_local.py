@@ -76,6 +76,7 @@ def test_good_bad_crashing_and_duplicate_inputs(tmp_path: Path) -> None:
     assert not list(out.rglob(".*.part"))  # no partial output left
 
 
+@pytest.mark.slow  # waits out a per-video timeout
 def test_hanging_video_is_killed_and_the_rest_continue(tmp_path: Path) -> None:
     src = tmp_path / "clips"
     _videos(src, ["a_hang.mp4", "b.mp4"])

@@ -3,7 +3,10 @@ synthetic SMPL model, a synthetic H.264 clip and a MOTChallenge box file."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -143,20 +146,22 @@ def test_smoothing_is_the_smoothing_module_on_the_raw_rows(assets, off_run, tmp_
 
 
 def test_yolo_yaml_model_finds_nobody(assets, tmp_path: Path) -> None:
-    r = runner.invoke(
-        app,
-        [
-            str(assets["video"]),
-            "--out",
-            str(tmp_path / "y.npz"),
-            "--detector",
-            "yolo11n.yaml",
-            *_base(assets),
-        ],
+    """A new user's first run (fresh, empty per-user folders): one clean error line, and
+    Ultralytics' settings land in our cache folder, not in the user's global config."""
+    fresh = {k: tmp_path / k.lower() for k in ("HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("YOLO_")}
+    env.update({k: str(v) for k, v in fresh.items()})
+    out = tmp_path / "y.npz"
+    cmd = [sys.executable, "-m", "mocap", str(assets["video"]), "--out", str(out)]
+    cmd += ["--detector", "yolo11n.yaml", *_base(assets)]
+    r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert (r.stdout + r.stderr).startswith(f"error: no people found in {assets['video']}"), (
+        r.stdout + r.stderr
     )
-    assert r.exit_code == 1, r.output
-    assert r.output.startswith(f"error: no people found in {assets['video']}")
-    assert not (tmp_path / "y.npz").exists()
+    assert not out.exists()
+    assert list((fresh["XDG_CACHE_HOME"] / "cliffmocap" / "ultralytics").rglob("settings.json"))
+    assert not (fresh["XDG_CONFIG_HOME"] / "Ultralytics").exists()
 
 
 def test_real_batch_good_bad_and_duplicate(assets, tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from _pipeline_fakes import make_stages
 from mocap.config import PipelineConfig
 from mocap.errors import UsageError
 from mocap.pipeline import run
-from mocap.synthetic import synthetic_smpl_model_data
+from mocap.testing.synthetic import synthetic_smpl_model_data
 
 
 @pytest.fixture

@@ -1,8 +1,11 @@
 """Memory stays flat with video length and bounded whatever the consumer's pace.
 
 Each measurement decodes in a fresh child process and reads the kernel's peak RSS (VmHWM),
-reset after the imports, so only the decode counts. Videos are 640x480 H.264 (keyframes every
-30 frames); decoded in full, the long one is 2.2 GB of RGB frames, a 32-frame chunk 28 MB.
+reset after the imports, so only the decode counts. Growth with length is measured inside one
+process, as the peak over several decodes of one clip minus the peak of the first decode, so
+that it does not depend on how two separate runs happened to be scheduled on a busy machine.
+The video is 640x480 H.264 (keyframes every 30 frames); decoded in full, it is 2.2 GB of RGB
+frames, a 32-frame chunk 28 MB.
 """
 
 from __future__ import annotations
@@ -14,7 +17,10 @@ from pathlib import Path
 
 import pytest
 
-SHORT, LONG = 300, 2400
+pytestmark = pytest.mark.slow  # encodes and decodes a 2400-frame clip
+
+LONG = 2400
+PASSES = 5  # decodes of the clip in one process for the growth check
 W, H = 640, 480
 FRAME_MB = W * H * 3 / 2**20
 
@@ -42,6 +48,7 @@ with av.open(path, "w") as out:
 MEASURE = r"""
 import json, sys, time
 path, decoder, slow_chunks, sleep = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
+passes = int(sys.argv[5])
 import cv2, decord, av, numpy  # imports first: their memory is not the decoder's
 from mocap.video import open_video
 def kb(key):
@@ -50,14 +57,18 @@ def kb(key):
 with open("/proc/self/clear_refs", "w") as f:
     f.write("5")  # reset VmHWM to the current RSS
 base = kb("VmRSS")
-n = 0
-with open_video(path, decoder=decoder, chunk_frames=32) as video:
-    for k, batch in enumerate(video):
-        n += len(batch)
-        if k < slow_chunks:
-            time.sleep(sleep)  # a consumer slower than the decoder (e.g. CLIFF on a CPU)
-    backend = video.report.backend
-print(json.dumps({"frames": n, "peak_mb": (kb("VmHWM") - base) / 1024, "backend": backend}))
+n, first_peak = 0, None
+for _ in range(passes):
+    with open_video(path, decoder=decoder, chunk_frames=32) as video:
+        for k, batch in enumerate(video):
+            n += len(batch)
+            if k < slow_chunks:
+                time.sleep(sleep)  # a consumer slower than the decoder (e.g. CLIFF on a CPU)
+        backend = video.report.backend
+    first_peak = first_peak or kb("VmHWM")  # the peak of the first pass
+peak = kb("VmHWM")
+print(json.dumps({"frames": n, "peak_mb": (peak - base) / 1024, "backend": backend,
+                  "growth_mb": (peak - first_peak) / 1024}))
 """
 
 
@@ -65,7 +76,7 @@ print(json.dumps({"frames": n, "peak_mb": (kb("VmHWM") - base) / 1024, "backend"
 def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
     folder = tmp_path_factory.mktemp("memory")
     made = {}
-    for n in (SHORT, LONG):
+    for n in (LONG,):
         made[n] = folder / f"clip{n}.mp4"
         done = subprocess.run(
             [sys.executable, "-c", WRITE, str(made[n]), str(n), str(W), str(H)],
@@ -77,9 +88,20 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
     return made
 
 
-def peak_mb(path: Path, decoder: str, slow_chunks: int = 0, sleep: float = 0.0) -> dict:
+def peak_mb(
+    path: Path, decoder: str, slow_chunks: int = 0, sleep: float = 0.0, passes: int = 1
+) -> dict:
     done = subprocess.run(
-        [sys.executable, "-c", MEASURE, str(path), decoder, str(slow_chunks), str(sleep)],
+        [
+            sys.executable,
+            "-c",
+            MEASURE,
+            str(path),
+            decoder,
+            str(slow_chunks),
+            str(sleep),
+            str(passes),
+        ],
         capture_output=True,
         text=True,
         timeout=300,
@@ -91,13 +113,14 @@ def peak_mb(path: Path, decoder: str, slow_chunks: int = 0, sleep: float = 0.0) 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/status")
 @pytest.mark.parametrize("decoder", ["auto", "decord", "pyav"])
 def test_peak_memory_does_not_grow_with_video_length(clips, decoder):
-    short = peak_mb(clips[SHORT], decoder)
-    long = peak_mb(clips[LONG], decoder)
-    assert (short["frames"], long["frames"]) == (SHORT, LONG)
-    assert long["backend"] == ("pyav" if decoder == "pyav" else "decord")
-    # 8x the frames (2100 more, 1.8 GB of RGB) may cost allocator noise, not frames: measured
-    # +2..+13 MB (decord) and +0.3 MB (PyAV); decord without its heap trim: +47..+67 MB.
-    assert long["peak_mb"] - short["peak_mb"] < 32, (short, long)
+    r = peak_mb(clips[LONG], decoder, passes=PASSES)
+    assert r["frames"] == PASSES * LONG
+    assert r["backend"] == ("pyav" if decoder == "pyav" else "decord")
+    # Four more passes (9600 frames, 8.4 GB of RGB) must not raise the first pass's peak by
+    # more than scheduling noise. Measured: PyAV flat (< 1 MB); decord's resident size settles
+    # on plateaus that move by up to ~90 MB at random on a busy machine (load 9) but do not
+    # climb; decord without its heap trim leaks +47..+67 MB per 2100 frames (> 200 MB here).
+    assert r["growth_mb"] < 128, r
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/status")

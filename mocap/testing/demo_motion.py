@@ -1,11 +1,6 @@
-"""Synthetic demo motion and the sample files in ``samples/`` (no SMPL licence needed).
+"""The synthetic demo motion behind the sample files in ``samples/`` (no SMPL licence needed).
 
-``python -m exporters.samples [OUT_DIR]`` (default ``samples/``) writes:
-
-* ``demo.npz`` — a 3-person, 4-second motion in the ``cliffmocap/1`` schema (the "input");
-* ``demo.glb``, ``demo_person<id>.bvh`` — exported from ``demo.npz`` read back with
-  ``exporters.read_npz`` plus the synthetic humanoid body of ``mocap.synthetic`` (SMPL's
-  topology and joints, made-up shape; not the licensed SMPL model).
+``python -m scripts.samples`` writes it as ``samples/demo.npz`` and exports it to glb and bvh.
 
 The motion is hand-made in the OpenCV camera frame of a 1280x720, 30 fps video: person 1 walks
 left to right across the whole clip, person 2 enters at frame 20, walks a full circle and leaves
@@ -14,8 +9,6 @@ after frame 99, person 3 spins on the spot for the first two seconds only.
 
 from __future__ import annotations
 
-import argparse
-import logging
 import math
 from pathlib import Path
 
@@ -31,8 +24,6 @@ from mocap.types import (
     SmplSequence,
     VideoInfo,
 )
-
-logger = logging.getLogger(__name__)
 
 DEMO_FPS = 30.0
 DEMO_FRAMES = 120
@@ -131,32 +122,3 @@ def demo_motion(body: SmplModelData | None = None) -> MotionSet:
     provenance = Provenance(variant="synthetic", smpl_model="synthetic")
     frame_times = np.arange(DEMO_FRAMES) / DEMO_FPS
     return MotionSet(video, camera, tuple(people), frame_times, body=body, provenance=provenance)
-
-
-def make_samples(out_dir: Path, overwrite: bool = True) -> list[Path]:
-    """Write the demo npz, then glb and bvh exported from the npz read back (see module doc)."""
-    import dataclasses
-
-    from exporters import write
-    from exporters.npz import read_npz
-    from mocap.synthetic import synthetic_smpl_model_data
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = [write(demo_motion(), out_dir / "demo.npz", overwrite=overwrite)]
-    motion = dataclasses.replace(read_npz(written[0]), body=synthetic_smpl_model_data())
-    written.append(write(motion, out_dir / "demo.glb", overwrite=overwrite))
-    written.extend(write(motion, out_dir / "demo.bvh", overwrite=overwrite))
-    return written
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Write the synthetic cliffmocap sample files.")
-    parser.add_argument("out_dir", nargs="?", type=Path, default=Path("samples"))
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    for path in make_samples(args.out_dir):
-        logger.info("%s  %.1f kB", path, path.stat().st_size / 1e3)
-
-
-if __name__ == "__main__":
-    main()
