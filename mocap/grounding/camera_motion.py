@@ -76,7 +76,7 @@ def _similarity(prev: np.ndarray, cur: np.ndarray, mask: np.ndarray) -> np.ndarr
     corners = cv2.goodFeaturesToTrack(prev, MAX_CORNERS, 0.01, 7, mask=mask)
     if corners is None or len(corners) < MIN_FEATURES:
         return None
-    moved, status, _ = cv2.calcOpticalFlowPyrLK(prev, cur, corners, None)
+    moved, status, _ = cv2.calcOpticalFlowPyrLK(prev, cur, corners, corners.copy())
     ok = status.reshape(-1) == 1
     if ok.sum() < MIN_FEATURES:
         return None
@@ -108,7 +108,7 @@ class CameraMotionDetector:
         scale = WORK_WIDTH / w
         small = cv2.resize(image, (WORK_WIDTH, max(1, round(h * scale))))
         gray = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
-        mask = background_mask(gray.shape, boxes, scale)
+        mask = background_mask((gray.shape[0], gray.shape[1]), boxes, scale)
         if self._prev is not None and self._prev_mask is not None:
             fit = _similarity(self._prev, gray, cv2.bitwise_and(mask, self._prev_mask))
             if fit is not None:

@@ -142,9 +142,8 @@ def _feet(
     for side, (sign, phase0) in enumerate(((1.0, 0.0), (-1.0, 0.5))):
         u = times / gait.cycle_s + phase0
         k, c = np.floor(u), u - np.floor(u)
-
         here, head_here = _anchor(route, k, phase0, sign)
-        nxt, head_next = _anchor(route, k + 1, phase0, sign)
+        nxt, head_next = _anchor(route, k + 1.0, phase0, sign)
         swing = np.clip((c - gait.duty) / max(1 - gait.duty, 1e-9), 0.0, 1.0)
         s = swing * swing * (3 - 2 * swing)
         xz = here + s[:, None] * (nxt - here)
