@@ -6,7 +6,7 @@ package exists in Blender's Python, and a pickle may name any callable, so ``fin
 resolves an allow-list: numpy's array reconstruction, a few harmless builtins, and stubs for
 ``Ch`` and ``csc_matrix`` that only keep their state. Everything else is refused.
 
-The same restricted-unpickler idea lives in ``mocap/body.py`` for the pipeline; the add-on keeps
+The same restricted-unpickler idea lives in ``mocap/smplfile.py`` for the pipeline; the add-on keeps
 its own copy because Blender cannot import ``mocap``.
 """
 

@@ -24,7 +24,9 @@ CASES = {
     "core and exporters import": (
         "import exporters, mocap, mocap.types, mocap.rotations, mocap.config, mocap.errors"
     ),
-    "body model and synthetic body import": "import mocap.body, mocap.testing.synthetic",
+    "body model and synthetic body import": (
+        "import mocap.body, mocap.smplfile, mocap.testing.synthetic"
+    ),
     "crop and camera import": "import mocap.crop, mocap.camera",
     "rotations numpy path runs": (
         "import numpy as np\n"

@@ -9,7 +9,7 @@ import pytest
 from addon_harness import load_addon_module
 from scipy.spatial.transform import Rotation
 
-from mocap import body
+from mocap import smplfile
 from mocap.testing import synthetic
 
 smpl_model = load_addon_module("smpl_model")
@@ -58,7 +58,7 @@ def test_smpl_reader_equals_the_pipeline_reader(tmp_path, suffix):
     path = tmp_path / f"SMPL_NEUTRAL{suffix}"
     (synthetic.write_smpl_pkl if suffix == ".pkl" else synthetic.write_smpl_npz)(path, raw)
     ours = smpl_model.load_smpl_model(path)
-    theirs = body.read_body_model_data(path)
+    theirs = smplfile.read_body_model_data(path)
     for a, b in [
         (ours.v_template, theirs.v_template), (ours.shapedirs, theirs.shapedirs),
         (ours.j_regressor, theirs.j_regressor), (ours.weights, theirs.weights),

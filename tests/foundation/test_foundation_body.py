@@ -11,14 +11,10 @@ import pytest
 import scipy.sparse
 import torch
 
-from mocap.body import (
-    SmplBody,
-    convert_smpl_to_npz,
-    load_body_model,
-    read_smpl_pkl,
-)
+from mocap.body import SmplBody, load_body_model
 from mocap.errors import ModelFileNotFoundError, SmplModelError
 from mocap.rotations import axis_angle_to_matrix
+from mocap.smplfile import convert_smpl_to_npz, read_smpl_pkl
 from mocap.testing.synthetic import write_smpl_npz, write_smpl_pkl
 
 
