@@ -7,6 +7,7 @@ import numpy as np
 import pygltflib as gl
 import pytest
 
+import exporters
 import mocap
 from exporters.amass import amass_arrays
 from exporters.bvh import bvh_channels
@@ -119,3 +120,46 @@ def test_bvh_root_channels_are_world_positions(grounded, body_data, tmp_path):
     pelvis = SmplBody(body_data).rest_joints(seq.betas)[0] + seq.world.transl
     np.testing.assert_allclose(values[:, :3], pelvis * 100.0, atol=1e-9)
     assert write_glb(grounded, tmp_path / "g.glb").stat().st_size > 0
+
+
+@pytest.mark.blender
+@pytest.mark.slow
+def test_fbx_carries_the_camera_pose(grounded, body_data, tmp_path):
+    """The FBX (converted from the glb by Blender) keeps the video camera at its fitted pose:
+    world joints seen through the re-imported camera land on the camera-frame pixels."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    fbx = exporters.write(grounded, tmp_path / "g.fbx")
+    seq = grounded.people[0]
+    body = SmplBody(body_data)
+    w = seq.world
+    world = posed_joints(body, seq.betas, w.global_orient[:1], w.body_pose[:1], w.transl[:1])[0]
+    truth = posed_joints(body, seq.betas, seq.global_orient[:1], seq.body_pose[:1], seq.transl[:1])
+    cam = grounded.camera
+    job = {
+        "fbx": str(fbx),
+        "points": (world @ YUP_TO_ZUP.T).tolist(),  # Blender's z-up world
+        "width": cam.width,
+        "height": cam.height,
+        "fx": cam.fx,
+        "fy": cam.fy,
+        "cx": cam.cx,
+        "cy": cam.cy,
+    }
+    (tmp_path / "in.json").write_text(json.dumps(job))
+    probe = Path(__file__).with_name("fbx_camera_probe.py")
+    done = subprocess.run(
+        [sys.executable, str(probe), str(tmp_path / "in.json"), str(tmp_path / "out.json")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = json.loads((tmp_path / "out.json").read_text())
+    assert out["has_camera"]
+    pixels = cam.fx * truth[0, :, :2] / truth[0, :, 2:] + [cam.cx, cam.cy]
+    assert np.abs(np.array(out["pixels"]) - pixels).max() < 1.0
