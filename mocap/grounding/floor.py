@@ -13,7 +13,8 @@ A second kind of evidence is free of depth errors altogether: two planted joints
 frame of one person (both feet in double support, heel and ball of one foot) differ by a vector
 that lies in the floor plane (:class:`FootPairs`), whatever the person's depth error.
 
-Fit: MSAC (RANSAC with a truncated quadratic score) over triples of points, then iteratively
+Fit: MSAC (RANSAC with a truncated quadratic score over both kinds of rows) over planes through
+three points or through two points along a pair vector, then iteratively
 re-weighted least squares over both kinds of rows (linear in ``m`` for the current height) with
 Tukey's biweight, each kind weighted by its own robust scale. The standard errors of
 tilt and height come from the normal equations, inflated for temporally correlated samples (one
@@ -35,6 +36,8 @@ times the few-percent depth error of monocular regressors."""
 TUKEY_C = 4.685
 """Tukey biweight constant (95 % efficiency under Gaussian noise)."""
 IRLS_ITERATIONS = 10
+PAIR_THRESHOLD_M = 0.05
+"""Height mismatch (metres) beyond which a pair of joints cannot both be planted (MSAC)."""
 PAIR_SCALE_FLOOR_M = 0.005
 """Lower bound of the robust scale of pair residuals (metres): keeps exact data well posed."""
 MIN_GROUPS = 6
@@ -77,26 +80,41 @@ class FloorFit:
         return -(np.asarray(floor_points) @ self.up) / self.height - 1.0
 
 
-def plane_from_points(points: FloatArray, weights: FloatArray | None = None) -> FloatArray | None:
-    """Weighted least squares ``m`` of ``m . q = 1`` for points (N, 3); None when degenerate."""
-    w = np.ones(len(points)) if weights is None else weights
-    a = (points * w[:, None]).T @ points
-    rhs = (points * w[:, None]).sum(axis=0)
-    if np.linalg.cond(a) > 1e12:
+def _hypothesis(
+    points: FloatArray, pairs: FootPairs, level: np.ndarray, rng: np.random.Generator
+) -> FloatArray | None:
+    """A plane ``m`` through three sampled points, or (half the time, when there are pairs of
+    joints with equal flat heights) through two points and parallel to one pair vector, which
+    still works when all feet lie near one line (a person walking straight)."""
+    if len(level) and rng.random() < 0.5:
+        i, j = rng.choice(len(points), 2, replace=False)
+        a = np.stack([points[i], points[j], pairs.d[rng.choice(level)]])
+        b = np.array([1.0, 1.0, 0.0])
+    else:
+        a, b = points[rng.choice(len(points), 3, replace=False)], np.ones(3)
+    if np.linalg.cond(a) > 1e10:
         return None
-    return np.linalg.solve(a, rhs)
+    return np.linalg.solve(a, b)
 
 
-def _msac(points: FloatArray, rng: np.random.Generator) -> FloatArray | None:
+def _msac_cost(m: FloatArray, points: FloatArray, pairs: FootPairs) -> float:
+    """Truncated quadratic cost of both kinds of rows, each in units of its threshold."""
+    r = points @ m - 1.0
+    cost = float(np.minimum(r * r, RANSAC_THRESHOLD**2).sum()) / RANSAC_THRESHOLD**2
+    if len(pairs.d):
+        rd = (pairs.d @ m) / float(np.linalg.norm(m)) + pairs.do
+        cost += float(np.minimum(rd * rd, PAIR_THRESHOLD_M**2).sum()) / PAIR_THRESHOLD_M**2
+    return cost
+
+
+def _msac(points: FloatArray, pairs: FootPairs, rng: np.random.Generator) -> FloatArray | None:
     best, best_cost = None, np.inf
-    n = len(points)
+    level = np.flatnonzero(np.abs(pairs.do) < 1e-9)
     for _ in range(RANSAC_ITERATIONS):
-        sample = points[rng.choice(n, 3, replace=False)]
-        m = plane_from_points(sample)
-        if m is None:
+        m = _hypothesis(points, pairs, level, rng)
+        if m is None or not np.all(np.isfinite(m)) or not np.linalg.norm(m) > 0:
             continue
-        r = points @ m - 1.0
-        cost = np.minimum(r * r, RANSAC_THRESHOLD**2).sum()
+        cost = _msac_cost(m, points, pairs)
         if cost < best_cost:
             best, best_cost = m, cost
     return best
@@ -240,7 +258,7 @@ def fit_floor(
     if n_groups < MIN_GROUPS or len(points) < 3:
         reason = f"only {n_groups} independent planted-foot observations were found"
         return assumed_floor(points - offsets[:, None] * LEVEL_UP[None, :], reason)
-    m = _msac(points, np.random.default_rng(seed))
+    m = _msac(points, pairs, np.random.default_rng(seed))
     if m is None:
         reason = "the planted feet lie on a line (no plane through them)"
         return assumed_floor(points - offsets[:, None] * LEVEL_UP[None, :], reason)

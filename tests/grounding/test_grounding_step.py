@@ -149,3 +149,18 @@ def test_a_lone_short_standing_track_falls_back_to_a_stated_assumption(body_data
         np.linalg.norm(seq.transl - seq.transl[0], axis=1),
         atol=0.02,
     )
+
+
+def test_one_person_walking_straight_fixes_the_floor(body_data):
+    """All feet near one line: only same-frame pairs (left/right feet) fix the tilt about it."""
+    from mocap.testing.grounding_scenes import Route, make_scene
+
+    scene = make_scene(
+        body_data, [Route("walk", start=(-3.0, -6.0), heading_deg=90)], 1.6, -15.0, 3.0, 4.0
+    )
+    g = mocap.ground(scene.motion).grounding
+    truth = Grounding(scene.world_from_camera)
+    assert g is not None and g.assumption == ""
+    assert g.pitch_deg == pytest.approx(truth.pitch_deg, abs=1e-3)
+    assert g.roll_deg == pytest.approx(truth.roll_deg, abs=1e-3)
+    assert g.camera_height == pytest.approx(1.6, abs=1e-4)
