@@ -10,6 +10,9 @@
 ``.fbx``           through Blender (the ``[blender]`` extra) from the glTF scene
 =================  ==========================================================================
 
+``.glb``, ``.bvh`` and ``.fbx`` take ``rig=`` (``exporters.rigs``): the skeleton of Mixamo,
+Unreal 5, Unity Humanoid or Rigify instead of SMPL's own.
+
 No writer imports torch.
 """
 
@@ -28,7 +31,7 @@ from exporters.npz import read_npz, write_npz
 from mocap.errors import UnsupportedFormatError, UsageError
 from mocap.types import MotionSet
 
-__all__ = ["WRITERS", "read_npz", "write", "writer_for"]
+__all__ = ["WRITERS", "accepted_options", "read_npz", "write", "writer_for"]
 
 Writer = Callable[..., Any]
 
@@ -58,6 +61,11 @@ def writer_for(path: str | Path) -> Writer:
     )
 
 
+def accepted_options(path: str | Path) -> list[str]:
+    """The options the writer for ``path`` takes (its parameters after ``motion, path``)."""
+    return list(inspect.signature(writer_for(path)).parameters)[2:]
+
+
 def write(motion: MotionSet, path: str | Path, **options: Any) -> Any:
     """Write ``motion`` to ``path`` with the writer chosen by its suffix.
 
@@ -74,7 +82,7 @@ def write(motion: MotionSet, path: str | Path, **options: Any) -> Any:
         UsageError: an option the format does not take (the message lists the ones it does).
     """
     writer = writer_for(path)
-    accepted = list(inspect.signature(writer).parameters)[2:]  # after (motion, path)
+    accepted = accepted_options(path)
     unknown = sorted(set(options) - set(accepted))
     if unknown:
         raise UsageError(

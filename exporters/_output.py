@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import io
 import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
+
+import numpy as np
 
 from mocap.errors import OutputError, OutputExistsError
 
@@ -47,10 +50,10 @@ def atomic_paths(paths: list[Path], overwrite: bool = False) -> Iterator[list[Pa
     paths = [Path(p) for p in paths]
     for path in paths:
         check_target(path, overwrite)
+    names = [p.with_name(f".{p.name}.{secrets.token_hex(6)}{PART_SUFFIX}") for p in paths]
     temps: list[Path] = []
     try:
-        for path in paths:
-            tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}{PART_SUFFIX}")
+        for tmp in names:
             # Mode 0o666 minus the umask, like open(); mkstemp would make it private (0o600).
             os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
             temps.append(tmp)
@@ -64,13 +67,21 @@ def atomic_paths(paths: list[Path], overwrite: bool = False) -> Iterator[list[Pa
             os.replace(tmp, path)
     except OSError as exc:
         raise OutputError(
-            f"cannot write '{exc.filename or paths[0]}': {exc.strerror or exc}; "
+            f"cannot write '{_target_of(exc.filename, names, paths)}': {exc.strerror or exc}; "
             "check the folder's permissions and free space"
         ) from exc
     finally:
         for tmp in temps:
             with contextlib.suppress(FileNotFoundError):
                 tmp.unlink()
+
+
+def _target_of(filename: object, temps: list[Path], paths: list[Path]) -> Path:
+    """The output an OS error is about (the user knows the target, not our temporary name)."""
+    for i, tmp in enumerate(temps):
+        if filename is not None and Path(str(filename)) == tmp:
+            return paths[i]
+    return Path(str(filename)) if filename else paths[0]
 
 
 @contextlib.contextmanager
@@ -80,16 +91,33 @@ def atomic_path(path: Path, overwrite: bool = False) -> Iterator[Path]:
         yield tmp
 
 
-def per_person_paths(path: Path, track_ids: list[int], suffix: str) -> list[Path]:
-    """Output file per person: ``path`` itself for one person, else ``<stem>_person<id><suffix>``.
+def write_npz_file(tmp: Path, arrays: dict[str, np.ndarray], compress: bool = True) -> None:
+    """Write ``arrays`` as an ``.npz`` into ``tmp`` (a temporary path of :func:`atomic_paths`).
+
+    The archive is built in memory and written in one call: numpy's savez leaves its zip open
+    when the disk fills up mid-archive, and the zip's clean-up then prints a traceback to stderr.
+    Motion arrays are small (rows of poses), so the copy costs little.
+    """
+    buf = io.BytesIO()
+    (np.savez_compressed if compress else np.savez)(buf, **arrays)
+    with open(tmp, "wb") as f:
+        f.write(buf.getbuffer())
+
+
+def per_person_paths(
+    path: Path, track_ids: list[int], suffix: str, one_file: bool = False
+) -> list[Path]:
+    """Output file per person: ``<stem>_person<id><suffix>``, even for one person (the name
+    says whose motion it is); ``path`` itself when ``one_file`` (one person asked for by id).
 
     Args:
         path: the file name the user asked for (ending in ``suffix``, case-insensitive).
         track_ids: the people to write, in order.
         suffix: the format's full suffix, e.g. ``".bvh"`` or ``".amass.npz"``.
+        one_file: write ``path`` itself (``track_ids`` holds one id).
     """
     path = Path(path)
-    if len(track_ids) == 1:
+    if one_file:
         return [path]
     name = path.name
     stem = name[: -len(suffix)] if name.lower().endswith(suffix) else path.stem

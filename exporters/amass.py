@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from exporters._output import atomic_paths, per_person_paths
+from exporters._output import atomic_paths, per_person_paths, write_npz_file
 from exporters.skeleton import (
     CAMERA_TO_ZUP,
     YUP_TO_ZUP,
@@ -113,9 +113,9 @@ def write_amass(
     require_body(motion, "AMASS (.amass.npz)")
     placed = place(motion, select_people(motion, person, str(path)), space)
     to_zup = YUP_TO_ZUP @ placed.to_yup
-    paths = per_person_paths(Path(path), [p.track_id for p in placed.people], SUFFIX)
+    ids = [p.track_id for p in placed.people]
+    paths = per_person_paths(Path(path), ids, SUFFIX, one_file=person is not None)
     with atomic_paths(paths, overwrite) as temps:
         for seq, tmp in zip(placed.people, temps, strict=True):
-            with open(tmp, "wb") as f:
-                np.savez_compressed(f, **amass_arrays(motion, seq, gender, to_zup))
+            write_npz_file(tmp, amass_arrays(motion, seq, gender, to_zup))
     return paths

@@ -32,6 +32,7 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from exporters._output import atomic_paths, per_person_paths
+from exporters.rigs import RigSkeleton, build_rig, rig_motion, rig_preset
 from exporters.skeleton import (
     CAMERA_TO_YUP,
     METRES_TO_CENTIMETRES,
@@ -102,29 +103,34 @@ def continuous_euler(angles: np.ndarray) -> np.ndarray:
     return out
 
 
-def joint_orders(order: str) -> tuple[str, ...]:
-    """Rotation channel order of each of the 24 joints for the writer option ``order``."""
-    return AUTO_ORDERS if order == AUTO else (order,) * len(SMPL_JOINT_NAMES)
+def joint_orders(order: str, rig: RigSkeleton | None = None) -> tuple[str, ...]:
+    """Rotation channel order of every bone (SMPL's 24 joints, or ``rig``'s bones)."""
+    smpl_joint = tuple(range(len(SMPL_JOINT_NAMES))) if rig is None else rig.smpl_joint
+    if order != AUTO:
+        return (order,) * len(smpl_joint)
+    return tuple(AUTO_ORDERS[max(j, 0)] for j in smpl_joint)  # a root bone turns like the pelvis
 
 
-def _hierarchy(rest_cm: np.ndarray, orders: tuple[str, ...]) -> str:
-    """The HIERARCHY section for rest joints ``rest_cm`` (24, 3) in cm, channel ``orders`` (24)."""
+def _hierarchy(rig: RigSkeleton, orders: tuple[str, ...]) -> str:
+    """The HIERARCHY section of ``rig`` (rest frames aligned with the world), channel ``orders``."""
     lines = ["HIERARCHY"]
+    offsets_cm = rig.rest_local_translation * METRES_TO_CENTIMETRES
+    moving = {0, 1} if rig.has_root_bone else {0}  # bones with position channels
 
     def joint(j: int, depth: int) -> None:
         pad = "  " * depth
-        parent = SMPL_PARENTS[j]
-        offset = np.zeros(3) if parent < 0 else rest_cm[j] - rest_cm[parent]
+        parent = rig.parents[j]
+        offset = np.zeros(3) if parent < 0 else offsets_cm[j]
         kind = "ROOT" if parent < 0 else "JOINT"
         rot = " ".join(f"{axis}rotation" for axis in orders[j])
-        lines.append(f"{pad}{kind} {SMPL_JOINT_NAMES[j]}")
+        lines.append(f"{pad}{kind} {rig.names[j]}")
         lines.append(f"{pad}{{")
         lines.append(f"{pad}  OFFSET {offset[0]:.6f} {offset[1]:.6f} {offset[2]:.6f}")
-        if parent < 0:
+        if j in moving:
             lines.append(f"{pad}  CHANNELS 6 Xposition Yposition Zposition {rot}")
         else:
             lines.append(f"{pad}  CHANNELS 3 {rot}")
-        children = [c for c, p in enumerate(SMPL_PARENTS) if p == j]
+        children = [c for c, p in enumerate(rig.parents) if p == j]
         for c in children:
             joint(c, depth + 1)
         if not children:
@@ -142,21 +148,33 @@ def _hierarchy(rest_cm: np.ndarray, orders: tuple[str, ...]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def bvh_rig(motion: MotionSet, seq: SmplSequence, rig: str = "smpl") -> RigSkeleton:
+    """The skeleton of one person's BVH: preset ``rig`` with world-aligned rest frames."""
+    body = require_body(motion, "BVH (.bvh)")
+    rest = body.rest_joints(seq.betas)
+    mesh = (body.shaped_vertices(seq.betas), body.weights)
+    return build_rig(rig_preset(rig), rest, mesh=mesh, bone_axes=False)
+
+
 def bvh_channels(
     motion: MotionSet,
     seq: SmplSequence,
     order: str = "ZXY",
     span: str = "track",
+    rig: str = "smpl",
     to_yup: np.ndarray = CAMERA_TO_YUP,
 ) -> np.ndarray:
-    """(N, 6 + 3 * 23) BVH channel values of one person, one row per BVH frame.
+    """(N, C) BVH channel values of one person, one row per BVH frame.
 
-    Columns: root position (cm, y-up), then every joint's Euler angles (degrees, in the joint's
-    ``joint_orders(order)`` order), joints in ``depth_first()`` order. ``to_yup`` (3, 3) turns
-    the rows' frame into the y-up world (``exporters.space``: camera frame or grounded world).
+    Columns, bones in ``depth_first(parents)`` order: positions (cm, y-up) of the moving bones
+    (the root; with a root bone also the pelvis, relative to it), then per bone its Euler angles
+    (degrees, in the bone's ``joint_orders(order, rig)`` order) after its position if it has one.
+    ``to_yup`` (3, 3) turns the rows' frame into the y-up world (``exporters.space``: the camera
+    frame or the grounded world).
     """
     body = require_body(motion, "BVH (.bvh)")
     rest = body.rest_joints(seq.betas)
+    skeleton = bvh_rig(motion, seq, rig)
     frames, rotvecs, transl = dense_track(seq, motion.frame_times)
     if span == "video":  # hold the first/last pose outside the track
         before, after = int(frames[0]), motion.num_frames - 1 - int(frames[-1])
@@ -166,15 +184,16 @@ def bvh_channels(
     n = len(frames)
     mats = axis_angle_to_matrix(rotvecs)  # (N, 24, 3, 3)
     mats[:, 0], pelvis = root_in_world(rotvecs[:, 0], transl, rest[0], to_yup)
-    position = pelvis * METRES_TO_CENTIMETRES
-    dfs = depth_first()
+    keys = rig_motion(skeleton, mats, pelvis)
     # Euler angles are BVH-only; mocap.rotations has no Euler conversion, scipy's is exact.
-    orders = joint_orders(order)
-    euler = np.empty((n, len(dfs), 3))
-    for col, j in enumerate(dfs):
-        euler[:, col] = Rotation.from_matrix(mats[:, j]).as_euler(orders[j], degrees=True)
-    euler = continuous_euler(euler)
-    return np.concatenate([position, euler.reshape(n, -1)], axis=1)
+    orders = joint_orders(order, skeleton)
+    columns = []
+    for j in depth_first(skeleton.parents):
+        if j in keys.moving:
+            columns.append(keys.translations[:, j] * METRES_TO_CENTIMETRES)
+        euler = Rotation.from_matrix(keys.rotations[:, j]).as_euler(orders[j], degrees=True)
+        columns.append(continuous_euler(euler[:, None])[:, 0])
+    return np.concatenate(columns, axis=1).reshape(n, -1)
 
 
 def bvh_text(
@@ -182,14 +201,14 @@ def bvh_text(
     seq: SmplSequence,
     order: str = "ZXY",
     span: str = "track",
+    rig: str = "smpl",
     to_yup: np.ndarray = CAMERA_TO_YUP,
 ) -> str:
     """The complete BVH file of one person (see the module docstring)."""
-    body = require_body(motion, "BVH (.bvh)")
-    rest_cm = body.rest_joints(seq.betas) * METRES_TO_CENTIMETRES
-    values = bvh_channels(motion, seq, order, span, to_yup)
+    skeleton = bvh_rig(motion, seq, rig)
+    values = bvh_channels(motion, seq, order, span, rig, to_yup)
     out = io.StringIO()
-    out.write(_hierarchy(rest_cm, joint_orders(order)))
+    out.write(_hierarchy(skeleton, joint_orders(order, skeleton)))
     out.write(f"MOTION\nFrames: {len(values)}\n")
     out.write(f"Frame Time: {1.0 / motion.fps:.{FRAME_TIME_DIGITS}g}\n")
     np.savetxt(out, values, fmt=f"%.{VALUE_DECIMALS}f", delimiter=" ")
@@ -203,6 +222,7 @@ def write_bvh(
     order: str = "ZXY",
     span: str = "track",
     overwrite: bool = False,
+    rig: str = "smpl",
     space: str | None = None,
 ) -> list[Path]:
     """Write one BVH file per person.
@@ -215,6 +235,8 @@ def write_bvh(
             (per joint, see ``AUTO_ORDERS``).
         span: ``"track"`` (the person's frames) or ``"video"`` (every video frame).
         overwrite: replace existing files.
+        rig: skeleton preset (``exporters.rigs``): its bone names, hierarchy and rest pose
+            (BVH has no rest rotations, so bone axes stay aligned with the world).
         space: ``world`` (default when grounded: y up, floor at y = 0) or ``camera``.
 
     Returns:
@@ -222,7 +244,7 @@ def write_bvh(
 
     Raises:
         SmplModelRequiredError: no SMPL model in ``motion``.
-        UsageError: unknown ``order`` or ``span``.
+        UsageError: unknown ``order``, ``span`` or ``rig``.
         OutputExistsError: a target exists (checked for every file before any is written).
     """
     order = order.upper()
@@ -230,12 +252,14 @@ def write_bvh(
         raise UsageError(f"BVH rotation order {order!r} is not one of {', '.join(ORDERS)} or auto")
     if span not in SPANS:
         raise UsageError(f"BVH span {span!r} is not one of {', '.join(SPANS)}")
+    rig_preset(rig)
     require_body(motion, "BVH (.bvh)")
     placed = place(motion, select_people(motion, person, str(path)), space)
-    paths = per_person_paths(Path(path), [p.track_id for p in placed.people], ".bvh")
+    ids = [p.track_id for p in placed.people]
+    paths = per_person_paths(Path(path), ids, ".bvh", one_file=person is not None)
     with atomic_paths(paths, overwrite) as temps:
         for seq, tmp, target in zip(placed.people, temps, paths, strict=True):
-            text = bvh_text(motion, seq, order, span, placed.to_yup)
+            text = bvh_text(motion, seq, order, span, rig, placed.to_yup)
             tmp.write_text(text, encoding="ascii")
             first = 0 if span == "video" else int(seq.frames[0])
             logger.info("%s: person %d, BVH frame 0 = video frame %d", target, seq.track_id, first)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from exporters._output import atomic_path, check_target
 from exporters.gltf import write_glb
+from exporters.rigs import rig_preset
 from exporters.skeleton import require_body
 from mocap.errors import DependencyMissingError, OutputError
 from mocap.types import MotionSet
@@ -43,6 +44,7 @@ def write_fbx(
     overwrite: bool = False,
     timeout_s: float | None = None,
     space: str | None = None,
+    rig: str = "smpl",
 ) -> Path:
     """Write ``motion`` as FBX (converted from the glTF scene by Blender in a subprocess).
 
@@ -54,6 +56,8 @@ def write_fbx(
             3 ms per person per frame).
         space: ``world`` (default when grounded) or ``camera``; the video camera is placed as in
             the glTF scene the FBX is converted from.
+        rig: skeleton preset (``exporters.rigs``), as in the .glb the FBX is converted from
+            (Blender keeps the glTF bones' local axes: bone +Y is the node's +Y).
 
     Returns:
         The path written.
@@ -61,14 +65,16 @@ def write_fbx(
     Raises:
         SmplModelRequiredError: no SMPL model in ``motion``.
         DependencyMissingError: bpy is not installed.
+        UsageError: unknown ``rig``.
         OutputError: Blender failed or timed out (the message carries its last error lines).
     """
     path = Path(path)
+    rig_preset(rig)
     require_body(motion, "FBX (.fbx)")
     require_bpy()
     check_target(path, overwrite)
     with tempfile.TemporaryDirectory(prefix="cliffmocap-fbx-") as work:
-        glb = write_glb(motion, Path(work) / "scene.glb", space=space)
+        glb = write_glb(motion, Path(work) / "scene.glb", space=space, rig=rig)
         fbx = Path(work) / "scene.fbx"
         cmd = [sys.executable, str(BLENDER_SCRIPT), str(glb), str(fbx)]
         try:

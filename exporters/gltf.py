@@ -31,6 +31,7 @@ import pygltflib as gl
 
 import mocap
 from exporters._output import atomic_path
+from exporters.rigs import RigPreset, RigSkeleton, build_rig, rest_vertices, rig_motion, rig_preset
 from exporters.skeleton import (
     local_rotations,
     require_body,
@@ -40,7 +41,6 @@ from exporters.skeleton import (
 )
 from exporters.space import Placement, place
 from mocap.rotations import continuous_quaternions, matrix_to_quaternion
-from mocap.smpl_joints import SMPL_JOINT_NAMES, SMPL_PARENTS
 from mocap.types import MotionSet, SmplModelData, SmplSequence
 
 logger = logging.getLogger(__name__)
@@ -162,38 +162,46 @@ def _add_person(
     weights: tuple[np.ndarray, np.ndarray],
     animation: gl.Animation,
     frame_times: np.ndarray,
+    preset: RigPreset,
     to_yup: np.ndarray,
 ) -> None:
-    """Add one person: joint nodes under ``person_<id>``, the skinned mesh, the animation keys
+    """Add one person: bone nodes under ``person_<id>``, the skinned mesh, the animation keys
     (``to_yup``: (3, 3) rotation from the rows' frame to the y-up scene)."""
     tid = seq.track_id
     rest = body.rest_joints(seq.betas)  # (24, 3) metres, SMPL canonical frame
-    first_joint = len(gltf.nodes)
-    for j, name in enumerate(SMPL_JOINT_NAMES):
-        parent = SMPL_PARENTS[j]
-        offset = rest[j] - (rest[parent] if parent >= 0 else 0.0)
-        children = [first_joint + c for c, p in enumerate(SMPL_PARENTS) if p == j]
+    verts = body.shaped_vertices(seq.betas)
+    rig = build_rig(preset, rest, mesh=(verts, body.weights))
+    first_bone = len(gltf.nodes)
+    for b, name in enumerate(rig.names):
+        children = [first_bone + c for c, p in enumerate(rig.parents) if p == b]
+        rot = rig.rest_local_rotation[b]
         gltf.nodes.append(
-            gl.Node(name=name, translation=[float(v) for v in offset], children=children or None)
+            gl.Node(
+                name=name,
+                translation=[float(v) for v in rig.rest_local_translation[b]],
+                rotation=None if np.array_equal(rot, np.eye(3)) else _quat_list(rot),
+                children=children or None,
+            )
         )
-    root = first_joint
     frame_start, frame_end = int(seq.frames[0]), int(seq.frames[-1])
-    betas = [float(b) for b in seq.betas]
-    gltf.nodes.append(
-        gl.Node(
-            name=f"person_{tid}",
-            children=[root],
-            extras={
-                "track_id": int(tid),
-                "frame_start": frame_start,
-                "frame_end": frame_end,
-                "betas": betas,
-            },
-        )
-    )
+    extras: dict[str, Any] = {
+        "track_id": int(tid),
+        "frame_start": frame_start,
+        "frame_end": frame_end,
+        "betas": [float(b) for b in seq.betas],
+    }
+    if preset.name != "smpl":
+        extras["rig"] = preset.name
+    gltf.nodes.append(gl.Node(name=f"person_{tid}", children=[first_bone], extras=extras))
     gltf.scenes[0].nodes.append(len(gltf.nodes) - 1)  # pyright: ignore[reportOptionalMemberAccess]
-    _add_skinned_mesh(gltf, buf, body, seq, rest, root, weights)
-    _add_channels(buf, seq, rest, root, animation, frame_times, to_yup)
+    mesh_verts = rest_vertices(rig, rest, verts, body.weights)
+    _add_skinned_mesh(gltf, buf, body, seq, rig, mesh_verts, first_bone, weights)
+    _add_channels(buf, seq, rest, rig, first_bone, animation, frame_times, to_yup)
+
+
+def _quat_list(matrix: np.ndarray) -> list[float]:
+    """glTF x, y, z, w quaternion of a (3, 3) rotation."""
+    return [float(v) for v in matrix_to_quaternion(matrix)]
 
 
 def _add_skinned_mesh(
@@ -201,27 +209,31 @@ def _add_skinned_mesh(
     buf: _Buffers,
     body: SmplModelData,
     seq: SmplSequence,
-    rest: np.ndarray,
-    root: int,
+    rig: RigSkeleton,
+    verts: np.ndarray,
+    first_bone: int,
     weights: tuple[np.ndarray, np.ndarray],
 ) -> None:
-    """The ``person_<id>_body`` mesh node: shaped rest vertices skinned to joints ``root..``."""
+    """The ``person_<id>_body`` mesh node: rest-pose ``verts`` skinned to the rig's bones."""
     tid = seq.track_id
-    # Skin: inverse bind matrices are translations by -J_k (rest rotations are identity in SMPL).
-    ibm = np.tile(np.eye(4), (len(rest), 1, 1))
-    ibm[:, :3, 3] = -rest
+    # Inverse bind matrices: inverses of the rigid rest transforms [B | t] -> [B^T | -B^T t]
+    # (for the SMPL rig: translations by -J_k, exactly).
+    rot_t = np.transpose(rig.rest_world[:, :3, :3], (0, 2, 1))
+    ibm = np.tile(np.eye(4), (len(rig.names), 1, 1))
+    ibm[:, :3, :3] = rot_t
+    ibm[:, :3, 3] = -np.einsum("kij,kj->ki", rot_t, rig.rest_world[:, :3, 3])
     ibm_acc = buf.add(np.transpose(ibm, (0, 2, 1)).reshape(-1, 16).astype(np.float32), type_="MAT4")
     gltf.skins.append(
         gl.Skin(
             name=f"person_{tid}",
-            joints=list(range(root, root + len(rest))),
+            joints=list(range(first_bone, first_bone + len(rig.names))),
             inverseBindMatrices=ibm_acc,
-            skeleton=root,
+            skeleton=first_bone,
         )
     )
-
-    verts = body.shaped_vertices(seq.betas)
     joints4, weights4 = weights
+    # SMPL joint j is skin joint j + 1 below a root bone; unused slots stay joint 0, weight 0
+    joints4 = np.where(weights4 > 0, joints4 + rig.smpl_joint.index(0), 0)
     faces = body.faces.astype(np.uint16 if body.num_vertices < 0xFFFF else np.uint32)
     attrs = gl.Attributes(
         POSITION=buf.add(verts.astype(np.float32), _ARRAY_BUFFER, bounds=True),
@@ -245,19 +257,21 @@ def _add_channels(
     buf: _Buffers,
     seq: SmplSequence,
     rest: np.ndarray,
-    root: int,
+    rig: RigSkeleton,
+    first_bone: int,
     animation: gl.Animation,
     frame_times: np.ndarray,
     to_yup: np.ndarray,
 ) -> None:
-    """Keys of one person: local rotations, root translation (``to_yup`` baked in), STEP root
-    scale."""
+    """Keys of one person: local rotations, moving translations (``to_yup`` baked in),
+    STEP root scale."""
     times = frame_times[seq.frames].astype(np.float32)
     time_acc = buf.add(times, bounds=True)
     rot = local_rotations(seq)  # (T, 24, 3, 3)
     root_rot, root_pos = root_in_world(seq.global_orient, seq.transl, rest[0], to_yup)
     rot[:, 0] = root_rot
-    quats = matrix_to_quaternion(rot)  # (T, 24, 4) x, y, z, w
+    keys = rig_motion(rig, rot, root_pos)
+    quats = matrix_to_quaternion(keys.rotations)  # (T, K, 4) x, y, z, w
     quats = continuous_quaternions(quats).astype(np.float32)
 
     def channel(node: int, path: str, input_acc: int, output_acc: int, interp: str) -> None:
@@ -271,14 +285,16 @@ def _add_channels(
             )
         )
 
-    channel(root, "translation", time_acc, buf.add(root_pos.astype(np.float32)), "LINEAR")
-    for j in range(len(rest)):
-        channel(root + j, "rotation", time_acc, buf.add(quats[:, j]), "LINEAR")
+    for b in keys.moving:
+        moving = keys.translations[:, b].astype(np.float32)
+        channel(first_bone + b, "translation", time_acc, buf.add(moving), "LINEAR")
+    for b in range(len(rig.names)):
+        channel(first_bone + b, "rotation", time_acc, buf.add(quats[:, b]), "LINEAR")
     key_times, key_scales = visibility_keys(seq.frames, frame_times)
     if not np.all(key_scales == 1.0):
         scales = np.repeat(key_scales[:, None], 3, axis=1).astype(np.float32)
         channel(
-            root,
+            first_bone,
             "scale",
             buf.add(key_times.astype(np.float32), bounds=True),
             buf.add(scales),
@@ -329,18 +345,23 @@ def scene_extras(motion: MotionSet, placement: Placement | None = None) -> dict[
     }
 
 
-def build_gltf(motion: MotionSet, space: str | None = None) -> tuple[gl.GLTF2, bytes]:
+def build_gltf(
+    motion: MotionSet, space: str | None = None, rig: str = "smpl"
+) -> tuple[gl.GLTF2, bytes]:
     """The glTF document and its BIN chunk for ``motion`` (see the module docstring for the layout).
 
     Args:
         motion: the result.
         space: ``world`` (the grounded motion; the default when ``motion`` is grounded) or
             ``camera`` (:mod:`exporters.space`).
+        rig: the skeleton preset (``exporters.rigs``; ``smpl``: SMPL's own joints and rest).
 
     Raises:
         SmplModelRequiredError: ``motion.body`` is None (the rest pose and mesh need the model).
         OutputError: the motion holds no people.
+        UsageError: unknown ``rig``.
     """
+    preset = rig_preset(rig)
     body = require_body(motion, "glTF (.glb)")
     placement = place(motion, select_people(motion, None, "a .glb"), space)
     gltf = gl.GLTF2(asset=gl.Asset(generator=f"cliffmocap {mocap.__version__}", version="2.0"))
@@ -352,7 +373,7 @@ def build_gltf(motion: MotionSet, space: str | None = None) -> tuple[gl.GLTF2, b
     weights = top_weights(body.weights)  # the same for every person: compute once
     frame_times = key_times_of(motion)
     for seq in placement.people:
-        _add_person(gltf, buf, body, seq, weights, animation, frame_times, placement.to_yup)
+        _add_person(gltf, buf, body, seq, weights, animation, frame_times, preset, placement.to_yup)
     if animation.channels:
         gltf.animations.append(animation)
 
@@ -386,7 +407,11 @@ def build_gltf(motion: MotionSet, space: str | None = None) -> tuple[gl.GLTF2, b
 
 
 def write_glb(
-    motion: MotionSet, path: str | Path, overwrite: bool = False, space: str | None = None
+    motion: MotionSet,
+    path: str | Path,
+    overwrite: bool = False,
+    space: str | None = None,
+    rig: str = "smpl",
 ) -> Path:
     """Write ``motion`` as a binary glTF file.
 
@@ -395,6 +420,7 @@ def write_glb(
         path: output ``.glb`` file.
         overwrite: replace an existing file.
         space: ``world`` (default when grounded) or ``camera``, see :mod:`exporters.space`.
+        rig: skeleton preset, one of ``exporters.rigs.RIG_NAMES`` (``smpl``: SMPL's joints).
 
     Returns:
         The path written.
@@ -404,7 +430,7 @@ def write_glb(
         OutputExistsError, OutputError: see ``exporters._output.atomic_path``.
     """
     path = Path(path)
-    gltf, blob = build_gltf(motion, space)
+    gltf, blob = build_gltf(motion, space, rig)
     gltf.set_binary_blob(blob)
     with atomic_path(path, overwrite) as tmp:
         gltf.save_binary(str(tmp))

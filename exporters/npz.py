@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from exporters._output import atomic_path
+from exporters._output import atomic_path, write_npz_file
 from mocap.errors import NpzReadError
 from mocap.types import (
     NUM_BETAS,
@@ -147,9 +147,8 @@ def write_npz(
     """
     path = Path(path)
     arrays = motion_arrays(motion)
-    save = np.savez_compressed if compress else np.savez
-    with atomic_path(path, overwrite) as tmp, open(tmp, "wb") as f:
-        save(f, **arrays)
+    with atomic_path(path, overwrite) as tmp:
+        write_npz_file(tmp, arrays, compress)
     return path
 
 

@@ -13,23 +13,26 @@ import sys
 import time
 import traceback
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, ClassVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 import typer
+import typer.core
 from rich.console import Console
 from rich.progress import (
     BarColumn,
-    MofNCompleteColumn,
     Progress,
     TaskID,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from typer._click.exceptions import NoArgsIsHelpError
+from typer._click.exceptions import UsageError as ClickUsageError
 
 from mocap.config import PipelineConfig
-from mocap.errors import MocapError, UsageError
+from mocap.errors import MocapError, UsageError, WorkerError
 from mocap.progress import ProgressEvent
+from mocap.terminal import setup_terminal
 
 if TYPE_CHECKING:
     from mocap.batch.types import BatchResult, VideoSummary
@@ -57,6 +60,7 @@ SETTING_FLAGS = {
     "smooth": "--smooth",
     "space": "--space",
     "foot_lock": "--foot-lock",
+    "rig": "--rig",
     "overwrite": "--overwrite",
 }
 
@@ -66,6 +70,36 @@ def with_flags(message: str) -> str:
     for setting, flag in SETTING_FLAGS.items():
         message = message.replace(f"'{setting}'", flag)
     return message
+
+
+class _OneLineErrors(typer.core.TyperCommand):
+    """Command-line mistakes found by the parser are one ``error:`` line too (exit 2), not the
+    parser's usage block; a file name starting with ``-`` gets the ``--`` hint."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        err = Console(stderr=True, highlight=False)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except NoArgsIsHelpError as e:
+            e.show()
+            code = e.exit_code
+        except typer.TyperException as e:  # bad option, missing or invalid value...
+            message = e.format_message()
+            argv = kwargs.get("args") or (args[0] if args else None) or sys.argv[1:]
+            dashed = [a for a in argv if a.startswith("-") and "." in a and "=" not in a]
+            if isinstance(e, ClickUsageError) and "No such option" in message and dashed:
+                message += (
+                    "; a file name that starts with '-' goes after '--', e.g. "
+                    "cliffmocap --out a.glb -- -clip.mp4"
+                )
+            err.print(f"error: {message}", markup=False, soft_wrap=True)
+            code = EXIT_USAGE if isinstance(e, ClickUsageError) else e.exit_code
+        except typer.Abort:
+            err.print("error: interrupted.", markup=False)
+            code = EXIT_INTERRUPTED
+        if not standalone_mode:
+            return code
+        sys.exit(code or 0)
 
 
 app = typer.Typer(
@@ -93,6 +127,14 @@ class Smooth(enum.StrEnum):
     light = "light"
     medium = "medium"
     heavy = "heavy"
+
+
+class RigChoice(enum.StrEnum):
+    smpl = "smpl"
+    mixamo = "mixamo"
+    ue5 = "ue5"
+    unity = "unity"
+    rigify = "rigify"
 
 
 class Engine(enum.StrEnum):
@@ -135,10 +177,11 @@ class RichProgress:
         self.enabled = enabled
         self.seconds: dict[str, float] = {}
         self._tasks: dict[str, TaskID] = {}
+        self._decoded: tuple[int, int | None] = (0, None)  # frames decoded, frames in the video
         self._progress = Progress(
             TextColumn("{task.description:<9}"),
             BarColumn(),
-            MofNCompleteColumn(),
+            TextColumn("{task.fields[count]}"),
             TextColumn("{task.fields[rate]}"),
             TimeElapsedColumn(),
             TimeRemainingColumn(),
@@ -156,15 +199,29 @@ class RichProgress:
 
     def __call__(self, event: ProgressEvent) -> None:
         self.seconds[event.stage] = event.elapsed_s
+        if event.stage == "decode":
+            self._decoded = (event.done, event.total)
         if not self.enabled:
             return
         unit = self._UNITS.get(event.stage, "")
         rate = f"{event.done / event.elapsed_s:6.1f} {unit}/s" if event.elapsed_s > 0 else ""
+        total, count = self._total(event)
         task = self._tasks.get(event.stage)
         if task is None:
-            task = self._progress.add_task(event.stage, total=event.total, rate=rate)
+            task = self._progress.add_task(event.stage, total=total, rate=rate, count=count)
             self._tasks[event.stage] = task
-        self._progress.update(task, completed=event.done, total=event.total, rate=rate)
+        self._progress.update(task, completed=event.done, total=total, rate=rate, count=count)
+
+    def _total(self, event: ProgressEvent) -> tuple[float | None, str]:
+        """The bar's total and its ``done/total`` text; crops (whose number is known only at the
+        end) are estimated from the crops per decoded frame so far: ``done/~estimate``."""
+        if event.total is not None:
+            return event.total, f"{event.done}/{event.total}"
+        frames, video_frames = self._decoded
+        if event.stage == "regress" and frames and video_frames:
+            estimate = max(event.done, round(event.done * video_frames / frames))
+            return estimate, f"{event.done}/~{estimate}"
+        return None, f"{event.done}"
 
 
 def _fail(console: Console, message: str, code: int, debug: bool) -> typer.Exit:
@@ -176,7 +233,7 @@ def _fail(console: Console, message: str, code: int, debug: bool) -> typer.Exit:
     return typer.Exit(code)
 
 
-@app.command()
+@app.command(cls=_OneLineErrors)
 def cliffmocap(
     inputs: Annotated[
         list[Path], typer.Argument(help="Video files or folders of videos (searched recursively).")
@@ -186,9 +243,9 @@ def cliffmocap(
         typer.Option(
             "--out",
             "-o",
-            help="Output file; its suffix picks the format (.glb .bvh .npz .fbx). "
-            "Repeat for several "
-            "formats. With several inputs or a folder: an output folder (layout kept).",
+            help="Output file; its suffix picks the format (.glb .bvh .npz .amass.npz .fbx). "
+            "Repeat for several formats. With several inputs or a folder: an output folder "
+            "(layout kept).",
         ),
     ],
     out_format: Annotated[
@@ -229,6 +286,13 @@ def cliffmocap(
     foot_lock: Annotated[
         OnOff, typer.Option(help="Hold planted feet still in the grounded motion.")
     ] = OnOff.on,
+    rig: Annotated[
+        RigChoice,
+        typer.Option(
+            help="Skeleton of .glb/.bvh/.fbx outputs: smpl (SMPL joints), mixamo, ue5 (Unreal "
+            "mannequin, root bone), unity (Humanoid, T-pose) or rigify (Blender metarig)."
+        ),
+    ] = RigChoice.smpl,
     device: Annotated[
         str, typer.Option(help="auto (CUDA when present), cpu, cuda or cuda:N.")
     ] = "auto",
@@ -265,7 +329,9 @@ def cliffmocap(
     ] = 1,
     timeout: Annotated[
         float,
-        typer.Option(min=1.0, help="Seconds one video may take in a batch before it is killed."),
+        typer.Option(
+            min=1.0, help="Seconds one video may take (alone or in a batch) before it is stopped."
+        ),
     ] = 3600.0,
     overwrite: Annotated[bool, typer.Option(help="Replace existing outputs.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
@@ -285,6 +351,7 @@ def cliffmocap(
 ) -> None:
     """Capture the SMPL motion of every person in the input videos."""
     err = Console(stderr=True, highlight=False)
+    setup_terminal(debug)
     try:
         if detector is not None and boxes is not None:
             raise UsageError("--detector and --boxes both given: pass only one of them.")
@@ -298,6 +365,7 @@ def cliffmocap(
             smooth=smooth.value,
             space=space.value,
             foot_lock=foot_lock is OnOff.on,
+            rig=rig.value,
             device=device,
             batch_size=batch_size,
             precision=precision.value,
@@ -320,6 +388,11 @@ def cliffmocap(
             quiet,
             err,
         )
+    except WorkerError as e:  # the worker's traceback, if it hit a bug, is the useful one
+        if debug and e.trace:
+            err.print(e.trace, markup=False, highlight=False)
+        hint = "; rerun with --debug for the traceback." if e.trace and not debug else ""
+        raise _fail(err, str(e) + hint, e.exit_code, debug=False) from None
     except MocapError as e:
         raise _fail(err, str(e), e.exit_code, debug) from None
     except KeyboardInterrupt:
@@ -354,7 +427,9 @@ def _run(
         job = plan.jobs[0]
         start = time.perf_counter()
         with RichProgress(err, show) as bars:
-            summary = batch.process_video(job, config, progress=bars, overwrite=overwrite)
+            summary = batch.run_single(
+                job, config, timeout_s=timeout, overwrite=overwrite, progress=bars
+            )
         _print_single_summary(summary, bars.seconds, time.perf_counter() - start)
         return EXIT_OK
 
@@ -373,9 +448,15 @@ def _run(
     return EXIT_OK if result.ok else EXIT_FAILED
 
 
+def _count(n: int, one: str, many: str | None = None) -> str:
+    """``1 video``, ``2 videos``; ``many`` for irregular plurals (``people``)."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
 def _print_single_summary(summary: VideoSummary, stage_s: dict[str, float], total_s: float) -> None:
     typer.echo(
-        f"{summary.input}: {summary.people} people, {summary.frames} frames, "
+        f"{summary.input}: {_count(summary.people, 'person', 'people')}, "
+        f"{_count(summary.frames, 'frame')}, "
         f"{total_s:.1f} s ({summary.frames / max(total_s, 1e-9):.1f} frames/s)"
     )
     if stage_s:
@@ -386,14 +467,19 @@ def _print_single_summary(summary: VideoSummary, stage_s: dict[str, float], tota
 
 def _print_batch_summary(result: BatchResult) -> None:
     counts = result.counts()
-    typer.echo(f"{len(result.jobs)} videos: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
+    typer.echo(
+        f"{_count(len(result.jobs), 'video')}: " + ", ".join(f"{n} {s}" for s, n in counts.items())
+    )
     for job in result.jobs:
         if job.status == "failed":
             typer.echo(f"failed: {job.input}: {with_flags(job.error)}")
+    if result.report_error:
+        typer.echo(f"error: no report: {with_flags(result.report_error)}", err=True)
+        return
     typer.echo(f"report: {result.report_json} and {result.report_csv}")
     if not result.ok:
         typer.echo(
-            f"error: {counts.get('failed', 0)} of {len(result.jobs)} videos failed "
+            f"error: {counts.get('failed', 0)} of {_count(len(result.jobs), 'video')} failed "
             f"(see {result.report_json}).",
             err=True,
         )

@@ -19,6 +19,11 @@ SmoothPreset = Literal["off", "light", "medium", "heavy"]
 Precision = Literal["auto", "fp32", "bf16", "fp16"]
 Decoder = Literal["auto", "decord", "pyav"]
 Space = Literal["world", "camera"]
+Rig = Literal["smpl", "mixamo", "ue5", "unity", "rigify"]
+
+#: Skeleton presets of the exported .glb/.bvh/.fbx (defined in ``exporters.rigs.presets``,
+#: which checks that its presets are exactly these).
+RIG_CHOICES: tuple[str, ...] = ("smpl", "mixamo", "ue5", "unity", "rigify")
 
 #: Environment variable naming the folder that holds model files (checkpoints, SMPL, YOLO weights).
 MODEL_DIR_ENV = "CLIFFMOCAP_HOME"
@@ -67,7 +72,11 @@ class PipelineConfig:
     decoder: Decoder = "auto"
     """``auto`` (decord, PyAV where decord cannot), ``decord`` or ``pyav``."""
     chunk_frames: int = 32
-    """Frames decoded per chunk; bounds decode memory (chunk x H x W x 3 bytes)."""
+    """Most frames decoded per chunk (fewer for large frames, see ``decode_memory_mb``)."""
+    decode_memory_mb: int = 512
+    """MiB of decoded frames alive at once (the chunks queued, decoded and in use): large frames
+    get fewer frames per chunk (``mocap.video.frames_per_chunk``; one is the floor). 512 MiB keeps
+    a whole run on an 8192x8192 video under 2 GiB; small frames are not affected."""
 
     # --- detection ------------------------------------------------------------------------------
     det_conf: float = 0.5
@@ -110,6 +119,12 @@ class PipelineConfig:
     foot_lock: bool = True
     """Hold planted feet still (leg IK) in the grounded motion; with ``space='camera'`` unused."""
 
+    # --- export ---------------------------------------------------------------------------------
+    rig: Rig = "smpl"
+    """Skeleton of .glb/.bvh/.fbx outputs: ``smpl`` (SMPL's joints and rest pose), ``mixamo``,
+    ``ue5`` (Unreal mannequin, with a ``root`` bone), ``unity`` (Humanoid) or ``rigify``
+    (Blender's human metarig); see ``exporters.rigs.presets``."""
+
     def __post_init__(self) -> None:
         if self.focal is not None and self.fov is not None:
             raise UsageError("'focal' and 'fov' both given: pass only one of them.")
@@ -117,7 +132,7 @@ class PipelineConfig:
             raise UsageError(f"'focal' must be > 0 pixels, got {self.focal}.")
         if self.fov is not None and not 0 < self.fov < 180:
             raise UsageError(f"'fov' must be between 0 and 180 degrees, got {self.fov}.")
-        for name in ("chunk_frames", "det_batch", "batch_size", "det_imgsz"):
+        for name in ("chunk_frames", "decode_memory_mb", "det_batch", "batch_size", "det_imgsz"):
             if getattr(self, name) < 1:
                 raise UsageError(f"'{name}' must be >= 1, got {getattr(self, name)}.")
         if not 0.0 <= self.det_conf <= 1.0:
@@ -126,6 +141,8 @@ class PipelineConfig:
             raise UsageError(f"'max_people' must be >= 1, got {self.max_people}.")
         if self.space not in ("world", "camera"):
             raise UsageError(f"'space' must be world or camera, got {self.space!r}.")
+        if self.rig not in RIG_CHOICES:
+            raise UsageError(f"'rig' must be one of {', '.join(RIG_CHOICES)}, got {self.rig!r}.")
         if self.smooth not in ("off", "light", "medium", "heavy"):
             raise UsageError(f"'smooth' must be off, light, medium or heavy, got {self.smooth!r}.")
 

@@ -101,6 +101,10 @@ def _half_precision_args() -> dict[str, Any]:
     return {"quantize": 16} if "quantize" in DEFAULT_CFG_DICT else {"half": True}
 
 
+#: Ultralytics tasks whose results carry xyxy boxes (classify has none, obb rotated ones).
+BOX_TASKS = frozenset({"detect", "segment", "pose"})
+
+
 class YoloDetector:
     """ultralytics YOLO restricted to the person class, run on batched lists of frames.
 
@@ -139,10 +143,18 @@ class YoloDetector:
             self.model = yolo(self.weights, task="detect")
         except Exception as e:  # ultralytics raises many types for a bad file
             reason = (str(e).strip().splitlines() or [type(e).__name__])[0]
+            reason = reason.removeprefix("ERROR").strip(" ❌️").split(". Use an official")[0]
+            reason = reason.rstrip(".")
             raise DetectorError(
                 f"Cannot load detector weights '{self.weights}' ({reason}). "
-                f"{DETECTOR_BACKENDS['yolo'].source}."
+                f"{DETECTOR_BACKENDS['yolo'].advice}."
             ) from None
+        task = getattr(self.model, "task", "detect")
+        if task not in BOX_TASKS:
+            raise DetectorError(
+                f"'{self.weights}' is a YOLO {task} model, not a detector: it gives no person "
+                f"boxes. {DETECTOR_BACKENDS['yolo'].advice}."
+            )
 
     def detect(self, batch: FrameBatch) -> list[Detections]:
         """Detect people on every frame of ``batch``.
@@ -196,16 +208,39 @@ class YoloDetector:
 class BoxFileDetector:
     """Serves boxes read from a JSON or MOTChallenge file (see :mod:`mocap.boxfile`).
 
+    Boxes scoring below ``min_score`` are dropped, as the detector drops boxes below ``det_conf``
+    (a run passes ``det_conf``; box files without scores count as 1). The boxes are checked
+    against the frame size on the first frames (boxes far outside the video are refused).
+
     Attributes:
         table: the parsed :class:`~mocap.boxfile.BoxTable` (``has_track_ids``, ``last_frame``).
+        min_score: the lowest score kept.
+
+    Raises:
+        BoxFileError: the file is missing or malformed (on construction), or its boxes lie far
+            outside the frames (on the first :meth:`detect`).
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, min_score: float = 0.0) -> None:
         self.table: BoxTable = load_boxes(path)
+        self.min_score = min_score
+        self._size_checked = False
 
     def detect(self, batch: FrameBatch) -> list[Detections]:
         """The file's :class:`Detections` for each frame of ``batch`` (empty where none)."""
-        return [self.table.get(int(i)) for i in batch.indices]
+        if not self._size_checked:
+            height, width = batch.images.shape[1:3]
+            self.table.check_frame_size(int(width), int(height))
+            self._size_checked = True
+        return [_keep_scores(self.table.get(int(i)), self.min_score) for i in batch.indices]
+
+
+def _keep_scores(d: Detections, min_score: float) -> Detections:
+    keep = d.scores >= min_score
+    if keep.all():
+        return d
+    ids = d.track_ids[keep] if d.track_ids is not None else None
+    return Detections(d.frame, d.boxes[keep], d.scores[keep], ids)
 
 
 def make_detector(config: PipelineConfig) -> PersonDetector:
@@ -215,7 +250,7 @@ def make_detector(config: PipelineConfig) -> PersonDetector:
         BoxFileError, ModelFileNotFoundError, DetectorError: see the classes.
     """
     if config.boxes is not None:
-        return BoxFileDetector(config.boxes)
+        return BoxFileDetector(config.boxes, min_score=config.det_conf)
     return YoloDetector(
         config.detector,
         conf=config.det_conf,

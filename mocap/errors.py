@@ -51,6 +51,10 @@ class VideoUnreadableError(VideoError):
     """FFmpeg cannot read the file as a media container (not a video, or damaged)."""
 
 
+class VideoTooLargeError(VideoError):
+    """The frames are larger than the largest supported size (``mocap.video.MAX_FRAME_PIXELS``)."""
+
+
 class NoVideoStreamError(VideoError):
     """The file is a media file without a video stream (audio only, or no streams at all)."""
 
@@ -130,7 +134,10 @@ class OutputError(MocapError):
 
 
 class UnsupportedFormatError(OutputError):
-    """An output suffix no writer handles; the message lists the supported ones."""
+    """An output suffix no writer handles; the message lists the supported ones. A usage
+    mistake (CLI exit code 2), like the other things a command line gets wrong."""
+
+    exit_code = 2
 
 
 class OutputExistsError(OutputError):
@@ -150,3 +157,18 @@ class TrackerInputError(MocapError):
 
 class CliffInputError(MocapError):
     """Tensors of the wrong shape were passed to the CLIFF network."""
+
+
+class OutputInUseError(OutputError):
+    """Another run is writing to the same output folder (it holds the folder's lock)."""
+
+
+class WorkerError(MocapError):
+    """A video's worker process crashed, hung past its deadline, could not start, or hit a bug.
+
+    ``trace`` holds the worker's traceback of a bug (shown on request), else "".
+    """
+
+    def __init__(self, message: str, trace: str = "") -> None:
+        super().__init__(message)
+        self.trace = trace

@@ -55,12 +55,19 @@ class ModelFileSpec:
         setting: the ``PipelineConfig`` field that gives its explicit path.
         default_name: the file name looked up in the model folder when no path is given.
         source: how to get it (a sentence without the final full stop).
+        alternative: how to do without it ("" when there is no way), also without a full stop.
     """
 
     label: str
     setting: str
     default_name: str
     source: str
+    alternative: str = ""
+
+    @property
+    def advice(self) -> str:
+        """``source``, then the alternative (one sentence, no final full stop)."""
+        return f"{self.source}, {self.alternative}" if self.alternative else self.source
 
 
 CHECKPOINT = ModelFileSpec(
@@ -86,8 +93,8 @@ DETECTOR_BACKENDS: dict[str, ModelFileSpec] = {
         "detector",
         DEFAULT_DETECTOR_NAME,
         f"Download YOLO detection weights (e.g. {DEFAULT_DETECTOR_NAME}) from the Ultralytics "
-        f"releases ({YOLO_RELEASES_URL}), or skip the detector and give the boxes in a file "
-        "with 'boxes'",
+        f"releases ({YOLO_RELEASES_URL})",
+        "or skip the detector and give the boxes in a file with 'boxes'",
     ),
     "boxes": ModelFileSpec(
         "box file",
@@ -155,7 +162,8 @@ def missing_message(spec: ModelFileSpec, looked: tuple[Path, ...], model_dir: Pa
     name = f" as {spec.default_name}" if spec.default_name else ""
     return (
         f"{spec.label} {what}: {where}. {spec.source}, then put it in {model_dir}{name} (the "
-        f"model folder, ${MODEL_DIR_ENV}) or give its path in '{spec.setting}'."
+        f"model folder, ${MODEL_DIR_ENV}) or give its path in '{spec.setting}'"
+        + (f"; {spec.alternative}." if spec.alternative else ".")
     )
 
 
@@ -170,7 +178,7 @@ def _unusable(spec: ModelFileSpec, path: Path) -> str | None:
     if not os.access(path, os.R_OK):
         return f"{spec.label} is not readable: {path}; check its permissions."
     if path.stat().st_size == 0:
-        return f"{spec.label} is empty (0 bytes): {path}. {spec.source}."
+        return f"{spec.label} is empty (0 bytes): {path}. {spec.advice}."
     return None
 
 
@@ -217,7 +225,7 @@ def check_model_files(config: PipelineConfig) -> ModelFiles:
         lookups.append(detector)
     elif not Path(config.boxes).exists():
         spec = DETECTOR_BACKENDS["boxes"]
-        box_problem = f"{spec.label} not found: {config.boxes}. {spec.source}."
+        box_problem = f"{spec.label} not found: {config.boxes}. {spec.advice}."
     missing = [lk.problem for lk in lookups if lk.problem is not None]
     unusable = [u for lk in lookups if lk.problem is None and (u := _unusable(lk.spec, lk.path))]
     lines = [*missing, *unusable, *([box_problem] if box_problem else [])]

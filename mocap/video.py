@@ -21,6 +21,7 @@ Usage::
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,7 @@ from mocap.errors import (
     UsageError,
     VideoEmptyError,
     VideoNotFoundError,
+    VideoTooLargeError,
     VideoUnreadableError,
 )
 from mocap.types import FrameBatch, VideoInfo
@@ -41,6 +43,15 @@ from mocap.videodecode import DecodeFailure, Probe, ffmpeg_reason, iter_decord, 
 log = logging.getLogger(__name__)
 
 DECODERS = ("auto", "decord", "pyav")
+
+#: Largest frame decoded (pixels after rotation): 8192 x 8192, twice the area of 8K UHD
+#: (7680 x 4320). One RGB frame of it is 192 MiB; larger frames are refused with a clear message.
+MAX_FRAME_PIXELS = 8192 * 8192
+#: Default bytes of decoded RGB frames alive at once (chunks queued, decoded, in use).
+DEFAULT_DECODE_MEMORY_MB = 1024
+#: Chunks alive at once in a run: the prefetch queue's (2) plus the one being decoded and the
+#: one being used (mocap.pipeline.prefetch).
+CHUNKS_IN_FLIGHT = 4
 
 #: Codecs decord 0.6.0 cannot decode: it bundles FFmpeg 4.1, which has no AV1 (or VVC) decoder
 #: (measured: "cannot find video stream with wanted index: -1"). These go to PyAV in ``auto``.
@@ -84,17 +95,21 @@ class VideoSource:
         info: the probed :class:`VideoInfo` (width/height after rotation, average fps,
             container frame count, clockwise rotation, codec).
         backend: decoder planned for this file (``"decord"`` or ``"pyav"``).
+        chunk_frames: most frames per batch (after the memory budget).
         report: :class:`DecodeReport` of the last complete pass (None before one finished).
 
     Iterating decodes the file from the start; each batch holds at most ``chunk_frames`` frames,
     so memory stays near ``chunk_frames * H * W * 3`` bytes. Not thread-safe.
     """
 
-    def __init__(self, probe: Probe, decoder: str, chunk_frames: int) -> None:
+    def __init__(
+        self, probe: Probe, decoder: str, chunk_frames: int, frame_threads: bool = True
+    ) -> None:
         self._probe = probe
+        self._frame_threads = frame_threads
         self.info: VideoInfo = probe.info
         self._decoder = decoder
-        self._chunk = chunk_frames
+        self._chunk = self.chunk_frames = chunk_frames
         self.backend, self._plan_note = _plan_backend(probe, decoder, chunk_frames)
         if self._plan_note:
             log.info("%s: %s", probe.info.path, self._plan_note)
@@ -133,7 +148,9 @@ class VideoSource:
                 return
         partial_reason = ""
         try:
-            for batch in iter_pyav(probe, self._chunk, skip=done):
+            for batch in iter_pyav(
+                probe, self._chunk, skip=done, frame_threads=self._frame_threads
+            ):
                 done += len(batch)
                 yield batch
         except DecodeFailure as failure:
@@ -173,6 +190,38 @@ class VideoSource:
         self.close()
 
 
+def frames_per_chunk(
+    width: int, height: int, chunk_frames: int, memory_mb: int | None, in_flight: int
+) -> int:
+    """Frames per chunk so that ``in_flight`` chunks of RGB frames fit in ``memory_mb``.
+
+    Args:
+        width, height: frame size in pixels.
+        chunk_frames: the most frames per chunk (the setting).
+        memory_mb: budget in MiB for decoded frames (None: no budget, ``chunk_frames``).
+        in_flight: chunks alive at once (queued, being decoded, being used).
+
+    Returns:
+        ``chunk_frames`` or fewer, at least 1 (one frame per chunk is the floor: a frame larger
+        than the budget's share still decodes, and :data:`MAX_FRAME_PIXELS` caps its size).
+    """
+    if memory_mb is None:
+        return chunk_frames
+    frame_bytes = width * height * 3
+    fit = (memory_mb * 2**20) // (frame_bytes * in_flight)
+    return int(max(1, min(chunk_frames, fit)))
+
+
+def _check_size(info: VideoInfo) -> None:
+    if info.width * info.height > MAX_FRAME_PIXELS:
+        raise VideoTooLargeError(
+            f"Video '{info.path}' is {info.width}x{info.height} "
+            f"({info.width * info.height / 1e6:.0f} megapixels); the largest supported frame is "
+            f"{MAX_FRAME_PIXELS / 1e6:.0f} megapixels (8192x8192). Downscale it first, e.g. "
+            "ffmpeg -i IN -vf scale=-2:4320 OUT.mp4."
+        )
+
+
 def _plan_backend(probe: Probe, decoder: str, chunk_frames: int) -> tuple[str, str]:
     """Pick the decoder for a file: ``(backend, why)``; ``why`` is "" for the default choice."""
     if decoder == "pyav":
@@ -201,7 +250,13 @@ def _plan_backend(probe: Probe, decoder: str, chunk_frames: int) -> tuple[str, s
     return "decord", ""
 
 
-def open_video(path: str | Path, decoder: str = "auto", chunk_frames: int = 32) -> VideoSource:
+def open_video(
+    path: str | Path,
+    decoder: str = "auto",
+    chunk_frames: int = 32,
+    memory_mb: int | None = None,
+    in_flight: int = CHUNKS_IN_FLIGHT,
+) -> VideoSource:
     """Probe a video file and return a :class:`VideoSource` that decodes it in chunks.
 
     Args:
@@ -209,22 +264,49 @@ def open_video(path: str | Path, decoder: str = "auto", chunk_frames: int = 32) 
         decoder: ``"auto"`` (decord for MP4/MOV; PyAV where decord cannot decode the file,
             would have to re-decode long GOPs to keep memory bounded, or where the container has
             no sample index to check its frame count against), ``"decord"`` or ``"pyav"``.
-        chunk_frames: frames per :class:`FrameBatch`; bounds memory to about
-            ``chunk_frames * H * W * 3`` bytes of frames (plus the decoder's own buffers).
+        chunk_frames: most frames per :class:`FrameBatch`.
+        memory_mb: budget in MiB for ``in_flight`` chunks of decoded RGB frames: chunks get
+            fewer frames when the frames are large (see :func:`frames_per_chunk`), and PyAV
+            decodes with slice threads only when frame threads would hold too many frames.
+            None: ``chunk_frames`` whatever the size.
+        in_flight: chunks the consumer keeps alive at once (queue, decoding, in use).
 
     Returns:
         a :class:`VideoSource` (a context manager); ``source.info`` is ready at once.
 
     Raises:
         UsageError: unknown ``decoder`` or ``chunk_frames < 1``.
-        VideoError: one of its subclasses for a missing, empty, unreadable, video-less or
-            frame-less file; the message names the file and the fix.
+        VideoError: one of its subclasses for a missing, empty, unreadable, video-less,
+            frame-less or too large (:data:`MAX_FRAME_PIXELS`) file; the message names the file
+            and the fix.
     """
     if decoder not in DECODERS:
         raise UsageError(f"Unknown decoder {decoder!r}; choose one of: {', '.join(DECODERS)}.")
     if chunk_frames < 1:
         raise UsageError(f"chunk_frames must be >= 1, got {chunk_frames}.")
-    return VideoSource(probe_video(path), decoder, chunk_frames)
+    probe = probe_video(path)
+    _check_size(probe.info)
+    chunk = frames_per_chunk(
+        probe.info.width, probe.info.height, chunk_frames, memory_mb, in_flight
+    )
+    if chunk < chunk_frames:
+        log.info(
+            "%s: %dx%d frames, %d per chunk to stay within %d MiB",
+            probe.info.path,
+            probe.info.width,
+            probe.info.height,
+            chunk,
+            memory_mb,
+        )
+    frame_threads = memory_mb is None or _frame_threads_fit(probe.info, memory_mb)
+    return VideoSource(probe, decoder, chunk, frame_threads)
+
+
+def _frame_threads_fit(info: VideoInfo, memory_mb: int) -> bool:
+    """Whether FFmpeg's frame threads (one frame in flight per core) fit in a quarter of the
+    budget; else PyAV decodes with slice threads, which hold no extra frames."""
+    yuv_bytes = info.width * info.height * 3 // 2  # 4:2:0, what most videos decode to
+    return yuv_bytes * (os.cpu_count() or 1) <= memory_mb * 2**20 // 4
 
 
 def probe_video(path: str | Path) -> Probe:

@@ -293,13 +293,17 @@ def _as_numpy(array: Any) -> np.ndarray:
 # --- PyAV ---------------------------------------------------------------------------------------
 
 
-def iter_pyav(probe: Probe, chunk: int, skip: int = 0) -> Iterator[FrameBatch]:
+def iter_pyav(
+    probe: Probe, chunk: int, skip: int = 0, frame_threads: bool = True
+) -> Iterator[FrameBatch]:
     """Decode with PyAV in chunks, rotating frames by the display matrix like decord does.
 
     Args:
         probe: the probe of the file.
         chunk: frames per batch.
         skip: frames to decode but not yield (when taking over from decord part-way).
+        frame_threads: let FFmpeg decode several frames at once (one per thread, each holding a
+            frame); False keeps to slice threads (for very large frames).
 
     Raises:
         DecodeFailure: decoding stopped on an error; every frame before it was yielded.
@@ -315,7 +319,7 @@ def iter_pyav(probe: Probe, chunk: int, skip: int = 0) -> Iterator[FrameBatch]:
     period = 1.0 / info.fps
     with container:
         stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
+        stream.thread_type = "AUTO" if frame_threads else "SLICE"
         frames = container.decode(stream)
         index, t0, last_t = 0, None, -period
         images = np.empty((chunk, info.height, info.width, 3), np.uint8)

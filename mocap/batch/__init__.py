@@ -3,7 +3,9 @@
 Only this package and the CLI write files. A folder run keeps a manifest
 (``<out>/.cliffmocap/manifest.jsonl``) so a killed run resumes without redoing finished videos;
 each video runs in a worker process that a watchdog kills when it hangs, so one bad video never
-stops the others. Engines: ``local`` (worker processes on this machine) and ``ray``.
+stops the others; a single video runs the same way (``run_single``). One run at a time per
+output folder (a lock in ``.cliffmocap``). Engines: ``local`` (worker processes on this machine)
+and ``ray``.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from mocap.batch.job import process_video
 from mocap.batch.outputs import write_outputs
 from mocap.batch.plan import VIDEO_SUFFIXES, plan_jobs
 from mocap.batch.runner import run_batch
+from mocap.batch.single import run_single
 from mocap.batch.types import BatchResult, Job, JobResult, Plan, VideoSummary
 
 __all__ = [
@@ -24,5 +27,6 @@ __all__ = [
     "plan_jobs",
     "process_video",
     "run_batch",
+    "run_single",
     "write_outputs",
 ]

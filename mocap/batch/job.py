@@ -38,7 +38,7 @@ def process_video(
 
     motion = pipeline.run(job.input, config, record, stages=stages)
     t0 = time.perf_counter()
-    written = write_outputs(motion, job.outputs, overwrite=overwrite)
+    written = write_outputs(motion, job.outputs, overwrite=overwrite, rig=config.rig)
     record(ProgressEvent("export", len(job.outputs), len(job.outputs), time.perf_counter() - t0))
     return VideoSummary(
         input=job.input,

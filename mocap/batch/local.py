@@ -2,113 +2,44 @@
 
 Each worker is a separate process (``multiprocessing`` spawn context, one ``Process`` each, not a
 Pool: one crashed worker must not take the others down). A worker loads the models once, then
-takes jobs one at a time over a pipe and answers with typed messages (:class:`Ready`,
-:class:`StartFailed`, :class:`Done`). The parent restarts a worker that died (the job is retried
+takes jobs one at a time over a pipe and answers with typed messages (:mod:`mocap.batch.process`).
+The parent restarts a worker that died (the job is retried
 once, then reported failed) and kills a worker whose job runs past the deadline (reported
-failed). A worker that dies while starting is restarted too, but after
-:data:`MAX_STARTUP_DEATHS` such deaths the pool gives up: every pending job fails with the last
-line the worker wrote on stderr. Workers ignore SIGINT; on Ctrl-C the parent kills them and
-removes their partial outputs.
+failed). A worker that dies while starting, or is not ready within the start-up deadline (a
+hang in native code while loading models), is killed and restarted too, but after
+:data:`MAX_STARTUP_DEATHS` such failures the pool gives up: every pending job fails with the last
+line the worker wrote on stderr. A worker whose parent died exits by itself. Workers ignore
+SIGINT; on Ctrl-C the parent kills them and removes their partial outputs.
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
-import os
-import signal
-import sys
 import tempfile
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 from mocap.batch.outputs import remove_partial_outputs
+from mocap.batch.process import Done, Progress, Ready, StartFailed, WorkerMessage, worker_main
 from mocap.batch.types import Job, JobResult
-from mocap.batch.worker import ResultCallback, StagesFactory, run_job
+from mocap.batch.worker import ResultCallback, StagesFactory
 from mocap.config import PipelineConfig
+from mocap.progress import ProgressCallback
 
 #: Attempts of a job whose worker process died (a crash may be the machine, not the video).
 MAX_ATTEMPTS = 2
 #: Workers that may die while starting (before they are ready) before the pool gives up; a
 #: worker that cannot start (CUDA, a broken install) would otherwise be restarted forever.
 MAX_STARTUP_DEATHS = 3
+#: Default seconds a worker may take to load its models before it counts as hung (loading the
+#: CLIFF checkpoint, SMPL and YOLO and initialising CUDA takes well under a minute).
+STARTUP_TIMEOUT_S = 300.0
 #: Seconds the parent waits for a message before it checks deadlines again.
 _POLL_S = 0.25
-
-
-# --- messages from a worker to the parent (the parent sends a Job, or None to stop) ------------
-
-
-@dataclass(frozen=True)
-class Ready:
-    """The worker loaded its models and takes jobs."""
-
-
-@dataclass(frozen=True)
-class StartFailed:
-    """The worker could not load its models; no worker will (same config), so the run stops."""
-
-    error: str
-    error_type: str
-
-
-@dataclass(frozen=True)
-class Done:
-    """The worker finished its job (``result`` may be ``failed``: a video error, not a crash)."""
-
-    result: JobResult
-
-
-WorkerMessage = Ready | StartFailed | Done
-
-
-# --- the worker process --------------------------------------------------------------------------
-
-
-def _redirect_stderr(path: Path) -> int:
-    """Send fd 2 to ``path`` (start-up output, read back if the worker dies); returns the old."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.dup2(fd, 2)
-    os.close(fd)
-    return saved
-
-
-def _restore_stderr(saved: int) -> None:
-    sys.stderr.flush()
-    os.dup2(saved, 2)
-    os.close(saved)
-
-
-def _worker_main(
-    conn: Connection,
-    config: PipelineConfig,
-    overwrite: bool,
-    factory: StagesFactory,
-    stderr_path: Path,
-) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C means
-    saved = _redirect_stderr(stderr_path)
-    try:
-        stages = factory(config)
-        import exporters  # noqa: F401  (loaded before the deadline clock starts, like the models)
-    except Exception as e:
-        conn.send(StartFailed(str(e), type(e).__name__))
-        return
-    _restore_stderr(saved)
-    conn.send(Ready())
-    while True:
-        try:
-            job = conn.recv()
-        except EOFError:
-            return
-        if job is None:
-            return
-        conn.send(Done(run_job(job, config, stages, overwrite)))
 
 
 def _last_line(path: Path) -> str:
@@ -129,7 +60,7 @@ class _Worker:
     stderr: Path
     ready: bool = False
     job: Job | None = None
-    started: float = 0.0
+    started: float = field(default_factory=time.monotonic)  # job start, or process start
 
     @property
     def idle(self) -> bool:
@@ -147,11 +78,20 @@ class WorkerPool:
         factory: StagesFactory,
         timeout_s: float,
         on_result: ResultCallback,
+        startup_timeout_s: float = STARTUP_TIMEOUT_S,
+        progress: ProgressCallback | None = None,
     ) -> None:
+        """``progress`` receives the pipeline events of the jobs (meant for one worker)."""
         self._ctx = mp.get_context("spawn")
         self._config, self._overwrite, self._factory = config, overwrite, factory
         self._timeout_s = timeout_s
+        self._startup_timeout_s = startup_timeout_s
+        self._startup_hangs = 0
+        self._last_exit_code: int | None = None
         self._on_result = on_result
+        self._progress = progress
+        #: the last Done of each job and the start-up failure that stopped the run, if any
+        self.done: dict[Job, Done] = {}
         self._todo: deque[Job] = deque()
         self._attempts: dict[Job, int] = {}
         self._workers: list[_Worker] = []
@@ -179,6 +119,11 @@ class WorkerPool:
         finally:
             self._close()
 
+    @property
+    def fatal(self) -> StartFailed | None:
+        """Why the workers could not start (None when they did)."""
+        return self._fatal
+
     def _busy(self) -> bool:
         return any(w.job is not None for w in self._workers)
 
@@ -187,8 +132,15 @@ class WorkerPool:
         self._started += 1
         stderr = self._tmp / f"worker-{self._started}.stderr"
         proc = self._ctx.Process(
-            target=_worker_main,
-            args=(child, self._config, self._overwrite, self._factory, stderr),
+            target=worker_main,
+            args=(
+                child,
+                self._config,
+                self._overwrite,
+                self._factory,
+                stderr,
+                self._progress is not None,
+            ),
             name="cliffmocap-worker",
             daemon=True,
         )
@@ -215,6 +167,10 @@ class WorkerPool:
             return self._on_death(w)
         if w.job is not None and time.monotonic() - w.started > self._timeout_s:
             return self._on_timeout(w)
+        if not w.ready and time.monotonic() - w.started > self._startup_timeout_s:
+            self._stop(w)
+            self._startup_hangs += 1
+            return self._on_startup_death(w, None)
         return w
 
     def _handle(self, w: _Worker, msg: WorkerMessage) -> None:
@@ -222,8 +178,12 @@ class WorkerPool:
             w.ready = True
         elif isinstance(msg, StartFailed):
             self._fatal = msg
+        elif isinstance(msg, Progress):
+            if self._progress is not None:
+                self._progress(msg.event)
         elif w.job is not None:
             job, w.job = w.job, None
+            self.done[job] = msg
             self._on_result(job, msg.result)
 
     def _on_death(self, w: _Worker) -> _Worker:
@@ -248,14 +208,28 @@ class WorkerPool:
         return self._start()
 
     def _on_startup_death(self, w: _Worker, code: int | None) -> _Worker:
-        """Hook for workers that die before they are ready: restart, up to a limit."""
+        """A worker died (``code``) or hung (None) before it was ready: restart, up to a limit."""
         self._startup_deaths += 1
+        if code is not None:
+            self._last_exit_code = code
         if self._startup_deaths < MAX_STARTUP_DEATHS:
             return self._start()
         said = _last_line(w.stderr)
+        hangs, deaths = self._startup_hangs, self._startup_deaths - self._startup_hangs
+        how = []
+        if deaths:
+            how.append(
+                f"died while starting {deaths} times (last exit code {self._last_exit_code})"
+            )
+        if hangs:
+            how.append(
+                f"hung while starting {hangs} times (not ready after "
+                f"{self._startup_timeout_s:.0f} s, killed)"
+            )
         self._fatal = StartFailed(
-            f"the worker process died while starting {self._startup_deaths} times "
-            f"(last exit code {code}); "
+            "the worker process "
+            + " and ".join(how)
+            + "; "
             + (f"its last error output: {said}" if said else "it wrote no error output"),
             "WorkerStartFailed",
         )
@@ -317,9 +291,15 @@ def run_local(
     overwrite: bool,
     on_result: ResultCallback,
     factory: StagesFactory,
+    startup_timeout_s: float = STARTUP_TIMEOUT_S,
 ) -> None:
     """Process ``jobs`` in ``workers`` processes; ``on_result`` is called once per job."""
     pool = WorkerPool(
-        config, overwrite=overwrite, factory=factory, timeout_s=timeout_s, on_result=on_result
+        config,
+        overwrite=overwrite,
+        factory=factory,
+        timeout_s=timeout_s,
+        on_result=on_result,
+        startup_timeout_s=startup_timeout_s,
     )
     pool.run(jobs, workers)

@@ -13,10 +13,13 @@ from mocap.errors import OutputError
 from mocap.types import MotionSet
 
 
-def _os_error(e: OSError, target: Path) -> OutputError:
+def write_error(e: OSError, target: Path) -> OutputError:
+    """One line for an OS error while writing ``target`` (disk full, permission, read-only)."""
     if e.errno == errno.ENOSPC:
         why = "no space left on device; free some space or choose another --out"
-    elif e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+    elif e.errno == errno.EROFS:
+        why = "read-only file system; choose a folder you can write to"
+    elif e.errno in (errno.EACCES, errno.EPERM):
         why = "permission denied; choose a folder you can write to"
     else:
         why = f"{e.strerror or e}; check the path"
@@ -24,9 +27,12 @@ def _os_error(e: OSError, target: Path) -> OutputError:
 
 
 def write_outputs(
-    motion: MotionSet, outputs: tuple[Path, ...], overwrite: bool = False
+    motion: MotionSet, outputs: tuple[Path, ...], overwrite: bool = False, rig: str = "smpl"
 ) -> tuple[Path, ...]:
     """Write ``motion`` to every path in ``outputs`` (the suffix picks the writer).
+
+    ``rig`` (``PipelineConfig.rig``) goes to the writers that draw a skeleton (.glb, .bvh, .fbx);
+    the parameter files (.npz, .amass.npz) hold SMPL parameters whatever the rig.
 
     A writer may produce several files for one output (e.g. one BVH per person); each writer
     renames its files into place only when all of them are complete.
@@ -44,9 +50,10 @@ def write_outputs(
     for target in outputs:
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            produced = exporters.write(motion, target, overwrite=overwrite)
+            options = {"rig": rig} if "rig" in exporters.accepted_options(target) else {}
+            produced = exporters.write(motion, target, overwrite=overwrite, **options)
         except OSError as e:  # the writers raise OutputError; this is mkdir or a plain OS error
-            raise _os_error(e, target) from e
+            raise write_error(e, target) from e
         written.extend(Path(p) for p in (produced if isinstance(produced, list) else [produced]))
     return tuple(written)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 from mocap.batch.types import Job, Plan
@@ -35,6 +37,8 @@ VIDEO_SUFFIXES = frozenset(
     }
 )
 DEFAULT_BATCH_FORMATS = ("glb",)
+#: :func:`input_problem`'s reason for a path that does not exist.
+NOT_FOUND = "input not found; check the path"
 
 
 def output_suffixes() -> tuple[str, ...]:
@@ -53,6 +57,34 @@ def _check_suffix(path: Path) -> None:
         )
 
 
+def input_problem(path: Path) -> str | None:
+    """Why ``path`` cannot be read as an input (None when it is a folder or a readable file).
+
+    Checked before any work so that one unreadable input is one failed job, not a crash: missing,
+    permission denied (the file or a folder above it), not a regular file (a pipe or device would
+    block the decoder), or any other OS error.
+    """
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return NOT_FOUND
+    except PermissionError:
+        return "cannot be read (permission denied on the file or a folder above it)"
+    except OSError as e:
+        return f"cannot be read ({e.strerror or e}); check the path"
+    if stat.S_ISDIR(st.st_mode):
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        return "is not a regular file (a pipe, device or socket); give a video file"
+    try:
+        os.close(os.open(path, os.O_RDONLY | os.O_NONBLOCK))
+    except PermissionError:
+        return "cannot be read (permission denied); check the file's permissions"
+    except OSError as e:
+        return f"cannot be read ({e.strerror or e}); check the file"
+    return None
+
+
 def _is_output_file(path: Path) -> bool:
     return bool(path.suffix) and not path.is_dir()
 
@@ -68,8 +100,9 @@ def plan_jobs(
     (comma-separated, default glb). The same file given twice is one job.
 
     Raises:
-        UsageError: no inputs/outputs, or files given as ``--out`` for several inputs.
-        VideoError: the single input does not exist.
+        UsageError: no inputs/outputs, files given as ``--out`` for several inputs, or one
+            video with an output that has no suffix and is not an existing folder.
+        VideoError: the single input is missing or unreadable (see :func:`input_problem`).
         UnsupportedFormatError: an output suffix or format no writer handles.
         OutputExistsError: a single job's output exists and ``overwrite`` is False.
         InputError: no video found at all.
@@ -78,8 +111,15 @@ def plan_jobs(
         raise UsageError("no input given: pass video files or folders.")
     if not outs:
         raise UsageError("no --out given: pass an output file such as anim.glb, or a folder.")
-    if len(inputs) == 1 and not inputs[0].is_dir() and all(_is_output_file(o) for o in outs):
-        return _plan_single(inputs[0], outs, out_format, overwrite)
+    if len(inputs) == 1 and not _is_dir(inputs[0]):
+        if all(_is_output_file(o) for o in outs):
+            return _plan_single(inputs[0], outs, out_format, overwrite)
+        if len(outs) == 1 and not _is_dir(outs[0]):
+            raise UsageError(
+                f"output {str(outs[0])!r} has no suffix: for one video give a file such as "
+                f"{outs[0]}.glb (the suffix picks the format), or an existing folder to write "
+                "into."
+            )
     if len(outs) != 1 or _is_output_file(outs[0]):
         raise UsageError(
             "with several inputs or a folder, --out must be one folder (no suffix); "
@@ -93,8 +133,11 @@ def _plan_single(video: Path, outs: list[Path], out_format: str | None, overwrit
         raise UsageError(
             "--out-format is for folder outputs; the suffix of --out picks the format."
         )
-    if not video.exists():
+    problem = input_problem(video)
+    if problem == NOT_FOUND:
         raise VideoError(f"input video not found: {video}; check the path.")
+    if problem is not None:
+        raise VideoError(f"input video {video} {problem}.")
     for o in outs:
         _check_suffix(o)
     resolved = [o.resolve() for o in outs]
@@ -127,15 +170,36 @@ def _formats(out_format: str | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
-def _find_videos(folder: Path, skip: Path) -> list[Path]:
-    found = []
-    for p in sorted(folder.rglob("*")):
-        rel_parts = p.relative_to(folder).parts
-        if any(part.startswith(".") for part in rel_parts):
-            continue
-        if p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES and skip not in p.resolve().parents:
-            found.append(p)
-    return found
+def _is_dir(path: Path) -> bool:
+    try:
+        return stat.S_ISDIR(path.stat().st_mode)
+    except OSError:
+        return False
+
+
+def _find_videos(folder: Path, skip: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Videos under ``folder`` (sorted; hidden names and ``skip`` left out; symbolic links to
+    folders not followed, so a link loop cannot trap the search), and the folders and files that
+    could not be read, with the reason."""
+    found: list[Path] = []
+    unreadable: list[tuple[Path, str]] = []
+
+    def refused(e: OSError) -> None:
+        unreadable.append((Path(e.filename or folder), f"folder cannot be read ({e.strerror})"))
+
+    for root, dirs, files in os.walk(folder, onerror=refused):
+        here = Path(root)
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and (here / d).resolve() != skip)
+        for name in sorted(files):
+            p = here / name
+            if name.startswith(".") or p.suffix.lower() not in VIDEO_SUFFIXES:
+                continue
+            problem = input_problem(p)
+            if problem is None:
+                found.append(p)
+            else:
+                unreadable.append((p, problem))
+    return sorted(found), unreadable
 
 
 def _plan_batch(inputs: list[Path], out_dir: Path, out_format: str | None) -> Plan:
@@ -144,9 +208,13 @@ def _plan_batch(inputs: list[Path], out_dir: Path, out_format: str | None) -> Pl
     candidates: list[tuple[Path, Path]] = []  # (video, relative path)
     rejected: list[tuple[Path, str]] = []
     for item in inputs:
-        if item.is_dir():
-            videos = _find_videos(item, out_resolved)
-            if not videos:
+        problem = input_problem(item)
+        if problem is not None:
+            rejected.append((item, problem))
+        elif _is_dir(item):
+            videos, unreadable = _find_videos(item, out_resolved)
+            rejected.extend(unreadable)
+            if not videos and not unreadable:
                 rejected.append(
                     (
                         item,
@@ -155,10 +223,8 @@ def _plan_batch(inputs: list[Path], out_dir: Path, out_format: str | None) -> Pl
                     )
                 )
             candidates.extend((v, v.relative_to(item)) for v in videos)
-        elif item.exists():
-            candidates.append((item, Path(item.name)))
         else:
-            rejected.append((item, "input not found; check the path"))
+            candidates.append((item, Path(item.name)))
     jobs: list[Job] = []
     seen_inputs: set[Path] = set()
     owner: dict[Path, Path] = {}

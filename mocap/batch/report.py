@@ -9,6 +9,7 @@ import os
 import time
 from pathlib import Path
 
+from mocap.batch.outputs import write_error
 from mocap.batch.types import JobResult
 
 _COLUMNS: tuple[str, ...] = (
@@ -26,8 +27,12 @@ _COLUMNS: tuple[str, ...] = (
 
 def _atomic_write(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise write_error(e, path) from e
 
 
 def write_report(
@@ -37,6 +42,9 @@ def write_report(
 
     Returns:
         (json path, csv path).
+
+    Raises:
+        OutputError: a report file cannot be written (disk full, read-only folder...).
     """
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     base = out_dir / f"cliffmocap-report-{stamp}"

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from mocap.batch import worker
+from mocap.batch.lock import FolderLock
 from mocap.batch.manifest import Manifest, config_hash, is_done, job_key
 from mocap.batch.outputs import remove_partial_outputs
 from mocap.batch.report import write_report
@@ -45,6 +46,7 @@ def run_batch(
     overwrite: bool = False,
     progress: ProgressCallback | None = None,
     stages_factory: StagesFactory | None = None,
+    startup_timeout_s: float | None = None,
 ) -> BatchResult:
     """Process every job of ``plan``; one failing, crashing or hanging video never stops the rest.
 
@@ -63,11 +65,46 @@ def run_batch(
         progress: receives ``ProgressEvent("videos", done, total, elapsed)``.
         stages_factory: builds the stages in each worker (picklable; default
             ``mocap.batch.worker.default_stages_factory``, which loads the real models).
+        startup_timeout_s: a local worker not ready (models loaded) after this long counts as
+            hung (default :data:`mocap.batch.local.STARTUP_TIMEOUT_S`).
 
     Returns:
         The results and the report files. ``result.ok`` is False when any video failed.
+
+    Raises:
+        OutputInUseError: another run works in the same output folder (nothing is done).
     """
     _check_args(plan, config, engine)
+    out_dir = _make_out_dir(plan)
+    with FolderLock(out_dir):
+        return _locked_run(
+            plan,
+            config,
+            engine=engine,
+            address=address,
+            workers=workers,
+            timeout_s=timeout_s,
+            overwrite=overwrite,
+            progress=progress,
+            factory=stages_factory or worker.default_stages_factory,
+            startup_timeout_s=startup_timeout_s,
+        )
+
+
+def _locked_run(
+    plan: Plan,
+    config: PipelineConfig,
+    *,
+    engine: str,
+    address: str | None,
+    workers: int,
+    timeout_s: float,
+    overwrite: bool,
+    progress: ProgressCallback | None,
+    factory: StagesFactory,
+    startup_timeout_s: float | None,
+) -> BatchResult:
+    """:func:`run_batch` once the output folder is locked for this run."""
     run = _open_run(plan, config)
     todo = _select(run, overwrite)
     on_result = _recorder(run, progress)
@@ -84,12 +121,13 @@ def run_batch(
                 timeout_s=timeout_s,
                 overwrite=overwrite,
                 on_result=on_result,
-                factory=stages_factory or worker.default_stages_factory,
+                factory=factory,
+                startup_timeout_s=startup_timeout_s,
             )
     finally:
         final = _final_results(run)
-        report_json, report_csv = _report(run, final, engine)
-    return BatchResult(tuple(final), report_json, report_csv)
+        report_json, report_csv, report_error = _report(run, final, engine)
+    return BatchResult(tuple(final), report_json, report_csv, report_error)
 
 
 def _check_args(plan: Plan, config: PipelineConfig, engine: str) -> None:
@@ -106,10 +144,7 @@ def _check_args(plan: Plan, config: PipelineConfig, engine: str) -> None:
         raise UsageError(f"unknown engine {engine!r}: use local or ray.")
 
 
-def _open_run(plan: Plan, config: PipelineConfig) -> _Run:
-    """Create the output folder and read its manifest."""
-    import mocap
-
+def _make_out_dir(plan: Plan) -> Path:
     out_dir = plan.out_dir or Path(".")
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -117,6 +152,14 @@ def _open_run(plan: Plan, config: PipelineConfig) -> _Run:
         raise OutputError(
             f"cannot create the output folder {out_dir}: {e.strerror}; choose another --out."
         ) from e
+    return out_dir
+
+
+def _open_run(plan: Plan, config: PipelineConfig) -> _Run:
+    """Read the output folder's manifest (the folder exists)."""
+    import mocap
+
+    out_dir = plan.out_dir or Path(".")
     version, cfg = mocap.__version__, config_hash(config)
     keys = {job: job_key(job, cfg, version) for job in plan.jobs}
     return _Run(plan, out_dir, Manifest(out_dir), cfg, version, keys)
@@ -169,6 +212,7 @@ def _dispatch(
     overwrite: bool,
     on_result: ResultCallback,
     factory: StagesFactory,
+    startup_timeout_s: float | None,
 ) -> None:
     """Run ``todo`` on ``engine``; every job's result reaches ``on_result``."""
     if engine == "ray":
@@ -185,7 +229,7 @@ def _dispatch(
             factory=factory,
         )
     else:
-        from mocap.batch.local import run_local
+        from mocap.batch.local import STARTUP_TIMEOUT_S, run_local
 
         run_local(
             todo,
@@ -195,6 +239,7 @@ def _dispatch(
             overwrite=overwrite,
             on_result=on_result,
             factory=factory,
+            startup_timeout_s=startup_timeout_s or STARTUP_TIMEOUT_S,
         )
 
 
@@ -208,7 +253,8 @@ def _final_results(run: _Run) -> list[JobResult]:
     return rows + [JobResult.failed(p, why, "InputError") for p, why in run.plan.rejected]
 
 
-def _report(run: _Run, final: list[JobResult], engine: str) -> tuple[Path, Path]:
+def _report(run: _Run, final: list[JobResult], engine: str) -> tuple[Path | None, Path | None, str]:
+    """Write the report: (json, csv, "") or, when the folder refuses it, (None, None, why)."""
     meta = {
         "version": run.version,
         "config": run.cfg,
@@ -216,4 +262,7 @@ def _report(run: _Run, final: list[JobResult], engine: str) -> tuple[Path, Path]
         "out_dir": str(run.out_dir),
         "seconds": round(time.perf_counter() - run.start, 3),
     }
-    return write_report(run.out_dir, final, meta)
+    try:
+        return (*write_report(run.out_dir, final, meta), "")
+    except OutputError as e:  # the results are still returned; the caller says why
+        return None, None, str(e)

@@ -112,16 +112,19 @@ class BatchResult:
 
     Attributes:
         jobs: one result per planned job and per rejected input.
-        report_json, report_csv: the run report files.
+        report_json, report_csv: the run report files (None when they could not be written).
+        report_error: why the report could not be written (disk full...), else empty.
     """
 
     jobs: tuple[JobResult, ...]
-    report_json: Path
-    report_csv: Path
+    report_json: Path | None
+    report_csv: Path | None
+    report_error: str = ""
 
     @property
     def ok(self) -> bool:
-        return all(j.status != "failed" for j in self.jobs)
+        """No job failed and the report was written."""
+        return all(j.status != "failed" for j in self.jobs) and not self.report_error
 
     def counts(self) -> dict[str, int]:
         c = Counter(j.status for j in self.jobs)

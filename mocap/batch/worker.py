@@ -10,12 +10,14 @@ from __future__ import annotations
 import time
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from mocap.batch.job import process_video
 from mocap.batch.types import Job, JobResult
 from mocap.config import PipelineConfig
 from mocap.errors import MocapError
+from mocap.progress import ProgressCallback
 
 if TYPE_CHECKING:
     from mocap.pipeline import Stages
@@ -31,24 +33,47 @@ def default_stages_factory(config: PipelineConfig) -> Stages:
     return load_stages(config)
 
 
-def run_job(job: Job, config: PipelineConfig, stages: Stages | None, overwrite: bool) -> JobResult:
-    """Process one video; every failure is returned as a ``failed`` JobResult."""
+@dataclass(frozen=True)
+class Attempt:
+    """One try of a job.
+
+    Attributes:
+        result: the job's row (``failed`` for a video error or a bug).
+        error: the error the video failed with (a single-video run re-raises it).
+        trace: the traceback of a bug (not a MocapError), for ``--debug``.
+    """
+
+    result: JobResult
+    error: MocapError | None = None
+    trace: str = ""
+
+
+def attempt_job(
+    job: Job,
+    config: PipelineConfig,
+    stages: Stages | None,
+    overwrite: bool,
+    progress: ProgressCallback | None = None,
+) -> Attempt:
+    """Process one video; every failure is returned, never raised."""
     t0 = time.perf_counter()
     try:
-        summary = process_video(job, config, overwrite=overwrite, stages=stages)
+        summary = process_video(job, config, overwrite=overwrite, stages=stages, progress=progress)
     except MocapError as e:
-        return JobResult.failed(
+        failed = JobResult.failed(
             job.input, str(e), type(e).__name__, seconds=time.perf_counter() - t0
         )
+        return Attempt(failed, e)
     except Exception as e:  # a bug: keep the traceback's last line for the report
         where = traceback.extract_tb(e.__traceback__)[-1]
-        return JobResult.failed(
+        failed = JobResult.failed(
             job.input,
             f"internal error ({type(e).__name__}: {e}) at {where.filename}:{where.lineno}",
             type(e).__name__,
             seconds=time.perf_counter() - t0,
         )
-    return JobResult(
+        return Attempt(failed, trace=traceback.format_exc())
+    ok = JobResult(
         str(job.input),
         "ok",
         time.perf_counter() - t0,
@@ -56,3 +81,9 @@ def run_job(job: Job, config: PipelineConfig, stages: Stages | None, overwrite: 
         frames=summary.frames,
         outputs=tuple(str(p) for p in summary.outputs),
     )
+    return Attempt(ok)
+
+
+def run_job(job: Job, config: PipelineConfig, stages: Stages | None, overwrite: bool) -> JobResult:
+    """Process one video; every failure is returned as a ``failed`` JobResult."""
+    return attempt_job(job, config, stages, overwrite).result

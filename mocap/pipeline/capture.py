@@ -108,10 +108,8 @@ def _ground(
     if config.space != "world":
         return motion
     if motion.body is None:
-        logger.warning(
-            "no SMPL model given: the motion stays in the camera frame (grounding needs the "
-            "body model; give it in 'smpl_model')"
-        )
+        # npz-only runs need no body model; every other format says so itself
+        logger.info("no SMPL model: the motion stays in the camera frame (grounding needs it)")
         return motion
     from mocap.grounding import ground
 

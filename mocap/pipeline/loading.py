@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mocap.config import PipelineConfig
 from mocap.errors import BoxFileError
 from mocap.modelfiles import check_model_files
+from mocap.pipeline.prefetch import PREFETCH_DEPTH
 from mocap.pipeline.stages import OnlineTracker, Stages
 from mocap.types import Provenance, VideoInfo
 
 if TYPE_CHECKING:
     from mocap.detect import PersonDetector
+    from mocap.video import VideoSource
 
 
 def load_stages(config: PipelineConfig) -> Stages:
@@ -28,7 +31,7 @@ def load_stages(config: PipelineConfig) -> Stages:
     """
     files = check_model_files(config)
     import mocap
-    from mocap import body, crop, detect, regress, video, weights
+    from mocap import body, crop, detect, regress, weights
 
     smpl = body.load_body_model(files.smpl)
     model = weights.load_cliff(files.checkpoint, device="cpu")
@@ -46,9 +49,7 @@ def load_stages(config: PipelineConfig) -> Stages:
         )
     )
     return Stages(
-        open_video=functools.partial(
-            video.open_video, decoder=config.decoder, chunk_frames=config.chunk_frames
-        ),
+        open_video=open_video_for(config),
         detector=detector,
         make_tracker=functools.partial(_make_tracker, config),
         cropper=crop.prepare_crops,
@@ -60,11 +61,29 @@ def load_stages(config: PipelineConfig) -> Stages:
             version=mocap.__version__,
             smpl_model=files.smpl.name,
         ),
-        detector_for=functools.partial(box_file_for, box_folder) if box_folder else None,
+        detector_for=(
+            functools.partial(box_file_for, box_folder, min_score=config.det_conf)
+            if box_folder
+            else None
+        ),
     )
 
 
-def box_file_for(folder: Path, video: Path) -> PersonDetector:
+def open_video_for(config: PipelineConfig) -> Callable[[Path], VideoSource]:
+    """``open_video`` with the config's decoder, chunk size and decode memory budget (the
+    prefetch queue's chunks are counted in)."""
+    from mocap import video
+
+    return functools.partial(
+        video.open_video,
+        decoder=config.decoder,
+        chunk_frames=config.chunk_frames,
+        memory_mb=config.decode_memory_mb,
+        in_flight=PREFETCH_DEPTH + 2,
+    )
+
+
+def box_file_for(folder: Path, video: Path, min_score: float = 0.0) -> PersonDetector:
     """The box-file detector of ``video`` from a folder of box files: ``<stem>.txt`` or ``.json``.
 
     Raises:
@@ -75,7 +94,7 @@ def box_file_for(folder: Path, video: Path) -> PersonDetector:
     for suffix in (".txt", ".json"):
         candidate = folder / f"{video.stem}{suffix}"
         if candidate.is_file():
-            return BoxFileDetector(candidate)
+            return BoxFileDetector(candidate, min_score=min_score)
     raise BoxFileError(
         f"no box file for {video} in {folder}: expected {video.stem}.txt "
         f"(MOTChallenge) or {video.stem}.json."

@@ -256,7 +256,9 @@ def has_bpy() -> bool:
     return res.stdout.strip() == "True"
 
 
-def run_blender_check(jobs: list[dict], workdir: Path) -> list[dict]:
+def run_blender_check(
+    jobs: list[dict], workdir: Path, script: str = "blender_check.py"
+) -> list[dict]:
     """Run ``blender_check.py`` on ``jobs`` in one fresh bpy process; return its per-job results."""
     if not has_bpy():
         pytest.skip("bpy is not installed: pip install 'cliffmocap[blender]'")
@@ -266,7 +268,7 @@ def run_blender_check(jobs: list[dict], workdir: Path) -> list[dict]:
     home.mkdir(exist_ok=True)
     env = dict(os.environ, HOME=str(home), PYTHONPATH=str(REPO_ROOT))
     res = subprocess.run(
-        [sys.executable, str(TESTS_DIR / "blender_check.py"), str(spec)],
+        [sys.executable, str(TESTS_DIR / script), str(spec)],
         capture_output=True,
         text=True,
         timeout=600,

@@ -234,6 +234,15 @@ class _BatchVideo(FakeVideo):
         return super().__call__(path)
 
 
+def factory_with_body(config: PipelineConfig) -> Stages:
+    """:func:`factory_ok` plus the synthetic SMPL body, so skeleton formats can be written."""
+    import dataclasses
+
+    from mocap.testing.synthetic import synthetic_smpl_model_data
+
+    return dataclasses.replace(factory_ok(config), body=synthetic_smpl_model_data())
+
+
 def factory_fails(config: PipelineConfig) -> Stages:
     from mocap.errors import CheckpointError
 

@@ -38,3 +38,15 @@ def clip(tmp_path: Path) -> Path:
     p.parent.mkdir()
     p.write_bytes(b"fake video")
     return p
+
+
+@pytest.fixture
+def single_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run a single-video command in this process, as before the watchdog, so that monkeypatches
+    of the pipeline or the writers apply (the watchdog is tested in tests/reliability)."""
+    import mocap.batch
+
+    def in_process(job, config, *, timeout_s, overwrite=False, progress=None, **kw):
+        return mocap.batch.process_video(job, config, progress=progress, overwrite=overwrite)
+
+    monkeypatch.setattr(mocap.batch, "run_single", in_process)

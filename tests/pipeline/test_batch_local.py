@@ -224,7 +224,7 @@ def test_cli_batch_exit_code_and_summary(tmp_path: Path, model_home: Path, fake_
             "yolo11n.yaml",
         ],
     )
-    assert r.exit_code == 0 and "1 videos: 1 skipped" in r.output
+    assert r.exit_code == 0 and "1 video: 1 skipped" in r.output
 
 
 def test_boxes_with_several_videos_is_a_usage_error(tmp_path: Path, model_home: Path) -> None:

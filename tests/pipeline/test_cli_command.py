@@ -138,7 +138,7 @@ def test_existing_output_needs_overwrite(
 
 def test_unsupported_output_suffix(clip: Path, tmp_path: Path, model_home: Path) -> None:
     r = invoke(clip, "--out", tmp_path / "a.mp3")
-    assert r.exit_code == 1
+    assert r.exit_code == 2  # a usage mistake (README: 2 = usage)
     assert "unsupported output" in r.output and ".glb" in r.output and ".npz" in r.output
 
 
@@ -154,7 +154,12 @@ def test_unwritable_output_folder(
 
 
 def test_disk_full_leaves_no_partial_file(
-    clip: Path, tmp_path: Path, model_home: Path, fake_stages, monkeypatch: pytest.MonkeyPatch
+    clip: Path,
+    tmp_path: Path,
+    model_home: Path,
+    fake_stages,
+    monkeypatch: pytest.MonkeyPatch,
+    single_in_process,
 ) -> None:
     import exporters
 
@@ -187,7 +192,9 @@ def test_no_people_found(tmp_path: Path, model_home: Path, fake_stages) -> None:
     assert not (tmp_path / "a.npz").exists()
 
 
-def test_interrupt_exits_130(clip: Path, tmp_path: Path, model_home: Path, monkeypatch) -> None:
+def test_interrupt_exits_130(
+    clip: Path, tmp_path: Path, model_home: Path, monkeypatch, single_in_process
+) -> None:
     import mocap.pipeline
 
     def interrupted(*a, **k):
@@ -199,7 +206,7 @@ def test_interrupt_exits_130(clip: Path, tmp_path: Path, model_home: Path, monke
 
 
 def test_bugs_are_one_line_without_debug(
-    clip: Path, tmp_path: Path, model_home: Path, monkeypatch
+    clip: Path, tmp_path: Path, model_home: Path, monkeypatch, single_in_process
 ) -> None:
     import mocap.pipeline
 
@@ -214,7 +221,7 @@ def test_bugs_are_one_line_without_debug(
 
 
 def test_options_reach_the_pipeline_config(
-    clip: Path, tmp_path: Path, model_home: Path, monkeypatch
+    clip: Path, tmp_path: Path, model_home: Path, monkeypatch, single_in_process
 ) -> None:
     import mocap.batch
 
@@ -295,3 +302,28 @@ def test_the_command_line_layer_does_not_import_torch() -> None:
     root = Path(__file__).resolve().parents[2]
     out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True)
     assert out.stdout.strip() == "False", out.stderr
+
+
+def test_rig_option_reaches_the_writers(
+    clip: Path, tmp_path: Path, model_home: Path, monkeypatch
+) -> None:
+    import json
+
+    import _pipeline_fakes
+
+    import mocap.batch.worker
+    import mocap.pipeline.capture
+
+    with_body = _pipeline_fakes.factory_with_body
+    monkeypatch.setattr(mocap.pipeline.capture, "load_stages", with_body)
+    monkeypatch.setattr(mocap.batch.worker, "default_stages_factory", with_body)
+    out = tmp_path / "a.glb"
+    r = invoke(clip, "--out", out, "--out", tmp_path / "a.bvh", "--rig", "ue5", "--smooth", "off")
+    assert r.exit_code == 0, r.output
+    data = out.read_bytes()
+    doc = json.loads(data[20 : 20 + int.from_bytes(data[12:16], "little")])
+    names = {n.get("name") for n in doc["nodes"]}
+    assert {"root", "pelvis", "thigh_l", "upperarm_r"} <= names and "left_hip" not in names
+    bvh = list(tmp_path.glob("a_person*.bvh"))
+    assert len(bvh) == 2 and all("ROOT root" in p.read_text() for p in bvh)
+    assert invoke(clip, "--out", out, "--rig", "maya").exit_code == 2

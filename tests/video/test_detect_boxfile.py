@@ -15,7 +15,7 @@ from mocap.types import FrameBatch
 
 def _batch(indices: list[int]) -> FrameBatch:
     n = len(indices)
-    return FrameBatch(np.array(indices), np.zeros(n), np.zeros((n, 4, 4, 3), np.uint8))
+    return FrameBatch(np.array(indices), np.zeros(n), np.zeros((n, 96, 128, 3), np.uint8))
 
 
 def test_detect_boxfile_json_frames_are_zero_based(tmp_path):
