@@ -5,14 +5,19 @@ joints left at zero: SMPL's two hand joints have no SMPL+H counterpart and are d
 ``trans`` (T, 3) metres, ``betas`` (16,) (our 10 + zeros), ``gender``, ``mocap_framerate`` and
 ``mocap_frame_rate`` (both spellings are read by different loaders), ``dmpls`` (T, 8) zeros,
 ``surface_model_type`` ``"smplh"``; extras: ``root_orient``, ``pose_body``, ``pose_hand``,
-``mocap_time_length``, ``num_betas``, ``track_id``, ``frame_start`` (video frame of row 0).
+``mocap_time_length``, ``num_betas``, ``track_id``, ``frame_start`` (video frame of row 0),
+``observed`` (T,) bool (the person was detected on the row's frame; False on interpolated rows)
+and ``in_span`` (T,) bool (the row lies in one of the person's spans, :mod:`exporters.spans`:
+observed or a short filled gap; False where this writer interpolated across a longer gap, where
+the person is not known to exist). Loaders that do not know these keys ignore them.
 
 The world is AMASS's z-up frame: by default the grounded world (``mocap.ground``) turned z-up,
 floor at z = 0; for an ungrounded motion (or ``space="camera"``) ``M = CAMERA_TO_ZUP`` applied
 to the camera-frame result. Root ``M R_0`` and ``trans = M (J_0 + transl) - J_0`` (SMPL rotates
 the root about the rest pelvis ``J_0``). The body is SMPL, not SMPL+H: betas and joint positions
 transfer only approximately to SMPL+H/SMPL-X bodies. Frames missing inside a track are
-interpolated; rows cover the person's first to last tracked frame.
+interpolated; rows cover the person's first to last tracked frame, or with ``spans=True`` one file
+per span (no row the person was not known to exist on).
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from exporters.skeleton import (
     select_people,
 )
 from exporters.space import place
+from exporters.spans import observed_on, span_paths, spans_of
 from mocap.errors import UsageError
 from mocap.rotations import matrix_to_axis_angle
 from mocap.types import MotionSet, SmplSequence
@@ -78,6 +84,8 @@ def amass_arrays(
         "pose_hand": poses[:, 66:].copy(),
         "track_id": np.array(seq.track_id, dtype=np.int64),
         "frame_start": np.array(frames[0], dtype=np.int64),
+        "observed": observed_on(seq, frames),
+        "in_span": np.isin(frames, seq.frames),
     }
 
 
@@ -86,16 +94,19 @@ def write_amass(
     path: str | Path,
     person: int | None = None,
     gender: str = "neutral",
+    spans: bool = False,
     overwrite: bool = False,
     space: str | None = None,
 ) -> list[Path]:
-    """Write one AMASS-style ``.amass.npz`` per person.
+    """Write one AMASS-style ``.amass.npz`` per person (or per span of each person).
 
     Args:
         motion: the result; ``motion.body`` must hold the SMPL model (for the pelvis ``J_0``).
         path: ``<stem>.amass.npz``; several people go to ``<stem>_person<id>.amass.npz``.
         person: write only this track id.
         gender: ``"neutral"``, ``"male"`` or ``"female"`` (model of the fit).
+        spans: one file per continuous span of each person,
+            ``<stem>_person<id>_from<first video frame>.amass.npz`` (see :mod:`exporters.spans`).
         overwrite: replace existing files.
         space: ``world`` (default when grounded: z up, floor at z = 0, as AMASS files are) or
             ``camera`` (the camera frame turned z-up).
@@ -113,9 +124,14 @@ def write_amass(
     require_body(motion, "AMASS (.amass.npz)")
     placed = place(motion, select_people(motion, person, str(path)), space)
     to_zup = YUP_TO_ZUP @ placed.to_yup
-    ids = [p.track_id for p in placed.people]
-    paths = per_person_paths(Path(path), ids, SUFFIX, one_file=person is not None)
+    people = list(placed.people)
+    if spans:
+        people = spans_of(people)
+        paths = span_paths(Path(path), people, SUFFIX)
+    else:
+        ids = [p.track_id for p in people]
+        paths = per_person_paths(Path(path), ids, SUFFIX, one_file=person is not None)
     with atomic_paths(paths, overwrite) as temps:
-        for seq, tmp in zip(placed.people, temps, strict=True):
+        for seq, tmp in zip(people, temps, strict=True):
             write_npz_file(tmp, amass_arrays(motion, seq, gender, to_zup))
     return paths

@@ -18,7 +18,15 @@ Frames: a BVH has one pose per frame and no visibility. With ``span="track"`` (d
 covers the person's own frames, first to last tracked frame (gaps interpolated), so BVH frame 0 is
 video frame ``frame_start`` (given in the .glb/.npz metadata and logged). With ``span="video"``
 every file covers the whole video (BVH frame i = video frame i, so several people line up when
-imported at the same start frame); before/after the track the first/last pose is held.
+imported at the same start frame); before/after the track the first/last pose is held. With
+``span="spans"`` each continuous span of a person (:mod:`exporters.spans`: where the person is
+known to exist) is its own file ``<stem>_person<id>_from<f>.bvh`` whose frame 0 is video frame
+``f``: no file carries motion across a gap where the person was not seen.
+
+Blender's BVH importer puts BVH frame 0 at its **Start Frame** (default 1, clamped to >= 1); the
+glb and the add-on put video frame i at Blender frame i, so import with Start Frame = the file's
+first video frame to line up with them. A file that starts at video frame 0 cannot: Blender puts it
+one frame late (move its action by -1 frame).
 """
 
 from __future__ import annotations
@@ -42,6 +50,7 @@ from exporters.skeleton import (
     select_people,
 )
 from exporters.space import place
+from exporters.spans import span_paths, spans_of
 from mocap.errors import UsageError
 from mocap.rotations import axis_angle_to_matrix
 from mocap.smpl_joints import SMPL_JOINT_NAMES, SMPL_PARENTS
@@ -58,7 +67,7 @@ _ARM_JOINTS = frozenset(range(13, 24)) - {15}  # collars, shoulders, elbows, wri
 AUTO_ORDERS: tuple[str, ...] = tuple(
     "ZXY" if j == 0 or j in _ARM_JOINTS else "XYZ" for j in range(24)
 )
-SPANS = ("track", "video")
+SPANS = ("track", "video", "spans")
 END_SITE_LENGTH_M = 0.05  # leaf bone length; only used to draw the last bone of a chain
 FRAME_TIME_DIGITS = 12  # >= 10 significant digits, else Blender's fps comes out 30.0000036
 VALUE_DECIMALS = 6  # 1e-6 cm = 1e-8 m quantisation
@@ -233,7 +242,8 @@ def write_bvh(
         person: write only this track id (to ``path`` itself).
         order: rotation channel order, one of XYZ, XZY, YXZ, YZX, ZXY, ZYX, or ``"auto"``
             (per joint, see ``AUTO_ORDERS``).
-        span: ``"track"`` (the person's frames) or ``"video"`` (every video frame).
+        span: ``"track"`` (the person's frames), ``"video"`` (every video frame) or
+            ``"spans"`` (one file per continuous span, ``<stem>_person<id>_from<f>.bvh``).
         overwrite: replace existing files.
         rig: skeleton preset (``exporters.rigs``): its bone names, hierarchy and rest pose
             (BVH has no rest rotations, so bone axes stay aligned with the world).
@@ -255,10 +265,16 @@ def write_bvh(
     rig_preset(rig)
     require_body(motion, "BVH (.bvh)")
     placed = place(motion, select_people(motion, person, str(path)), space)
-    ids = [p.track_id for p in placed.people]
-    paths = per_person_paths(Path(path), ids, ".bvh", one_file=person is not None)
+    people = list(placed.people)
+    if span == "spans":
+        people = spans_of(people)
+        paths = span_paths(Path(path), people, ".bvh")
+        span = "track"  # each span is written as its own track
+    else:
+        ids = [p.track_id for p in people]
+        paths = per_person_paths(Path(path), ids, ".bvh", one_file=person is not None)
     with atomic_paths(paths, overwrite) as temps:
-        for seq, tmp, target in zip(placed.people, temps, paths, strict=True):
+        for seq, tmp, target in zip(people, temps, paths, strict=True):
             text = bvh_text(motion, seq, order, span, rig, placed.to_yup)
             tmp.write_text(text, encoding="ascii")
             first = 0 if span == "video" else int(seq.frames[0])

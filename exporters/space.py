@@ -71,8 +71,14 @@ def place(motion: MotionSet, people: list[SmplSequence], space: str | None = Non
         w = seq.world
         if w is None:
             raise UsageError(f"track {seq.track_id} has no world motion; ground the motion again")
-        rows.append(
-            replace(seq, global_orient=w.global_orient, body_pose=w.body_pose, transl=w.transl)
+        rows.append(  # the world rows are now the rows (world=None: nothing left to keep in step)
+            replace(
+                seq,
+                global_orient=w.global_orient,
+                body_pose=w.body_pose,
+                transl=w.transl,
+                world=None,
+            )
         )
     pose = motion.grounding.world_from_camera.copy()
     pose[:3, :3] = pose[:3, :3] @ CAMERA_TO_YUP

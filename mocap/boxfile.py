@@ -7,8 +7,10 @@ Formats (DESIGN.md, "Command line"):
 * MOTChallenge text: one box per line, ``frame,id,bb_left,bb_top,width,height[,score,...]`` with
   1-based frames; the box is ``x1 = bb_left, y1 = bb_top, x2 = bb_left + width,
   y2 = bb_top + height`` (no pixel shift). Rows with ``id >= 0`` are given tracks (ids kept);
-  ``id == -1`` rows are plain detections for the tracker. A missing score counts as 1; MOT
-  scores are clipped to [0, 1] (``gt.txt`` uses 0/1 flags, some ``det.txt`` raw detector scores).
+  ``id == -1`` rows are plain detections for the tracker. A missing score counts as 1, and so
+  does a MOT score of exactly ``-1`` (MOTChallenge's "no score", e.g. in tracker outputs); other
+  MOT scores are clipped to [0, 1] (``gt.txt`` uses 0/1 flags, some ``det.txt`` raw detector
+  scores).
 
 Any malformed entry raises :class:`~mocap.errors.BoxFileError` naming the file and the line
 (MOT) or the frame key and box position (JSON). Hostile values are refused before they reach
@@ -292,7 +294,8 @@ def _parse_mot(path: Path, text: str) -> BoxTable:
                     f"{frame + MOT_FIRST_FRAME} (line {seen[frame, tid]}).",
                 )
             seen[frame, tid] = n
-        rows[frame].append((left, top, left + w, top + h, min(max(score, 0.0), 1.0), tid, n))
+        score = 1.0 if score == -1.0 else min(max(score, 0.0), 1.0)  # MOT: -1 = no score
+        rows[frame].append((left, top, left + w, top + h, score, tid, n))
     has_ids = bool(seen)
     frames, lines = {}, {}
     for frame, items in rows.items():

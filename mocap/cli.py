@@ -52,6 +52,10 @@ SETTING_FLAGS = {
     "decoder": "--decoder",
     "det_conf": "--det-conf",
     "max_people": "--max-people",
+    "min_track_s": "--min-track-s",
+    "max_gap_s": "--max-gap-s",
+    "min_observed_share": "--min-observed-share",
+    "min_track_score": "--min-track-score",
     "device": "--device",
     "batch_size": "--batch-size",
     "precision": "--precision",
@@ -316,8 +320,37 @@ def cliffmocap(
         int | None, typer.Option(min=1, help="Keep only the N most prominent people.")
     ] = None,
     det_conf: Annotated[
-        float, typer.Option(min=0.0, max=1.0, help="Minimum detector confidence.")
+        float,
+        typer.Option(
+            min=0.0, max=1.0, help="Minimum detector confidence (also for scores in box files)."
+        ),
     ] = 0.5,
+    min_track_s: Annotated[
+        float,
+        typer.Option(min=0.0, help="Drop people observed for less than this many seconds."),
+    ] = PipelineConfig.min_track_s,
+    max_gap_s: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            help="Fill gaps up to this many seconds by interpolation (marked not observed); "
+            "longer gaps stay missing frames.",
+        ),
+    ] = PipelineConfig.max_gap_s,
+    min_observed_share: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="Drop people observed on less than this share of the frames they span.",
+        ),
+    ] = PipelineConfig.min_observed_share,
+    min_track_score: Annotated[
+        float,
+        typer.Option(
+            min=0.0, max=1.0, help="Drop people whose mean detector score is below this (0 = off)."
+        ),
+    ] = PipelineConfig.min_track_score,
     engine: Annotated[
         Engine, typer.Option(help="Batch engine: local worker processes, or Ray.")
     ] = Engine.local,
@@ -374,6 +407,10 @@ def cliffmocap(
             focal=focal,
             max_people=max_people,
             det_conf=det_conf,
+            min_track_s=min_track_s,
+            max_gap_s=max_gap_s,
+            min_observed_share=min_observed_share,
+            min_track_score=min_track_score,
         )
         code = _run(
             inputs,

@@ -3,9 +3,13 @@
 The pipeline drives the tracker frame by frame and collects the tracks at the end::
 
     tracker = PersonTracker.from_config(config, fps=video.info.fps)
-    for dets in detections_in_frame_order:                 # one Detections per decoded frame
-        links = tracker.update(dets, embeddings=None)      # [(provisional_id, det_index), ...]
+    for image, dets in frames_in_order:                    # one Detections per decoded frame
+        links = tracker.update(dets, image=image)          # [(provisional_id, det_index), ...]
     tracks = tracker.finish()                              # list[Track], final ids
+
+With ``image`` (the RGB frame) the tracker computes an appearance embedding per detection
+(:mod:`mocap.appearance`) that stitching compares; callers with their own embeddings pass
+``embeddings`` instead, and callers without frames pass neither (motion and scale alone decide).
 
 Every observed row of a returned :class:`Track` has ``detection_index``: the row's box is
 ``dets.boxes[detection_index]`` of that frame's :class:`Detections`, so per-detection results
@@ -23,15 +27,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from mocap import appearance
 from mocap.config import PipelineConfig
 from mocap.errors import TrackerInputError
-from mocap.trackpost import (
-    STITCH_MAX_GAP_S,
-    drop_short,
-    fill_gaps,
-    keep_most_prominent,
-    stitch_fragments,
-)
+from mocap.stitch import STITCH_MAX_GAP_S, stitch_fragments
+from mocap.trackcut import cut_box_jumps
+from mocap.trackpost import fill_gaps, keep_most_prominent, mostly_seen
 from mocap.types import Detections, FloatArray, Track
 
 log = logging.getLogger(__name__)
@@ -48,18 +49,12 @@ class _Rows:
     boxes: list[np.ndarray] = field(default_factory=list)
     scores: list[float] = field(default_factory=list)
     det_index: list[int] = field(default_factory=list)
-    embedding_sum: np.ndarray | None = None
 
-    def add(
-        self, frame: int, box: np.ndarray, score: float, j: int, embedding: np.ndarray | None
-    ) -> None:
+    def add(self, frame: int, box: np.ndarray, score: float, j: int) -> None:
         self.frames.append(frame)
         self.boxes.append(box)
         self.scores.append(score)
         self.det_index.append(j)
-        if embedding is not None:
-            unit = embedding / max(float(np.linalg.norm(embedding)), 1e-12)
-            self.embedding_sum = unit if self.embedding_sum is None else self.embedding_sum + unit
 
     def to_track(self, track_id: int) -> Track:
         n = len(self.frames)
@@ -74,7 +69,10 @@ class _Rows:
 
 
 class PersonTracker:
-    """norfair IoU tracker plus offline post-processing (stitch, drop short, fill gaps, top N).
+    """norfair IoU tracker plus offline post-processing.
+
+    :meth:`finish` cuts box jumps, stitches fragments on evidence, drops tracks not mostly seen,
+    fills short gaps and keeps the top N (see :meth:`finish`).
 
     Args:
         fps: average frame rate of the video; converts every duration below into frames.
@@ -86,18 +84,23 @@ class PersonTracker:
         max_gap_s: gaps up to this long are filled by linear interpolation
             (rows with ``observed=False``, ``detection_index=-1``, score 0).
         max_people: keep only the N most prominent tracks (None = all).
-        stitch_max_gap_s: fragments separated by at most this long are joined when box motion
-            (and appearance, when embeddings are given) agree.
+        stitch_max_gap_s: fragments separated by at most this long are joined when motion,
+            scale and appearance (when known) agree (:mod:`mocap.stitch`).
+        min_observed_share: tracks observed on less than this share of the frames they span
+            are dropped (default and its measurement: ``PipelineConfig.min_observed_share``).
+        min_mean_score: tracks whose observed rows score less than this on average are dropped.
     """
 
     def __init__(
         self,
         fps: float,
-        memory_s: float = 1.5,
-        min_track_s: float = 0.5,
-        max_gap_s: float = 1.0,
+        memory_s: float = PipelineConfig.track_memory_s,
+        min_track_s: float = PipelineConfig.min_track_s,
+        max_gap_s: float = PipelineConfig.max_gap_s,
         max_people: int | None = None,
         stitch_max_gap_s: float = STITCH_MAX_GAP_S,
+        min_observed_share: float = PipelineConfig.min_observed_share,
+        min_mean_score: float = PipelineConfig.min_track_score,
     ) -> None:
         from norfair import Tracker  # pyright: ignore[reportPrivateImportUsage]
 
@@ -107,6 +110,8 @@ class PersonTracker:
         self.max_gap_frames = max(0, round(max_gap_s * self.fps))
         self.stitch_max_gap_frames = max(0, round(stitch_max_gap_s * self.fps))
         self.max_people = max_people
+        self.min_observed_share = min_observed_share
+        self.min_mean_score = min_mean_score
         self._tracker = Tracker(
             distance_function="iou",
             distance_threshold=IOU_DISTANCE_THRESHOLD,
@@ -115,6 +120,8 @@ class PersonTracker:
         )
         self._tracked: dict[int, _Rows] = {}
         self._given: dict[int, _Rows] = {}
+        # frame -> (N, D) float16 unit vectors, one row per detection, NaN = unknown (~0.1 kB each)
+        self._embeddings: dict[int, np.ndarray] = {}
         self._next_frame = 0
 
     @classmethod
@@ -126,10 +133,15 @@ class PersonTracker:
             min_track_s=config.min_track_s,
             max_gap_s=config.max_gap_s,
             max_people=config.max_people,
+            min_observed_share=config.min_observed_share,
+            min_mean_score=config.min_track_score,
         )
 
     def update(
-        self, dets: Detections, embeddings: FloatArray | None = None
+        self,
+        dets: Detections,
+        embeddings: FloatArray | None = None,
+        image: np.ndarray | None = None,
     ) -> list[tuple[int, int]]:
         """Feed one frame's detections (call for every frame, in order, empty ones too).
 
@@ -137,7 +149,11 @@ class PersonTracker:
             dets: the frame's detections; ``dets.frame`` must increase from call to call
                 (skipped frames count as frames without detections).
             embeddings: optional (N, D) appearance vector per detection (any scale; compared by
-                cosine), used to stitch fragments of one person in :meth:`finish`.
+                cosine; NaN rows = unknown), used to stitch fragments of one person in
+                :meth:`finish`. Vectors of boxes mostly covered by another box are ignored
+                (:func:`mocap.appearance.occluded`).
+            image: optional (H, W, 3) uint8 RGB frame; when given (and ``embeddings`` is not),
+                the embeddings are computed from it (:func:`mocap.appearance.embed`).
 
         Returns:
             ``(provisional_track_id, det_index)`` for every detection linked to a track on
@@ -146,31 +162,41 @@ class PersonTracker:
         Raises:
             TrackerInputError: frames out of order or embeddings of the wrong shape.
         """
-        from norfair import Detection  # pyright: ignore[reportPrivateImportUsage]
-
         if dets.frame < self._next_frame:
             raise TrackerInputError(
                 f"tracker got frame {dets.frame} after frame {self._next_frame - 1}; "
                 "feed frames in increasing order"
             )
-        emb = None if embeddings is None else np.asarray(embeddings, np.float64)
-        if emb is not None and (emb.ndim != 2 or emb.shape[0] != len(dets)):
-            raise TrackerInputError(
-                f"embeddings must be (N, D) with N = {len(dets)} detections, got {emb.shape}"
-            )
+        if embeddings is None and image is not None and len(dets):
+            embeddings = appearance.embed(image, dets.boxes)
+        if embeddings is not None:
+            self._keep_embeddings(dets, np.asarray(embeddings, np.float64))
         for _ in range(self._next_frame, dets.frame):  # frames the caller skipped
             self._tracker.update([])
         self._next_frame = dets.frame + 1
+        return self._link(dets)
+
+    def _keep_embeddings(self, dets: Detections, emb: np.ndarray) -> None:
+        if emb.ndim != 2 or emb.shape[0] != len(dets):
+            raise TrackerInputError(
+                f"embeddings must be (N, D) with N = {len(dets)} detections, got {emb.shape}"
+            )
+        norm = np.linalg.norm(emb, axis=1, keepdims=True)
+        usable = np.isfinite(norm[:, 0]) & (norm[:, 0] > 1e-12)
+        usable &= ~appearance.occluded(dets.boxes)  # covered: partly someone else's colours
+        if usable.any():
+            unit = np.where(usable[:, None], emb / np.where(usable[:, None], norm, 1.0), np.nan)
+            self._embeddings[dets.frame] = unit.astype(np.float16)
+
+    def _link(self, dets: Detections) -> list[tuple[int, int]]:
+        from norfair import Detection  # pyright: ignore[reportPrivateImportUsage]
 
         links: list[tuple[int, int]] = []
         ids = dets.track_ids if dets.track_ids is not None else np.full(len(dets), -1)
         candidates = []
         for j, (box, score, given) in enumerate(zip(dets.boxes, dets.scores, ids, strict=True)):
-            vec = None if emb is None else emb[j]
             if given >= 0:
-                self._given.setdefault(int(given), _Rows()).add(
-                    dets.frame, box, float(score), j, vec
-                )
+                self._given.setdefault(int(given), _Rows()).add(dets.frame, box, float(score), j)
                 links.append((int(given), j))
             elif np.all(np.isfinite(box)) and box[2] > box[0] and box[3] > box[1]:
                 candidates.append(
@@ -186,33 +212,58 @@ class PersonTracker:
                 continue  # coasting on its prediction this frame
             j = last.data["det"]
             self._tracked.setdefault(obj.id, _Rows()).add(  # pyright: ignore[reportArgumentType]
-                dets.frame, dets.boxes[j], float(dets.scores[j]), j, None if emb is None else emb[j]
+                dets.frame, dets.boxes[j], float(dets.scores[j]), j
             )
             links.append((int(obj.id), j))  # pyright: ignore[reportArgumentType]
         return links
 
+    def _row_embeddings(self, track: Track) -> np.ndarray | None:
+        """(T, D) unit embedding per row (NaN where unknown), None when no row has one."""
+        assert track.detection_index is not None
+        keys = list(zip(track.frames.tolist(), track.detection_index.tolist(), strict=True))
+        known = [self._embeddings[f][j] if f in self._embeddings else None for f, j in keys]
+        dim = next((len(v) for v in known if v is not None), 0)
+        if not dim:
+            return None
+        nan = np.full(dim, np.nan)
+        rows = np.array([nan if v is None else v for v in known], np.float64)
+        return None if not np.isfinite(rows).all(axis=1).any() else rows
+
+    def _mean_embedding(self, track: Track) -> np.ndarray | None:
+        rows = self._row_embeddings(track)
+        if rows is None:
+            return None
+        return rows[np.all(np.isfinite(rows), axis=1)].mean(axis=0)
+
+    def _pieces(self) -> list[Track]:
+        """Tracker-made tracks cut at box jumps, numbered 0, 1, ... (provisional)."""
+        pieces = []
+        for _, rows in sorted(self._tracked.items()):
+            track = rows.to_track(0)
+            pieces += cut_box_jumps(track, self.fps, self._row_embeddings(track))
+        return [_with_id(p, k) for k, p in enumerate(pieces)]
+
     def finish(self) -> list[Track]:
         """Post-process and return all tracks, sorted by id.
 
-        Tracker-made tracks are stitched (fragments of one person joined), tracks with fewer
-        than ``min_track_s`` of observed frames dropped, gaps up to ``max_gap_s`` filled, and
-        renumbered 1, 2, ... by first appearance (after the largest given id). Given tracks
-        pass through unchanged. Then ``max_people`` keeps the most prominent tracks.
+        Tracker-made tracks: rows whose box jumps in size or shape are cut out (or the track
+        split there, :func:`mocap.trackcut.cut_box_jumps`); fragments of one person are
+        stitched where motion, scale and appearance agree (:mod:`mocap.stitch`); tracks not
+        mostly seen (too few observed rows, too small an observed share of their span, too low
+        a mean score) are dropped; gaps up to ``max_gap_s`` are filled; tracks are renumbered
+        1, 2, ... by first appearance (after the largest given id). Given tracks pass through
+        unchanged. Then ``max_people`` keeps the most prominent tracks.
         """
-        pieces = [rows.to_track(tid) for tid, rows in sorted(self._tracked.items())]
-        embeddings = {
-            tid: rows.embedding_sum
-            for tid, rows in self._tracked.items()
-            if rows.embedding_sum is not None
-        }
+        pieces = self._pieces()
+        embeddings = {t.track_id: e for t in pieces if (e := self._mean_embedding(t)) is not None}
         stitched = stitch_fragments(pieces, embeddings, self.fps, self.stitch_max_gap_frames)
-        kept = drop_short(stitched, self.min_frames)
+        kept = [
+            t
+            for t in stitched
+            if mostly_seen(t, self.min_frames, self.min_observed_share, self.min_mean_score)
+        ]
         if len(kept) < len(stitched):
-            log.info(
-                "dropped %d tracks shorter than %d frames",
-                len(stitched) - len(kept),
-                self.min_frames,
-            )
+            log.info("dropped %d tracks not mostly seen", len(stitched) - len(kept))
         first_id = max(self._given, default=0) + 1
         made = [
             _with_id(fill_gaps(t, self.max_gap_frames), first_id + k)

@@ -239,6 +239,15 @@ class WorldMotion:
             foot_contact=self.foot_contact,
         )
 
+    def rows(self, index: Any) -> WorldMotion:
+        """The rows selected by ``index`` (a slice or index array), as a new ``WorldMotion``."""
+        return WorldMotion(
+            global_orient=self.global_orient[index],
+            body_pose=self.body_pose[index],
+            transl=self.transl[index],
+            foot_contact=self.foot_contact[index],
+        )
+
     @property
     def poses(self) -> FloatArray:
         """(T, 24, 3) axis-angle of all joints (world ``global_orient`` first)."""

@@ -193,7 +193,7 @@ def _stream(
             t0 = time.perf_counter()
             detections = stages.detector.detect(batch)
             for when, image, det in zip(batch.times, batch.images, detections, strict=True):
-                tracker.update(det)
+                tracker.update(det, image=image)
                 if still is not None:
                     still.update(float(when), image, det.boxes)
                 if len(det) == 0:

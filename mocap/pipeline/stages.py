@@ -26,9 +26,15 @@ if TYPE_CHECKING:
 
 
 class OnlineTracker(Protocol):
-    """Fed one frame's detections at a time; ``finish`` post-processes and returns the tracks."""
+    """Fed one frame's detections at a time; ``finish`` post-processes and returns the tracks.
 
-    def update(self, detections: Detections, embeddings: Any = None, /) -> Any: ...
+    ``update`` also gets the frame (``image``, (H, W, 3) uint8 RGB) so that the tracker can tell
+    people apart by appearance (:mod:`mocap.appearance`).
+    """
+
+    def update(
+        self, detections: Detections, embeddings: Any = None, /, image: Any = None
+    ) -> Any: ...
 
     def finish(self) -> list[Track]: ...
 

@@ -111,6 +111,9 @@ def test_motion_set_checks_people_against_frames():
         ({"batch_size": 0}, "batch_size"),
         ({"det_conf": 1.5}, "det_conf"),
         ({"max_people": 0}, "max_people"),
+        ({"min_observed_share": 1.2}, "'min_observed_share'"),
+        ({"min_track_score": -0.1}, "'min_track_score'"),
+        ({"max_gap_s": -1.0}, "'max_gap_s'"),
         ({"smooth": "extreme"}, "smooth"),
     ],
 )

@@ -163,3 +163,32 @@ def test_fbx_carries_the_camera_pose(grounded, body_data, tmp_path):
     assert out["has_camera"]
     pixels = cam.fx * truth[0, :, :2] / truth[0, :, 2:] + [cam.cx, cam.cy]
     assert np.abs(np.array(out["pixels"]) - pixels).max() < 1.0
+
+
+def test_span_files_of_a_grounded_motion_hold_world_rows(grounded, body_data, tmp_path):
+    """Per-span BVH/AMASS of a grounded motion (rows cut into spans) stay in the world."""
+    from dataclasses import replace
+
+    seq = grounded.people[0]
+    keep = np.r_[0 : len(seq) // 3, len(seq) // 2 : len(seq)]  # a gap: two spans
+    cut = replace(
+        seq,
+        frames=seq.frames[keep],
+        times=seq.times[keep],
+        global_orient=seq.global_orient[keep],
+        body_pose=seq.body_pose[keep],
+        transl=seq.transl[keep],
+        observed=seq.observed[keep],
+        boxes=seq.boxes[keep],
+        scores=seq.scores[keep],
+        world=seq.world.rows(keep),
+    )
+    motion = replace(grounded, people=(cut,))
+    paths = exporters.write(motion, tmp_path / "a.amass.npz", spans=True)
+    assert len(paths) == 2
+    pelvis = SmplBody(body_data).rest_joints(seq.betas)[0]
+    with np.load(paths[1], allow_pickle=False) as z:
+        first = len(seq) // 2
+        want = (seq.world.transl[first] + pelvis) @ YUP_TO_ZUP.T - pelvis
+        np.testing.assert_allclose(z["trans"][0], want, atol=1e-9)
+    assert len(exporters.write(motion, tmp_path / "a.bvh", span="spans")) == 2

@@ -124,7 +124,7 @@ class FakeTracker:
         self.rows: dict[int, list[tuple[int, np.ndarray, float, int]]] = {}
         self.min_len = min_len
 
-    def update(self, detections: Detections, embeddings=None):
+    def update(self, detections: Detections, embeddings=None, image=None):
         pairs = []
         for j, tid in enumerate(detections.track_ids):
             self.rows.setdefault(int(tid), []).append(

@@ -254,6 +254,14 @@ def test_options_reach_the_pipeline_config(
         "pyav",
         "--detector",
         "yolo11n.yaml",
+        "--min-track-s",
+        "0.8",
+        "--max-gap-s",
+        "0.5",
+        "--min-observed-share",
+        "0.6",
+        "--min-track-score",
+        "0.7",
         "--space",
         "camera",
         "--foot-lock",
@@ -261,6 +269,8 @@ def test_options_reach_the_pipeline_config(
     )
     assert r.exit_code == 1
     c = seen["config"]
+    tracking = (c.min_track_s, c.max_gap_s, c.min_observed_share, c.min_track_score)
+    assert tracking == (0.8, 0.5, 0.6, 0.7)
     assert (c.space, c.foot_lock) == ("camera", False)
     assert PipelineConfig().space == "world" and PipelineConfig().foot_lock
     assert (

@@ -62,8 +62,8 @@ def test_detect_boxfile_mot_gt_txt_keeps_ids(tmp_path):
 
 def test_detect_boxfile_mot_scores_are_clipped(tmp_path):
     path = tmp_path / "det.txt"
-    path.write_text("1,-1,0,0,10,10,-3.5\n1,-1,0,0,10,10,42\n")
-    np.testing.assert_allclose(load_boxes(path).get(0).scores, [0, 1])
+    path.write_text("1,-1,0,0,10,10,-3.5\n1,-1,0,0,10,10,42\n1,-1,0,0,10,10,-1\n")
+    np.testing.assert_allclose(load_boxes(path).get(0).scores, [0, 1, 1])  # -1 = no score
 
 
 @pytest.mark.parametrize(
@@ -118,3 +118,16 @@ def test_detect_boxfile_missing_or_binary(tmp_path: Path):
     binary.write_bytes(b"\xff\xfe\x00\x81" * 10)
     with pytest.raises(BoxFileError, match=r"det\.txt"):
         load_boxes(binary)
+
+
+def test_detect_boxfile_gets_det_conf_from_the_config(tmp_path):
+    from mocap.config import PipelineConfig
+    from mocap.detect import make_detector
+    from mocap.pipeline.loading import box_file_for
+
+    path = tmp_path / "clip.txt"
+    path.write_text("1,-1,0,0,10,10,0.6\n")
+    detector = make_detector(PipelineConfig(boxes=path, det_conf=0.7))
+    assert isinstance(detector, BoxFileDetector) and detector.min_score == 0.7
+    per_video = box_file_for(tmp_path, tmp_path / "clip.mp4", min_score=0.55)
+    assert isinstance(per_video, BoxFileDetector) and per_video.min_score == 0.55

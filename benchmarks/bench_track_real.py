@@ -1,0 +1,186 @@
+"""Identity quality of PersonTracker on real pedestrian trajectories, against plain norfair.
+
+Run from the repository root (about a minute)::
+
+    python -m benchmarks.bench_track_real [--seeds 2]
+
+Data: motmetrics' TUD-Campus (71 frames) and TUD-Stadtmitte (179 frames), 640x480 at 25 fps.
+Detection sources per sequence:
+
+* ``tracker``: the real tracker output shipped with the data (``test.txt``), ids removed;
+* ``gt-low`` / ``gt-high``: the ground truth through :mod:`benchmarks.tud_noise` (misses, occlusion
+  bursts, jitter, short false positives, group boxes), mean over ``--seeds`` seeds;
+* the synthetic scenes of :mod:`benchmarks.bench_track` (crowd, crossing, occlusions).
+
+Trackers: ``norfair`` (plain norfair defaults, IoU distance, no clean-up: the baseline), ``ours``
+(PersonTracker, no frames: motion and scale only) and ``ours+app`` (PersonTracker given rendered
+frames, :func:`benchmarks.tud_noise.render`, so appearance takes part; TUD sources only).
+
+Columns (motmetrics, IoU >= 0.5 matching; every row a tracker returns counts, filled rows too):
+MOTA, IDF1, ID switches, fragmentations, and ``mix``: tracks matched to two or more ground-truth
+people on at least ``MIX_MIN_FRAMES`` frames each (one "person" whose body jumps between people).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from benchmarks import bench_track, tud, tud_noise
+from mocap.track import IOU_DISTANCE_THRESHOLD, PersonTracker
+from mocap.types import Detections
+
+#: A track "mixes" people when a second person is matched to it on at least this many frames.
+MIX_MIN_FRAMES = 3
+
+#: frame -> list of (hypothesis id, xyxy box)
+Hypotheses = dict[int, list[tuple[int, np.ndarray]]]
+
+
+@dataclass
+class Source:
+    name: str
+    gt: tud.MotRows
+    detections: list[Detections]
+    frames: Callable[[int], np.ndarray] | None  # frame index -> RGB image
+    fps: float
+
+
+def run_ours(src: Source, with_frames: bool, **settings: float) -> Hypotheses:
+    tracker = PersonTracker(src.fps, **settings)
+    for d in src.detections:
+        if with_frames and src.frames is not None:
+            tracker.update(d, image=src.frames(d.frame))
+        else:
+            tracker.update(d)
+    out: Hypotheses = {}
+    for t in tracker.finish():
+        for f, box in zip(t.frames.tolist(), t.boxes, strict=True):
+            out.setdefault(f, []).append((t.track_id, box))
+    return out
+
+
+def run_norfair(src: Source) -> Hypotheses:
+    from norfair import Detection, Tracker
+
+    tracker = Tracker(distance_function="iou", distance_threshold=IOU_DISTANCE_THRESHOLD)
+    out: Hypotheses = {}
+    for d in src.detections:
+        found = [
+            Detection(points=b.reshape(2, 2).astype(float), scores=np.array([s, s]), data=j)
+            for j, (b, s) in enumerate(zip(d.boxes, d.scores, strict=True))
+        ]
+        for obj in tracker.update(found):
+            last = obj.last_detection
+            if last is not None and any(last is det for det in found):
+                out.setdefault(d.frame, []).append((obj.id, d.boxes[last.data]))
+    return out
+
+
+def _xywh(boxes: np.ndarray) -> np.ndarray:
+    b = np.asarray(boxes, float).reshape(-1, 4)
+    return np.c_[b[:, :2], b[:, 2:] - b[:, :2]]
+
+
+def evaluate(gt: tud.MotRows, hyp: Hypotheses, num_frames: int) -> dict[str, float]:
+    import motmetrics as mm
+
+    acc = mm.MOTAccumulator(auto_id=True)
+    for f in range(num_frames):
+        sel = gt.frames == f
+        rows = hyp.get(f, [])
+        dist = mm.distances.iou_matrix(
+            _xywh(gt.boxes[sel]), _xywh(np.array([b for _, b in rows])), max_iou=0.5
+        )
+        acc.update(gt.ids[sel].tolist(), [h for h, _ in rows], dist)
+    summary = mm.metrics.create().compute(
+        acc, metrics=["mota", "idf1", "num_switches", "num_fragmentations"], name="x"
+    )
+    events = acc.mot_events
+    matched = events[events.Type.isin(["MATCH", "SWITCH"])]
+    mix = 0
+    for _, group in matched.groupby("HId"):
+        counts = group.OId.value_counts()
+        mix += int((counts >= MIX_MIN_FRAMES).sum() >= 2)
+    row = summary.iloc[0]
+    return {
+        "MOTA": float(row.mota),
+        "IDF1": float(row.idf1),
+        "IDsw": float(row.num_switches),
+        "frag": float(row.num_fragmentations),
+        "mix": float(mix),
+    }
+
+
+def tud_sources(seeds: int) -> list[tuple[str, list[Source]]]:
+    out = []
+    for seq in tud.SEQUENCES:
+        gt = tud.load(seq, "gt")
+        n = gt.num_frames
+        colours = tud_noise.clothing(gt, seed=11)
+
+        def frames(f: int, gt=gt, colours=colours) -> np.ndarray:
+            return tud_noise.render(gt, f, colours, np.random.default_rng(1000 + f))
+
+        test = tud_noise.detections_from_rows(tud.load(seq, "test"), n)
+        out.append((f"{seq} tracker", [Source(seq, gt, test, frames, tud.FPS)]))
+        for level, noise in tud_noise.LEVELS.items():
+            runs = []
+            for seed in range(seeds):
+                dets, _ = tud_noise.noisy_detections(gt, noise, tud.FPS, seed)
+                runs.append(Source(seq, gt, dets, frames, tud.FPS))
+            out.append((f"{seq} gt-{level}", runs))
+    return out
+
+
+def synthetic_sources() -> list[tuple[str, list[Source]]]:
+    out = []
+    for name, (dets, truth) in bench_track.scenes().items():
+        frames, ids, boxes = [], [], []
+        for d, owners in zip(dets, truth, strict=True):
+            for box, person in zip(d.boxes, owners, strict=True):
+                if person >= 0:
+                    frames.append(d.frame)
+                    ids.append(person)
+                    boxes.append(box)
+        gt = tud.MotRows(np.array(frames), np.array(ids), np.array(boxes, float))
+        out.append((f"synthetic {name}", [Source(name, gt, dets, None, bench_track.FPS)]))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=2)
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="PersonTracker setting for ours (e.g. min_observed_share=0.3); repeatable",
+    )
+    args = parser.parse_args()
+    settings = {k: float(v) for k, v in (item.split("=", 1) for item in args.set)}
+    trackers: list[tuple[str, Callable[[Source], Hypotheses], bool]] = [
+        ("norfair", run_norfair, False),
+        ("ours", lambda s: run_ours(s, with_frames=False, **settings), False),
+        ("ours+app", lambda s: run_ours(s, with_frames=True, **settings), True),
+    ]
+    cols = ("MOTA", "IDF1", "IDsw", "frag", "mix")
+    print(f"{'source':28s} {'tracker':9s} " + " ".join(f"{c:>6s}" for c in cols))
+    for label, runs in tud_sources(args.seeds) + synthetic_sources():
+        for name, fn, needs_frames in trackers:
+            if needs_frames and runs[0].frames is None:
+                continue
+            scores = [evaluate(s.gt, fn(s), len(s.detections)) for s in runs]
+            mean = {c: float(np.mean([r[c] for r in scores])) for c in cols}
+            print(
+                f"{label:28s} {name:9s} {100 * mean['MOTA']:6.1f} {100 * mean['IDF1']:6.1f} "
+                f"{mean['IDsw']:6.1f} {mean['frag']:6.1f} {mean['mix']:6.1f}"
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,144 @@
+"""Cut a tracker-made track where its box stops being one person.
+
+An IoU tracker follows whatever box overlaps its last one: a box around a group, a neighbour who
+takes over while the person is missed, a box that drifts from one walker to another. These signs
+are checked along the observed rows of a track, each with a limit measured on real trajectories
+(``benchmarks/calibrate_stitch.py`` on motmetrics' TUD-Campus and TUD-Stadtmitte):
+
+* **shape outliers**: rows whose log height or log aspect (w/h) is off the median of the rows
+  around them are removed (a group box for a few frames); they become gaps, filled as not
+  observed if short;
+* **lasting shape change**: where the median shape of the rows before and after a row differ by
+  that much, the track is split;
+* **appearance change** (when embeddings are known): where the mean embedding of the rows before
+  and after a row differ by more than the stitching gate, it is split.
+
+Pieces keep the track's id; the caller renumbers them and lets :mod:`mocap.stitch` rejoin the
+pieces that do belong together on evidence.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from mocap.appearance import cosine_distance
+from mocap.stitch import MAX_APPEARANCE_DISTANCE
+from mocap.types import FloatArray, Track
+
+#: Shape limits: a row's |log height| or |log aspect (w/h)| may
+#: differ this much from the median of the rows around it (and the medians before and after a row
+#: this much from each other). Measured by ``benchmarks/calibrate_stitch.py`` on TUD-Campus and
+#: TUD-Stadtmitte: consecutive rows of one person differ by at most 0.15 in log height (real
+#: tracker output, 99.9th percentile) and 0.31 in log aspect (ground truth, 99.9th percentile);
+#: a person's box and the box around them and a close neighbour differ beyond a limit in 64 % of
+#: the pairs (median log aspect change 0.31, 99th percentile 0.8).
+JUMP_LOG_HEIGHT = 0.25
+JUMP_LOG_ASPECT = 0.35
+#: Width (seconds) of the window of rows whose median is the reference of a row.
+JUMP_WINDOW_S = 0.5
+
+
+def _windows(values: FloatArray, lo: int, hi: int) -> FloatArray:
+    """(K, D) -> (K, D, hi - lo): rows [i + lo, i + hi) of ``values`` for each i, NaN outside."""
+    pad = max(-lo, hi, 0)
+    k, d = values.shape
+    padded = np.full((k + 2 * pad, d), np.nan)
+    padded[pad : pad + k] = values
+    view = np.lib.stride_tricks.sliding_window_view(padded, hi - lo, axis=0)
+    return view[pad + lo : pad + lo + k]
+
+
+def _window_stat(values: FloatArray, lo: int, hi: int, stat) -> FloatArray:
+    """(K, D) ``stat`` (nanmedian / nanmean) over rows [i + lo, i + hi), clipped; NaN if none."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # empty windows give NaN
+        return stat(_windows(values, lo, hi), axis=-1)
+
+
+def _rolling_median(values: FloatArray, half: int) -> FloatArray:
+    """(K, D) -> (K, D) median over rows [i - half, i + half] (clipped at the ends)."""
+    return _window_stat(values, -half, half + 1, np.nanmedian)
+
+
+def _log_shape(boxes: FloatArray) -> FloatArray:
+    """(K, 4) xyxy -> (K, 2) [log height, log aspect w/h]."""
+    w = np.maximum(boxes[:, 2] - boxes[:, 0], 1e-6).astype(np.float64)
+    h = np.maximum(boxes[:, 3] - boxes[:, 1], 1e-6).astype(np.float64)
+    return np.stack([np.log(h), np.log(w / h)], axis=1)
+
+
+def _take(track: Track, rows: np.ndarray) -> Track:
+    di = track.detection_index
+    return Track(
+        track.track_id,
+        track.frames[rows],
+        track.boxes[rows],
+        track.scores[rows],
+        track.observed[rows],
+        None if di is None else di[rows],
+    )
+
+
+def _peaks(score: FloatArray, step: FloatArray) -> list[int]:
+    """One index per run of ``score > 1``: at the largest row-to-row ``step`` when one exceeds 1
+    (a sharp jump), else where ``score`` peaks (a change spread over a few rows)."""
+    over = score > 1.0
+    cuts = []
+    for run in np.split(np.arange(len(score)), np.flatnonzero(np.diff(over.astype(int))) + 1):
+        if len(run) and over[run[0]]:
+            sharp = step[run].max() > 1.0
+            cuts.append(int(run[np.argmax(step[run] if sharp else score[run])]))
+    return cuts
+
+
+def _shape_steps(shape: FloatArray, half: int) -> FloatArray:
+    """(K,) at row i: max over [log h, log aspect] of |median after - median before| / limit."""
+    limits = np.array([JUMP_LOG_HEIGHT, JUMP_LOG_ASPECT])
+    before = _window_stat(shape, -half, 0, np.nanmedian)
+    after = _window_stat(shape, 0, half, np.nanmedian)
+    score = np.max(np.abs(after - before) / limits, axis=1)
+    return np.nan_to_num(score, nan=0.0)
+
+
+def _appearance_steps(embeddings: FloatArray, half: int) -> FloatArray:
+    """(K,) at row i: cosine distance of the mean embeddings before / after, over the gate."""
+    known = np.all(np.isfinite(embeddings), axis=1, keepdims=True).astype(np.float64)
+    enough = half // 2 + 1
+    before = _window_stat(embeddings, -half, 0, np.nanmean)  # (K, D)
+    after = _window_stat(embeddings, 0, half, np.nanmean)
+    n_before = np.nansum(_windows(known, -half, 0), axis=-1)[:, 0]
+    n_after = np.nansum(_windows(known, 0, half), axis=-1)[:, 0]
+    score = np.zeros(len(embeddings))
+    for i in np.flatnonzero((n_before >= enough) & (n_after >= enough)):
+        score[i] = cosine_distance(before[i], after[i]) / MAX_APPEARANCE_DISTANCE
+    return score
+
+
+def cut_box_jumps(track: Track, fps: float, embeddings: FloatArray | None = None) -> list[Track]:
+    """Remove shape-outlier rows, split where shape or appearance changes for good.
+
+    Args:
+        track: a tracker-made track, observed rows only.
+        fps: frames per second.
+        embeddings: optional (T, D) appearance vector per row (NaN rows = unknown).
+
+    Returns:
+        Pieces in frame order (possibly none, possibly one), all with the track's id.
+    """
+    if len(track) < 3:
+        return [track]
+    half = max(2, round(JUMP_WINDOW_S * fps / 2))
+    shape = _log_shape(track.boxes)
+    limits = np.array([JUMP_LOG_HEIGHT, JUMP_LOG_ASPECT])
+    dev = np.abs(shape - _rolling_median(shape, half))
+    kept = np.flatnonzero(~np.any(dev > limits, axis=1))
+    if len(kept) < 2:
+        return [_take(track, kept)] if len(kept) else []
+    step = np.zeros(len(kept))
+    step[1:] = np.max(np.abs(np.diff(shape[kept], axis=0)) / limits, axis=1)
+    score = _shape_steps(shape[kept], half)
+    if embeddings is not None:
+        score = np.maximum(score, _appearance_steps(embeddings[kept], half))
+    return [_take(track, rows) for rows in np.split(kept, _peaks(score, step))]

@@ -1,0 +1,113 @@
+"""Exact checks of the stitching evidence and the box-jump cuts on synthetic boxes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mocap import stitch
+from mocap.trackcut import cut_box_jumps
+from mocap.types import Track
+
+FPS = 25.0
+
+
+def track(frames, centres, heights, aspect: float = 0.4, track_id: int = 0) -> Track:
+    frames = np.asarray(frames, np.int64)
+    c = np.asarray(centres, float).reshape(-1, 2)
+    h = np.asarray(heights, float)
+    w = aspect * h
+    boxes = np.stack([c[:, 0] - w / 2, c[:, 1] - h / 2, c[:, 0] + w / 2, c[:, 1] + h / 2], 1)
+    n = len(frames)
+    return Track(track_id, frames, boxes, np.full(n, 0.9), np.ones(n, bool), np.arange(n))
+
+
+def walk(frames, v=(3.0, 0.5), rate=0.01, x0=(100.0, 200.0), h0=150.0):
+    """Centres at constant velocity (px/frame), heights growing at ``rate`` log units/frame."""
+    f = np.asarray(frames, float)
+    return np.asarray(x0) + np.outer(f, v), h0 * np.exp(rate * f)
+
+
+@pytest.mark.parametrize("gap", [2, 10, 25])
+def test_join_evidence_is_zero_for_a_constant_velocity_walk(gap):
+    fa = np.arange(0, 30)
+    fb = np.arange(29 + gap, 60 + gap)
+    a = track(fa, *walk(fa))
+    b = track(fb, *walk(fb))
+    ev = stitch.join_evidence(a, b, FPS, None)
+    assert ev.gap_s == pytest.approx(gap / FPS)
+    assert ev.motion == pytest.approx(0.0, abs=1e-6)
+    assert ev.scale == pytest.approx(0.0, abs=1e-6)
+    assert stitch.join_cost(ev) == pytest.approx(0.0, abs=1e-5)
+
+
+def test_join_evidence_measures_offset_in_box_heights_and_log_scale():
+    fa, fb = np.arange(0, 30), np.arange(40, 70)
+    a = track(fa, *walk(fa, v=(0, 0), rate=0.0))
+    centres, heights = walk(fb, v=(0, 0), rate=0.0)
+    b = track(fb, centres + np.array([0.3 * 150.0, 0.0]), heights * 1.2)
+    ev = stitch.join_evidence(a, b, FPS, 0.05)
+    assert ev.motion == pytest.approx(0.3)
+    assert ev.scale == pytest.approx(np.log(1.2))
+    assert ev.appearance == 0.05
+    tol = stitch.scale_tolerance(ev.gap_s)
+    assert (stitch.join_cost(ev) is None) == (np.log(1.2) > tol)
+
+
+def test_join_needs_every_gate():
+    ok = stitch.JoinEvidence(gap_s=1.0, motion=0.1, scale=0.01, appearance=0.01)
+    assert stitch.join_cost(ok) is not None
+    for bad in (
+        stitch.JoinEvidence(1.0, stitch.motion_tolerance(1.0) * 1.01, 0.01, None),
+        stitch.JoinEvidence(1.0, 0.1, stitch.scale_tolerance(1.0) * 1.01, None),
+        stitch.JoinEvidence(1.0, 0.1, 0.01, stitch.MAX_APPEARANCE_DISTANCE * 1.01),
+    ):
+        assert stitch.join_cost(bad) is None
+
+
+def test_short_fragments_are_never_stitched():
+    fa, fb = np.arange(0, stitch.MIN_FRAGMENT_ROWS - 1), np.arange(20, 40)
+    a = track(fa, *walk(fa), track_id=1)
+    b = track(fb, *walk(fb), track_id=2)
+    assert len(stitch.stitch_fragments([a, b], {}, FPS, 75)) == 2
+    fa = np.arange(0, stitch.MIN_FRAGMENT_ROWS)
+    a = track(fa, *walk(fa), track_id=1)
+    (joined,) = stitch.stitch_fragments([a, b], {}, FPS, 75)
+    assert list(joined.frames) == [*fa, *fb]
+
+
+def test_cut_removes_a_short_group_box_and_splits_a_lasting_change():
+    frames = np.arange(60)
+    centres, heights = walk(frames, rate=0.0)
+    aspect = np.full(60, 0.4)
+    aspect[20:24] = 0.9  # a group box for 4 frames
+    heights = heights.copy()
+    heights[40:] *= 0.7  # another, smaller person from frame 40 on
+    w = aspect * heights
+    boxes = np.stack(
+        [
+            centres[:, 0] - w / 2,
+            centres[:, 1] - heights / 2,
+            centres[:, 0] + w / 2,
+            centres[:, 1] + heights / 2,
+        ],
+        1,
+    )
+    t = Track(0, frames, boxes, np.ones(60), np.ones(60, bool), frames.copy())
+    pieces = cut_box_jumps(t, FPS)
+    assert [list(p.frames) for p in pieces] == [
+        [*range(0, 20), *range(24, 40)],
+        list(range(40, 60)),
+    ]
+
+
+def test_cut_splits_where_appearance_changes():
+    frames = np.arange(40)
+    t = track(frames, *walk(frames))
+    emb = np.zeros((40, 3))
+    emb[:25, 0] = 1.0
+    emb[25:, 1] = 1.0
+    emb[5] = np.nan  # unknown rows are skipped
+    pieces = cut_box_jumps(t, FPS, emb)
+    assert [int(p.frames[0]) for p in pieces] == [0, 25]
+    assert len(cut_box_jumps(t, FPS, np.tile([1.0, 0, 0], (40, 1)))) == 1
