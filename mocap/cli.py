@@ -66,6 +66,7 @@ SETTING_FLAGS = {
     "foot_lock": "--foot-lock",
     "rig": "--rig",
     "overwrite": "--overwrite",
+    "image_fps": "--fps",
 }
 
 
@@ -151,6 +152,17 @@ class Precision(enum.StrEnum):
     fp32 = "fp32"
     bf16 = "bf16"
     fp16 = "fp16"
+
+
+class ImageFolders(enum.StrEnum):
+    auto = "auto"
+    sequence = "sequence"
+    photos = "photos"
+
+
+class FitMode(enum.StrEnum):
+    network = "network"
+    params = "params"
 
 
 class DecoderChoice(enum.StrEnum):
@@ -366,6 +378,41 @@ def cliffmocap(
             min=1.0, help="Seconds one video may take (alone or in a batch) before it is stopped."
         ),
     ] = 3600.0,
+    fps: Annotated[
+        float, typer.Option(min=0.001, help="Frame rate of image folders that are sequences.")
+    ] = 30.0,
+    image_folders: Annotated[
+        ImageFolders,
+        typer.Option(
+            help="Image folders: auto (numbered same-size images = a sequence, else photos), "
+            "sequence, or photos."
+        ),
+    ] = ImageFolders.auto,
+    keypoints: Annotated[
+        Path | None,
+        typer.Option(
+            help="COCO keypoint JSON for an image folder: label every annotated person "
+            "(CLIFF annotator) into --out FILE.cliffgt.npz."
+        ),
+    ] = None,
+    pose_detector: Annotated[
+        str | None,
+        typer.Option(
+            help="Ultralytics pose weights (local file, e.g. yolo11x-pose.pt): label the people "
+            "it finds on an image folder into --out FILE.cliffgt.npz (no keypoint file needed)."
+        ),
+    ] = None,
+    fit: Annotated[
+        FitMode,
+        typer.Option(help="Annotator: fine-tune the network (CLIFF/EFT) or SMPL parameters."),
+    ] = FitMode.network,
+    fit_iters: Annotated[
+        int | None, typer.Option(min=0, help="Annotator steps per batch [network 20, params 100].")
+    ] = None,
+    fit_lr: Annotated[
+        float | None,
+        typer.Option(min=0.0, help="Annotator learning rate [network 5e-6, params 0.02]."),
+    ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace existing outputs.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
     debug: Annotated[
@@ -407,11 +454,24 @@ def cliffmocap(
             focal=focal,
             max_people=max_people,
             det_conf=det_conf,
+            image_fps=fps,
             min_track_s=min_track_s,
             max_gap_s=max_gap_s,
             min_observed_share=min_observed_share,
             min_track_score=min_track_score,
         )
+        if keypoints is not None or pose_detector is not None:
+            from mocap.annotate.types import AnnotatorConfig
+
+            fitting = AnnotatorConfig(mode=fit.value, lr=fit_lr, iterations=fit_iters)
+            from mocap.cli_annotate import annotate_command
+
+            with RichProgress(err, not quiet and err.is_terminal) as bars:
+                code = annotate_command(
+                    inputs, out, keypoints, config, fitting, overwrite, bars, typer.echo,
+                    pose_detector,
+                )  # fmt: skip
+            raise typer.Exit(code)
         code = _run(
             inputs,
             out,
@@ -424,7 +484,10 @@ def cliffmocap(
             overwrite,
             quiet,
             err,
+            image_folders.value,
         )
+    except typer.Exit:
+        raise
     except WorkerError as e:  # the worker's traceback, if it hit a bug, is the useful one
         if debug and e.trace:
             err.print(e.trace, markup=False, highlight=False)
@@ -454,10 +517,13 @@ def _run(
     overwrite: bool,
     quiet: bool,
     err: Console,
+    image_folders: str = "auto",
 ) -> int:
     from mocap import batch, modelfiles
 
-    plan = batch.plan_jobs(inputs, outs, out_format=out_format, overwrite=overwrite)
+    plan = batch.plan_jobs(
+        inputs, outs, out_format=out_format, overwrite=overwrite, image_folders=image_folders
+    )
     modelfiles.check_model_files(config)  # before any decoding
     show = not quiet and err.is_terminal
     if plan.single and engine is Engine.local:

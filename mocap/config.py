@@ -77,6 +77,8 @@ class PipelineConfig:
     """MiB of decoded frames alive at once (the chunks queued, decoded and in use): large frames
     get fewer frames per chunk (``mocap.video.frames_per_chunk``; one is the floor). 512 MiB keeps
     a whole run on an 8192x8192 video under 2 GiB; small frames are not affected."""
+    image_fps: float = 30.0
+    """Frame rate of a folder of images that is a frame sequence (:mod:`mocap.images`)."""
 
     # --- detection ------------------------------------------------------------------------------
     det_conf: float = 0.5
@@ -146,6 +148,8 @@ class PipelineConfig:
         for name in ("chunk_frames", "decode_memory_mb", "det_batch", "batch_size", "det_imgsz"):
             if getattr(self, name) < 1:
                 raise UsageError(f"'{name}' must be >= 1, got {getattr(self, name)}.")
+        if not self.image_fps > 0:
+            raise UsageError(f"'image_fps' must be > 0, got {self.image_fps}.")
         if not 0.0 <= self.det_conf <= 1.0:
             raise UsageError(f"'det_conf' must be within [0, 1], got {self.det_conf}.")
         for name in ("min_observed_share", "min_track_score"):

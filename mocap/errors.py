@@ -35,6 +35,22 @@ class InputError(MocapError):
     """A user-supplied input file is missing or unusable."""
 
 
+class ImageError(InputError):
+    """An image cannot be opened or decoded (missing, not an image, truncated...)."""
+
+
+class KeypointFileError(InputError):
+    """A keypoint annotation file is missing or malformed; the message names file and entry."""
+
+
+class KeypointFormatError(InputError):
+    """Keypoints of an unknown order or of the wrong shape."""
+
+
+class PseudoGTFileError(InputError):
+    """A pseudo-GT file is missing, unreadable or has keys of the wrong shape."""
+
+
 class VideoError(InputError):
     """A video cannot be opened or decoded (missing, empty, not a video, no frames...)."""
 

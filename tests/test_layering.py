@@ -28,6 +28,9 @@ CASES = {
         "import mocap.body, mocap.smplfile, mocap.testing.synthetic"
     ),
     "crop and camera import": "import mocap.crop, mocap.camera",
+    "keypoints, images, pseudo-GT files, photos import": (
+        "import mocap.keypoints, mocap.images, mocap.cliffgt, mocap.photos"
+    ),
     "rotations numpy path runs": (
         "import numpy as np\n"
         "from mocap import rotations as r\n"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mocap.batch.outputs import write_outputs
@@ -12,6 +14,7 @@ from mocap.progress import ProgressCallback, ProgressEvent
 
 if TYPE_CHECKING:
     from mocap.pipeline import Stages
+    from mocap.types import MotionSet
 
 
 def process_video(
@@ -27,7 +30,6 @@ def process_video(
     Raises:
         MocapError: whatever the pipeline or the writers raise; no output is half-written.
     """
-    from mocap import pipeline
 
     seconds: dict[str, float] = {}
 
@@ -36,7 +38,7 @@ def process_video(
         if progress is not None:
             progress(event)
 
-    motion = pipeline.run(job.input, config, record, stages=stages)
+    motion = capture(job.input, config, record, stages)
     t0 = time.perf_counter()
     written = write_outputs(motion, job.outputs, overwrite=overwrite, rig=config.rig)
     record(ProgressEvent("export", len(job.outputs), len(job.outputs), time.perf_counter() - t0))
@@ -47,3 +49,40 @@ def process_video(
         outputs=written,
         stage_s=dict(seconds),
     )
+
+
+def capture(
+    source: Path, config: PipelineConfig, progress: ProgressCallback, stages: Stages | None
+) -> MotionSet:
+    """The MotionSet of one input: a video, a photo (no tracking) or a frame-sequence folder
+    (:class:`mocap.images.ImageSequence` at ``config.image_fps``, tracked like a video).
+
+    Raises:
+        MocapError: an unreadable input (an image that cannot be decoded is an ``ImageError``),
+            nobody found, or a model-file problem.
+    """
+    from dataclasses import replace
+
+    from mocap import images, pipeline
+
+    if source.is_dir():
+        stages = stages or pipeline.load_stages(config)
+        frames = images.list_images(source)
+        opener = functools.partial(
+            images.ImageSequence, fps=config.image_fps, chunk_frames=config.chunk_frames
+        )
+        stages = replace(stages, open_video=lambda _: opener(frames))
+        return pipeline.run(source, config, progress, stages=stages)
+    if images.is_image(source):
+        from mocap.photos import capture_photo
+
+        t0 = time.perf_counter()
+        image = images.read_image(source)
+        stages = stages or pipeline.load_stages(config)
+        if stages.detector_for is not None:
+            stages = replace(stages, detector=stages.detector_for(source), detector_for=None)
+        motion = capture_photo(source, image, stages, focal=config.focal, fov=config.fov)
+        n = len(motion.people)
+        progress(ProgressEvent("regress", n, n, time.perf_counter() - t0))
+        return motion
+    return pipeline.run(source, config, progress, stages=stages)

@@ -9,7 +9,8 @@ from __future__ import annotations
 import errno
 from pathlib import Path
 
-from mocap.errors import OutputError
+from mocap.batch.plan import CLIFFGT_SUFFIX
+from mocap.errors import OutputError, OutputExistsError
 from mocap.types import MotionSet
 
 
@@ -50,12 +51,34 @@ def write_outputs(
     for target in outputs:
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            options = {"rig": rig} if "rig" in exporters.accepted_options(target) else {}
-            produced = exporters.write(motion, target, overwrite=overwrite, **options)
+            if target.name.lower().endswith(CLIFFGT_SUFFIX):
+                produced = write_pseudo_gt(motion, target, overwrite)
+            else:
+                options = {"rig": rig} if "rig" in exporters.accepted_options(target) else {}
+                produced = exporters.write(motion, target, overwrite=overwrite, **options)
         except OSError as e:  # the writers raise OutputError; this is mkdir or a plain OS error
             raise write_error(e, target) from e
         written.extend(Path(p) for p in (produced if isinstance(produced, list) else [produced]))
     return tuple(written)
+
+
+def write_pseudo_gt(motion: MotionSet, target: Path, overwrite: bool) -> Path:
+    """``motion`` as rows of the official pseudo-GT format (CLIFF's prediction as the label).
+
+    Raises:
+        OutputExistsError: ``target`` exists and ``overwrite`` is False.
+        OutputError: the result carries no SMPL model (needed for ``S``).
+    """
+    from mocap.annotate.export import pseudo_gt_from_motion
+    from mocap.annotate.joints import J24Joints
+    from mocap.body import SmplBody
+    from mocap.cliffgt import write_cliffgt
+
+    if target.exists() and not overwrite:
+        raise OutputExistsError(f"output exists: {target}; pass 'overwrite' to replace it.")
+    if motion.body is None:
+        raise OutputError(f"cannot write {target}: the pseudo-GT format needs the SMPL model.")
+    return write_cliffgt(target, pseudo_gt_from_motion(motion, J24Joints(SmplBody(motion.body))))
 
 
 def remove_partial_outputs(outputs: tuple[Path, ...]) -> None:

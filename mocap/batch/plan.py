@@ -14,6 +14,7 @@ from mocap.errors import (
     UsageError,
     VideoError,
 )
+from mocap.images import folder_kind, is_image, list_images
 
 #: Suffixes (lower case) searched for in input folders. Files given by name are tried whatever
 #: their suffix: the decoder decides.
@@ -37,15 +38,18 @@ VIDEO_SUFFIXES = frozenset(
     }
 )
 DEFAULT_BATCH_FORMATS = ("glb",)
+#: Outputs the batch layer writes itself (not a MotionSet exporter): the official pseudo-GT
+#: format (:mod:`mocap.cliffgt`).
+CLIFFGT_SUFFIX = ".cliffgt.npz"
 #: :func:`input_problem`'s reason for a path that does not exist.
 NOT_FOUND = "input not found; check the path"
 
 
 def output_suffixes() -> tuple[str, ...]:
-    """Output suffixes a writer exists for (from ``exporters.WRITERS``)."""
+    """Output suffixes a writer exists for (``exporters.WRITERS`` and the pseudo-GT file)."""
     import exporters
 
-    return tuple(sorted(exporters.WRITERS))
+    return tuple(sorted({*exporters.WRITERS, CLIFFGT_SUFFIX}))
 
 
 def _check_suffix(path: Path) -> None:
@@ -90,11 +94,19 @@ def _is_output_file(path: Path) -> bool:
 
 
 def plan_jobs(
-    inputs: list[Path], outs: list[Path], *, out_format: str | None = None, overwrite: bool = False
+    inputs: list[Path],
+    outs: list[Path],
+    *,
+    out_format: str | None = None,
+    overwrite: bool = False,
+    image_folders: str = "auto",
 ) -> Plan:
     """Plan the jobs of one command line.
 
-    One video file with output files (``--out a.glb [--out a.npz]``) is a single job. Otherwise
+    Image folders are frame sequences (one job, tracked like a video) or photos (one job per
+    image) by :func:`mocap.images.folder_kind` when ``image_folders`` is ``auto``; ``sequence``
+    or ``photos`` decides for every folder. One video or image file with output files
+    (``--out a.glb [--out a.npz]``) is a single job. Otherwise
     ``outs`` must be one folder: every video found (folders are searched recursively for
     :data:`VIDEO_SUFFIXES`) gets ``<out>/<relative path>.<format>`` for each of ``out_format``
     (comma-separated, default glb). The same file given twice is one job.
@@ -125,7 +137,9 @@ def plan_jobs(
             "with several inputs or a folder, --out must be one folder (no suffix); "
             "pick the formats with --out-format glb,npz."
         )
-    return _plan_batch(inputs, outs[0], out_format)
+    if image_folders not in ("auto", "sequence", "photos"):
+        raise UsageError(f"image folders must be auto, sequence or photos, got {image_folders!r}.")
+    return _plan_batch(inputs, outs[0], out_format, image_folders)
 
 
 def _plan_single(video: Path, outs: list[Path], out_format: str | None, overwrite: bool) -> Plan:
@@ -177,12 +191,16 @@ def _is_dir(path: Path) -> bool:
         return False
 
 
-def _find_videos(folder: Path, skip: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
-    """Videos under ``folder`` (sorted; hidden names and ``skip`` left out; symbolic links to
-    folders not followed, so a link loop cannot trap the search), and the folders and files that
-    could not be read, with the reason."""
+def _find_videos(
+    folder: Path, skip: Path, image_folders: str = "auto"
+) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Videos, photos and frame-sequence folders (see :func:`_image_inputs`) under ``folder``
+    (sorted; hidden names and ``skip`` left out; symbolic links to folders not followed, so a
+    link loop cannot trap the search), and the folders and files that could not be read, with
+    the reason."""
     found: list[Path] = []
     unreadable: list[tuple[Path, str]] = []
+    image_dirs: set[Path] = set()
 
     def refused(e: OSError) -> None:
         unreadable.append((Path(e.filename or folder), f"folder cannot be read ({e.strerror})"))
@@ -192,17 +210,41 @@ def _find_videos(folder: Path, skip: Path) -> tuple[list[Path], list[tuple[Path,
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and (here / d).resolve() != skip)
         for name in sorted(files):
             p = here / name
-            if name.startswith(".") or p.suffix.lower() not in VIDEO_SUFFIXES:
+            if name.startswith("."):
+                continue
+            if is_image(p):
+                image_dirs.add(here)
+                continue
+            if p.suffix.lower() not in VIDEO_SUFFIXES:
                 continue
             problem = input_problem(p)
             if problem is None:
                 found.append(p)
             else:
                 unreadable.append((p, problem))
+    for d in sorted(image_dirs):
+        found.extend(_image_inputs(d, image_folders))
     return sorted(found), unreadable
 
 
-def _plan_batch(inputs: list[Path], out_dir: Path, out_format: str | None) -> Plan:
+def _image_inputs(folder: Path, image_folders: str) -> list[Path]:
+    """The folder itself when its images are one frame sequence, else every image (photos);
+    ``auto`` applies the rule of :func:`mocap.images.folder_kind`."""
+    images = list_images(folder)
+    kind = folder_kind(images) if image_folders == "auto" else image_folders
+    return [folder] if kind == "sequence" else images
+
+
+def _with_format(rel: Path, source: Path, fmt: str) -> Path:
+    """``rel`` with the format's suffix (a sequence folder keeps its whole name)."""
+    if source.is_dir():
+        return rel.parent / f"{rel.name}.{fmt}"
+    return rel.with_suffix(f".{fmt}")
+
+
+def _plan_batch(
+    inputs: list[Path], out_dir: Path, out_format: str | None, image_folders: str
+) -> Plan:
     formats = _formats(out_format)
     out_resolved = out_dir.resolve()
     candidates: list[tuple[Path, Path]] = []  # (video, relative path)
@@ -212,17 +254,20 @@ def _plan_batch(inputs: list[Path], out_dir: Path, out_format: str | None) -> Pl
         if problem is not None:
             rejected.append((item, problem))
         elif _is_dir(item):
-            videos, unreadable = _find_videos(item, out_resolved)
+            videos, unreadable = _find_videos(item, out_resolved, image_folders)
             rejected.extend(unreadable)
             if not videos and not unreadable:
                 rejected.append(
                     (
                         item,
-                        f"no videos found in folder (suffixes: "
-                        f"{', '.join(sorted(VIDEO_SUFFIXES))})",
+                        f"no videos or images found in folder (suffixes: "
+                        f"{', '.join(sorted(VIDEO_SUFFIXES))}, and images)",
                     )
                 )
-            candidates.extend((v, v.relative_to(item)) for v in videos)
+            # a frame-sequence folder given itself is named after itself
+            candidates.extend(
+                (v, v.relative_to(item) if v != item else Path(v.name)) for v in videos
+            )
         else:
             candidates.append((item, Path(item.name)))
     jobs: list[Job] = []
@@ -233,7 +278,7 @@ def _plan_batch(inputs: list[Path], out_dir: Path, out_format: str | None) -> Pl
         if key in seen_inputs:
             continue  # the same file given twice (or also inside a given folder): one job
         seen_inputs.add(key)
-        outputs = tuple(out_dir / rel.with_suffix(f".{f}") for f in formats)
+        outputs = tuple(out_dir / _with_format(rel, video, f) for f in formats)
         clash = next((owner[o.resolve()] for o in outputs if o.resolve() in owner), None)
         if clash is not None:
             rejected.append((video, f"its outputs would overwrite those of {clash}; rename one"))
