@@ -57,6 +57,8 @@ SETTING_FLAGS = {
     "focal": "--focal",
     "fov": "--fov",
     "smooth": "--smooth",
+    "space": "--space",
+    "foot_lock": "--foot-lock",
     "rig": "--rig",
     "overwrite": "--overwrite",
     "image_fps": "--fps",
@@ -109,6 +111,16 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
     help="Video in, animation out: SMPL motion of every person in a video (CLIFF).",
 )
+
+
+class SpaceChoice(enum.StrEnum):
+    world = "world"
+    camera = "camera"
+
+
+class OnOff(enum.StrEnum):
+    on = "on"
+    off = "off"
 
 
 class Smooth(enum.StrEnum):
@@ -225,6 +237,16 @@ def cliffmocap(
     smooth: Annotated[
         Smooth, typer.Option(help="Temporal smoothing of pose and translation.")
     ] = Smooth.medium,
+    space: Annotated[
+        SpaceChoice,
+        typer.Option(
+            help="world: grounded motion (floor at 0, gravity up, planted feet; static camera); "
+            "camera: the camera frame, as CLIFF places people."
+        ),
+    ] = SpaceChoice.world,
+    foot_lock: Annotated[
+        OnOff, typer.Option(help="Hold planted feet still in the grounded motion.")
+    ] = OnOff.on,
     rig: Annotated[
         RigChoice,
         typer.Option(
@@ -367,6 +389,8 @@ def cliffmocap(
             boxes=boxes,
             video=video,
             smooth=smooth.value,
+            space=space.value,
+            foot_lock=foot_lock is OnOff.on,
             rig=rig.value,
             device=device,
             batch_size=batch_size,

@@ -5,6 +5,8 @@
 * :mod:`mocap.testing.demo_motion` — the hand-made 3-person demo motion of ``samples/``;
 * :mod:`mocap.testing.preview_scene` — people walking before a camera, for the preview renderer
   and report tests and benchmarks.
+* :mod:`mocap.testing.grounding_scenes` — people walking, running and jumping on a known floor
+  seen by a known camera, and CLIFF-like corruption (grounding tests and benchmark).
 
 Import the submodules directly; this package imports nothing heavy.
 """
