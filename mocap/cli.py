@@ -10,9 +10,7 @@ batch: any input failed); 2 usage; 130 interrupted. Errors are one line ``error:
 
 from __future__ import annotations
 
-import enum
 import sys
-import time
 import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -23,54 +21,32 @@ from rich.console import Console
 from typer._click.exceptions import NoArgsIsHelpError
 from typer._click.exceptions import UsageError as ClickUsageError
 
+from mocap.cli_choices import (
+    DecoderChoice,
+    Engine,
+    FitMode,
+    ImageFolders,
+    OnOff,
+    Precision,
+    RigChoice,
+    Smooth,
+    SpaceChoice,
+)
+from mocap.cli_run import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    run_inputs,
+    with_flags,
+)
 from mocap.cliprogress import RichProgress
 from mocap.config import PipelineConfig
 from mocap.errors import MocapError, UsageError, WorkerError
 from mocap.terminal import setup_terminal
 
 if TYPE_CHECKING:
-    from mocap.batch.types import BatchResult, VideoSummary
-
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
-
-#: The option of each library setting (``PipelineConfig`` fields, writer arguments). Library
-#: messages name a setting in single quotes (``'det_conf'``); the command shows the option.
-SETTING_FLAGS = {
-    "checkpoint": "--checkpoint",
-    "smpl_model": "--smpl",
-    "detector": "--detector",
-    "boxes": "--boxes",
-    "video": "--video",
-    "decoder": "--decoder",
-    "det_conf": "--det-conf",
-    "max_people": "--max-people",
-    "min_track_s": "--min-track-s",
-    "max_gap_s": "--max-gap-s",
-    "min_observed_share": "--min-observed-share",
-    "min_track_score": "--min-track-score",
-    "device": "--device",
-    "batch_size": "--batch-size",
-    "precision": "--precision",
-    "focal": "--focal",
-    "fov": "--fov",
-    "smooth": "--smooth",
-    "space": "--space",
-    "foot_lock": "--foot-lock",
-    "rig": "--rig",
-    "overwrite": "--overwrite",
-    "image_fps": "--fps",
-    "timeout_s": "--timeout",
-}
-
-
-def with_flags(message: str) -> str:
-    """A library message with every quoted setting (``'det_conf'``) replaced by its option."""
-    for setting, flag in SETTING_FLAGS.items():
-        message = message.replace(f"'{setting}'", flag)
-    return message
+    pass
 
 
 class _OneLineErrors(typer.core.TyperCommand):
@@ -111,60 +87,6 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
     help="Video in, animation out: SMPL motion of every person in a video (CLIFF).",
 )
-
-
-class SpaceChoice(enum.StrEnum):
-    world = "world"
-    camera = "camera"
-
-
-class OnOff(enum.StrEnum):
-    on = "on"
-    off = "off"
-
-
-class Smooth(enum.StrEnum):
-    off = "off"
-    light = "light"
-    medium = "medium"
-    heavy = "heavy"
-
-
-class RigChoice(enum.StrEnum):
-    smpl = "smpl"
-    mixamo = "mixamo"
-    ue5 = "ue5"
-    unity = "unity"
-    rigify = "rigify"
-
-
-class Engine(enum.StrEnum):
-    local = "local"
-    ray = "ray"
-
-
-class Precision(enum.StrEnum):
-    auto = "auto"
-    fp32 = "fp32"
-    bf16 = "bf16"
-    fp16 = "fp16"
-
-
-class ImageFolders(enum.StrEnum):
-    auto = "auto"
-    sequence = "sequence"
-    photos = "photos"
-
-
-class FitMode(enum.StrEnum):
-    network = "network"
-    params = "params"
-
-
-class DecoderChoice(enum.StrEnum):
-    auto = "auto"
-    decord = "decord"
-    pyav = "pyav"
 
 
 def _version_callback(value: bool) -> None:
@@ -418,7 +340,7 @@ def cliffmocap(
                     pose_detector,
                 )  # fmt: skip
             raise typer.Exit(code)
-        code = _run(
+        code = run_inputs(
             inputs,
             out,
             out_format,
@@ -449,104 +371,6 @@ def cliffmocap(
         msg = f"internal error ({type(e).__name__}: {e}); rerun with --debug for the traceback."
         raise _fail(err, msg, EXIT_FAILED, debug) from None
     raise typer.Exit(code)
-
-
-def _run(
-    inputs: list[Path],
-    outs: list[Path],
-    out_format: str | None,
-    config: PipelineConfig,
-    engine: Engine,
-    address: str | None,
-    workers: int,
-    timeout: float,
-    overwrite: bool,
-    quiet: bool,
-    err: Console,
-    image_folders: str = "auto",
-) -> int:
-    from mocap import batch, modelfiles
-
-    plan = batch.plan_jobs(
-        inputs, outs, out_format=out_format, overwrite=overwrite, image_folders=image_folders
-    )
-    reexport = all(batch.is_result_input(job.input) for job in plan.jobs)
-    factory = batch.no_stages if reexport else None  # re-export: no CLIFF, no detector
-    if reexport:  # the SMPL model is the one model file needed
-        lookup = modelfiles.find_model_file(
-            modelfiles.SMPL, config.smpl_model, config.resolved_model_dir()
-        )
-        lookup.require()
-    else:
-        modelfiles.check_model_files(config)  # before any decoding
-    show = not quiet and err.is_terminal
-    if plan.single and engine is Engine.local:
-        job = plan.jobs[0]
-        start = time.perf_counter()
-        with RichProgress(err, show) as bars:
-            summary = batch.run_single(
-                job,
-                config,
-                timeout_s=timeout,
-                overwrite=overwrite,
-                progress=bars,
-                stages_factory=factory,
-            )
-        _print_single_summary(summary, bars.seconds, time.perf_counter() - start)
-        return EXIT_OK
-
-    with RichProgress(err, show) as bars:
-        result = batch.run_batch(
-            plan,
-            config,
-            engine=engine.value,
-            address=address,
-            workers=workers,
-            timeout_s=timeout,
-            overwrite=overwrite,
-            progress=bars,
-            stages_factory=factory,
-        )
-    _print_batch_summary(result)
-    return EXIT_OK if result.ok else EXIT_FAILED
-
-
-def _count(n: int, one: str, many: str | None = None) -> str:
-    """``1 video``, ``2 videos``; ``many`` for irregular plurals (``people``)."""
-    return f"{n} {one if n == 1 else (many or one + 's')}"
-
-
-def _print_single_summary(summary: VideoSummary, stage_s: dict[str, float], total_s: float) -> None:
-    typer.echo(
-        f"{summary.input}: {_count(summary.people, 'person', 'people')}, "
-        f"{_count(summary.frames, 'frame')}, "
-        f"{total_s:.1f} s ({summary.frames / max(total_s, 1e-9):.1f} frames/s)"
-    )
-    if stage_s:
-        typer.echo("stages: " + ", ".join(f"{k} {v:.2f} s" for k, v in stage_s.items()))
-    for path in summary.outputs:
-        typer.echo(f"wrote {path}")
-
-
-def _print_batch_summary(result: BatchResult) -> None:
-    counts = result.counts()
-    typer.echo(
-        f"{_count(len(result.jobs), 'video')}: " + ", ".join(f"{n} {s}" for s, n in counts.items())
-    )
-    for job in result.jobs:
-        if job.status == "failed":
-            typer.echo(f"failed: {job.input}: {with_flags(job.error)}")
-    if result.report_error:
-        typer.echo(f"error: no report: {with_flags(result.report_error)}", err=True)
-        return
-    index = "" if result.report_json is None else f"; index: {result.report_json.parent}/index.html"
-    typer.echo(f"report: {result.report_json} and {result.report_csv}{index}")
-    if not result.ok:
-        typer.echo(
-            f"error: {counts.get('failed', 0)} of {_count(len(result.jobs), 'video')} failed "
-            f"(see {result.report_json}).",
-            err=True,
-        )
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -53,7 +53,7 @@ class PipelineConfig:
     """Settings of one pipeline run. Defaults are what the command uses when no option is given.
 
     Messages name a setting by its field name in single quotes (``'det_conf'``); the command line
-    shows its option instead (:data:`mocap.cli.SETTING_FLAGS`).
+    shows its option instead (:data:`mocap.cli_run.SETTING_FLAGS`).
     """
 
     # --- model files (None = look up the default name in the model dir) --------------------------

@@ -3,8 +3,8 @@
 Every message is one plain-text line that says what failed, the value or file involved, and how to
 fix it (a check of several files may name one per line). A message names a setting by its
 ``PipelineConfig`` field or argument name in single quotes (``'det_conf'``), never by a command-line
-option; the CLI prints ``str(error)`` with its options in their place (``mocap.cli.SETTING_FLAGS``)
-and exits with ``error.exit_code``; tracebacks only on request.
+option; the CLI prints ``str(error)`` with its options in their place
+(``mocap.cli_run.SETTING_FLAGS``) and exits with ``error.exit_code``; tracebacks only on request.
 """
 
 from __future__ import annotations

@@ -142,7 +142,7 @@ assert len(REST) == len(REST_NAMES)
 
 
 def test_config_and_cli_offer_exactly_the_presets():
-    from mocap.cli import RigChoice
+    from mocap.cli_choices import RigChoice
     from mocap.config import RIG_CHOICES, PipelineConfig
 
     assert tuple(PRESETS) == RIG_CHOICES == tuple(c.value for c in RigChoice)

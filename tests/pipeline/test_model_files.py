@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mocap.cli import SETTING_FLAGS, with_flags
+from mocap.cli_run import SETTING_FLAGS, with_flags
 from mocap.config import PipelineConfig
 from mocap.errors import BoxFileError, ModelFileError, ModelFileNotFoundError
 from mocap.modelfiles import CHECKPOINT, SMPL, check_model_files, find_model_file
