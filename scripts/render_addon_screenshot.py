@@ -10,19 +10,13 @@ Installs nothing: registers the add-on from ``blender_addon/``, imports the samp
 exactly as a user would, and renders one frame through the imported video camera.
 """
 
-import argparse
-import logging
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-
-log = logging.getLogger("render_addon_screenshot")
+from scripts.blender_still import REPO, render_still, run_cli
 
 RENDER_FRAME = 45  # all three sample people are on screen
-RENDER_SCALE_PERCENT = 50  # 1280x720 sample video -> 640x360 PNG
 PERSON_COLOURS = [(0.85, 0.45, 0.25, 1.0), (0.25, 0.55, 0.85, 1.0), (0.45, 0.75, 0.35, 1.0)]
-BACKGROUND_RGB = (0.12, 0.12, 0.14)
 
 
 def render(result: Path, out: Path) -> None:
@@ -43,32 +37,13 @@ def render(result: Path, out: Path) -> None:
         )
         for obj, colour in zip(bodies, PERSON_COLOURS, strict=False):
             obj.color = colour
-        scene.render.engine = "BLENDER_WORKBENCH"
-        scene.display.shading.color_type = "OBJECT"
-        scene.display.shading.light = "STUDIO"
-        scene.world = bpy.data.worlds.new("background")
-        scene.world.color = BACKGROUND_RGB
-        scene.render.resolution_percentage = RENDER_SCALE_PERCENT
-        scene.render.image_settings.file_format = "PNG"
-        scene.render.image_settings.color_mode = "RGB"
-        scene.render.image_settings.compression = 100
-        scene.frame_set(RENDER_FRAME)
-        scene.render.filepath = str(out)
-        bpy.ops.render.render(write_still=True)
+        render_still(bpy, scene, out, RENDER_FRAME)
     finally:
         blender_addon.unregister()
 
 
 def main() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--input", type=Path, default=REPO / "samples" / "demo.glb")
-    parser.add_argument("--out", type=Path, default=REPO / "docs/images/blender_addon_import.png")
-    args = parser.parse_args()
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    render(args.input.resolve(), args.out.resolve())
-    log.info("%s", args.out)
-    return 0
+    return run_cli(__doc__ or "", render, REPO / "docs" / "images" / "blender_addon_import.png")
 
 
 if __name__ == "__main__":

@@ -11,26 +11,20 @@ visible; one Workbench frame is rendered through the video camera, the source pe
 beside the retargeted metarig in orange.
 """
 
-import argparse
-import logging
 import sys
 from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parent.parent
-
-log = logging.getLogger("render_rigify_retarget")
+from scripts.blender_still import REPO, render_still, run_cli
 
 SOURCE_PERSON = "person_1"  # walks left to right across the whole sample clip
 RENDER_FRAME = 70
-RENDER_SCALE_PERCENT = 50  # 1280x720 sample video -> 640x360 PNG
 SOURCE_SHIFT_M = (-0.8, 0.0, 0.0)  # source moved aside after the bake (Blender world, metres)
 CAPSULE_RADIUS_M = 0.05
 CAPSULE_SIDES = 12
 SOURCE_RGBA = (0.25, 0.55, 0.85, 1.0)
 METARIG_RGBA = (0.9, 0.5, 0.2, 1.0)
-BACKGROUND_RGB = (0.12, 0.12, 0.14)
 
 
 def capsule(bpy, name: str, length: float):
@@ -90,32 +84,13 @@ def render(result: Path, out: Path) -> None:
         mapped = {i.bone for i in settings.bone_map if i.bone} | {"spine.005", "palm.02.L",
                                                                  "palm.02.R"}  # fmt: skip
         dress(bpy, metarig, sorted(mapped))
-        scene.render.engine = "BLENDER_WORKBENCH"
-        scene.display.shading.color_type = "OBJECT"
-        scene.display.shading.light = "STUDIO"
-        scene.world = bpy.data.worlds.new("background")
-        scene.world.color = BACKGROUND_RGB
-        scene.render.resolution_percentage = RENDER_SCALE_PERCENT
-        scene.render.image_settings.file_format = "PNG"
-        scene.render.image_settings.color_mode = "RGB"
-        scene.render.image_settings.compression = 100
-        scene.frame_set(RENDER_FRAME)
-        scene.render.filepath = str(out)
-        bpy.ops.render.render(write_still=True)
+        render_still(bpy, scene, out, RENDER_FRAME)
     finally:
         blender_addon.unregister()
 
 
 def main() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--input", type=Path, default=REPO / "samples" / "demo.glb")
-    parser.add_argument("--out", type=Path, default=REPO / "docs/images/rigify_retarget.png")
-    args = parser.parse_args()
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    render(args.input.resolve(), args.out.resolve())
-    log.info("%s", args.out)
-    return 0
+    return run_cli(__doc__ or "", render, REPO / "docs" / "images" / "rigify_retarget.png")
 
 
 if __name__ == "__main__":
