@@ -51,7 +51,9 @@ class NobodyDetector:
 
 
 class NoTracks:
-    def update(self, detections: Detections, embeddings: object = None) -> list[object]:
+    def update(
+        self, detections: Detections, embeddings: object = None, image: object = None
+    ) -> list[object]:
         return []
 
     def finish(self) -> list[Track]:
@@ -103,7 +105,9 @@ class OneTrack:
     def __init__(self) -> None:
         self.frames: list[int] = []
 
-    def update(self, detections: Detections, embeddings: object = None) -> list[tuple[int, int]]:
+    def update(
+        self, detections: Detections, embeddings: object = None, image: object = None
+    ) -> list[tuple[int, int]]:
         self.frames.extend([detections.frame] * len(detections.boxes))
         return [(1, 0)] * len(detections.boxes)
 
