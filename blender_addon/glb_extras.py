@@ -4,7 +4,8 @@ GLB layout (glTF 2.0 spec, "GLB File Format"): a 12-byte header (magic ``glTF``,
 total length) followed by chunks of (uint32 length, uint32 type, data); the first chunk is JSON.
 The extras schema is written by ``exporters/gltf.py``: generator, cliffmocap_version, schema
 "cliffmocap-gltf/1", fps, num_frames, image_width, image_height, fx, fy, cx, cy, video_path and
-people [{track_id, node, frame_start, frame_end, betas}].
+people [{track_id, node, frame_start, frame_end, betas}]; newer files add space ("world" or
+"camera") and camera_pose (16 numbers: the camera's 4x4 pose in the y-up scene, glTF camera axes).
 """
 
 import json

@@ -130,7 +130,7 @@ class IMPORT_SCENE_OT_cliffmocap(bpy.types.Operator, ImportHelper):
         if self.import_camera:
             camera = scene_setup.setup_camera(
                 scene, *loaded.size, *loaded.intrinsics, camera_object=camera,
-                collection=context.collection,
+                collection=context.collection, pose_yup=loaded.camera_pose,
             )  # fmt: skip
             video = (
                 scene_setup.find_video(loaded.video_path, path) if self.video_background else None
@@ -157,6 +157,7 @@ class IMPORT_SCENE_OT_cliffmocap(bpy.types.Operator, ImportHelper):
             intrinsics=tuple(float(extras[k]) for k in ("fx", "fy", "cx", "cy")),
             video_path=str(extras.get("video_path") or ""),
             camera=camera,
+            camera_pose=extras.get("camera_pose"),
         )
 
     def _import_npz(self, context, path: Path, wanted) -> "_Loaded":
@@ -178,6 +179,7 @@ class IMPORT_SCENE_OT_cliffmocap(bpy.types.Operator, ImportHelper):
             intrinsics=(motion.fx, motion.fy, motion.cx, motion.cy),
             video_path=motion.video_path,
             camera=None,
+            camera_pose=None,
         )
 
 
@@ -191,6 +193,7 @@ class _Loaded(NamedTuple):
     intrinsics: tuple
     video_path: str
     camera: object
+    camera_pose: list | None  # 16 numbers, the glb's camera pose in its y-up world (None: origin)
 
 
 def menu_import(self, context):

@@ -10,11 +10,12 @@ import math
 from pathlib import Path
 
 import bpy
+import numpy as np
+from mathutils import Matrix
+
+from .rotations import Y_UP_TO_Z_UP
 
 CAMERA_NAME = "video_camera"
-# The OpenCV camera at the origin looks along +Y with +Z up in Blender's world (M = A·C);
-# a Blender camera looks down its local −Z with +Y up, so it needs +90° about X.
-CAMERA_ROTATION_EULER = (math.pi / 2.0, 0.0, 0.0)
 VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v", ".mpg", ".mpeg")
 
 
@@ -45,7 +46,27 @@ def set_frame_range(scene, num_frames: int) -> None:
     scene.frame_set(0)
 
 
-def setup_camera(scene, width, height, fx, fy, cx, cy, camera_object=None, collection=None):
+def camera_matrix(pose_yup=None) -> list:
+    """Blender world matrix (4x4 rows) of the video camera.
+
+    Args:
+        pose_yup: the camera's pose in the exported y-up world in glTF camera axes (looking down
+            local -z, +y up; the glb's ``camera_pose`` extras, 16 numbers row-major), or None for
+            the camera-frame export (the camera at the origin).
+
+    Blender cameras use the same local axes, so the matrix is ``A @ pose`` with ``A`` = +90
+    degrees about X (y-up -> z-up); the origin camera thus looks along +Y with +Z up, where the
+    OpenCV camera frame lands in Blender's world (M = A·C).
+    """
+    pose = np.eye(4) if pose_yup is None else np.asarray(pose_yup, dtype=np.float64).reshape(4, 4)
+    a = np.eye(4)
+    a[:3, :3] = Y_UP_TO_Z_UP
+    return (a @ pose).tolist()
+
+
+def setup_camera(
+    scene, width, height, fx, fy, cx, cy, camera_object=None, collection=None, pose_yup=None
+):
     """Make (or adjust) the video camera and the render size so Blender's view equals K.
 
     Args:
@@ -54,6 +75,7 @@ def setup_camera(scene, width, height, fx, fy, cx, cy, camera_object=None, colle
         fx, fy, cx, cy: intrinsics in pixels.
         camera_object: an existing camera object to adjust (the glTF importer's), or None.
         collection: where a new camera goes (default: the scene's master collection).
+        pose_yup: the camera pose of a grounded (world-frame) export, see :func:`camera_matrix`.
 
     Returns:
         The camera object.
@@ -63,9 +85,8 @@ def setup_camera(scene, width, height, fx, fy, cx, cy, camera_object=None, colle
         camera_object = bpy.data.objects.new(CAMERA_NAME, data)
         (collection or scene.collection).objects.link(camera_object)
     camera_object.parent = None
-    camera_object.location = (0.0, 0.0, 0.0)
     camera_object.rotation_mode = "XYZ"
-    camera_object.rotation_euler = CAMERA_ROTATION_EULER
+    camera_object.matrix_world = Matrix(camera_matrix(pose_yup))
     camera_object.scale = (1.0, 1.0, 1.0)
     cam = camera_object.data
     cam.type = "PERSP"

@@ -201,13 +201,15 @@ def load_smpl_model(path: str | Path) -> SmplModel:
     Raises:
         ImportFailed: missing file, forbidden pickle content, or not an SMPL model.
     """
+    where = (
+        "Set it in Edit > Preferences > Add-ons > cliffmocap importer (SMPL is licence-gated: "
+        "download 'SMPL for Python' from https://smpl.is.tue.mpg.de)"
+    )
+    if not str(path).strip():
+        raise ImportFailed(f"no SMPL model file is set; importing a .npz needs one. {where}")
     path = Path(path)
-    if not str(path).strip() or not path.is_file():
-        raise ImportFailed(
-            f"SMPL model file not found: '{path}'. Set it in Edit > Preferences > Add-ons > "
-            "cliffmocap importer (SMPL is licence-gated: download 'SMPL for Python' from "
-            "https://smpl.is.tue.mpg.de)"
-        )
+    if not path.is_file():
+        raise ImportFailed(f"SMPL model file not found: '{path}'. {where}")
     suffix = path.suffix.lower()
     if suffix == ".npz":
         try:

@@ -11,12 +11,13 @@ and ``in_span`` (T,) bool (the row lies in one of the person's spans, :mod:`expo
 observed or a short filled gap; False where this writer interpolated across a longer gap, where
 the person is not known to exist). Loaders that do not know these keys ignore them.
 
-The world is AMASS's z-up frame: ``M = CAMERA_TO_ZUP`` applied to the camera-frame result, root
-``M R_0`` and ``trans = M (J_0 + transl) - J_0`` (SMPL rotates the root about the rest pelvis
-``J_0``). The body is SMPL, not SMPL+H: betas and joint positions transfer only approximately to
-SMPL+H/SMPL-X bodies. Frames missing inside a track are interpolated; rows cover the person's
-first to last tracked frame, or with ``spans=True`` one file per span (no row the person was not
-known to exist on).
+The world is AMASS's z-up frame: by default the grounded world (``mocap.ground``) turned z-up,
+floor at z = 0; for an ungrounded motion (or ``space="camera"``) ``M = CAMERA_TO_ZUP`` applied
+to the camera-frame result. Root ``M R_0`` and ``trans = M (J_0 + transl) - J_0`` (SMPL rotates
+the root about the rest pelvis ``J_0``). The body is SMPL, not SMPL+H: betas and joint positions
+transfer only approximately to SMPL+H/SMPL-X bodies. Frames missing inside a track are
+interpolated; rows cover the person's first to last tracked frame, or with ``spans=True`` one file
+per span (no row the person was not known to exist on).
 """
 
 from __future__ import annotations
@@ -28,11 +29,13 @@ import numpy as np
 from exporters._output import atomic_paths, per_person_paths, write_npz_file
 from exporters.skeleton import (
     CAMERA_TO_ZUP,
+    YUP_TO_ZUP,
     dense_track,
     require_body,
     root_in_world,
     select_people,
 )
+from exporters.space import place
 from exporters.spans import observed_on, span_paths, spans_of
 from mocap.errors import UsageError
 from mocap.rotations import matrix_to_axis_angle
@@ -47,14 +50,18 @@ GENDERS = ("neutral", "male", "female")
 
 
 def amass_arrays(
-    motion: MotionSet, seq: SmplSequence, gender: str = "neutral"
+    motion: MotionSet,
+    seq: SmplSequence,
+    gender: str = "neutral",
+    to_zup: np.ndarray = CAMERA_TO_ZUP,
 ) -> dict[str, np.ndarray]:
-    """The AMASS-style arrays of one person (see the module docstring)."""
+    """The AMASS-style arrays of one person (see the module docstring); ``to_zup`` (3, 3) turns
+    the rows' frame into the z-up world."""
     body = require_body(motion, "AMASS (.amass.npz)")
     frames, rotvecs, transl = dense_track(seq, motion.frame_times)
     n = len(frames)
     pelvis = body.rest_joints(seq.betas)[0]
-    root, pelvis_world = root_in_world(rotvecs[:, 0], transl, pelvis, CAMERA_TO_ZUP)
+    root, pelvis_world = root_in_world(rotvecs[:, 0], transl, pelvis, to_zup)
     poses = np.zeros((n, SMPLH_POSE_SIZE))
     poses[:, :3] = matrix_to_axis_angle(root)
     poses[:, 3 : 3 + 3 * SMPLH_BODY_JOINTS] = rotvecs[:, 1 : 1 + SMPLH_BODY_JOINTS].reshape(n, -1)
@@ -89,6 +96,7 @@ def write_amass(
     gender: str = "neutral",
     spans: bool = False,
     overwrite: bool = False,
+    space: str | None = None,
 ) -> list[Path]:
     """Write one AMASS-style ``.amass.npz`` per person (or per span of each person).
 
@@ -100,6 +108,8 @@ def write_amass(
         spans: one file per continuous span of each person,
             ``<stem>_person<id>_from<first video frame>.amass.npz`` (see :mod:`exporters.spans`).
         overwrite: replace existing files.
+        space: ``world`` (default when grounded: z up, floor at z = 0, as AMASS files are) or
+            ``camera`` (the camera frame turned z-up).
 
     Returns:
         The paths written.
@@ -112,7 +122,9 @@ def write_amass(
     if gender not in GENDERS:
         raise UsageError(f"gender={gender!r} is not one of {', '.join(GENDERS)}")
     require_body(motion, "AMASS (.amass.npz)")
-    people = select_people(motion, person, str(path))
+    placed = place(motion, select_people(motion, person, str(path)), space)
+    to_zup = YUP_TO_ZUP @ placed.to_yup
+    people = list(placed.people)
     if spans:
         people = spans_of(people)
         paths = span_paths(Path(path), people, SUFFIX)
@@ -121,5 +133,5 @@ def write_amass(
         paths = per_person_paths(Path(path), ids, SUFFIX, one_file=person is not None)
     with atomic_paths(paths, overwrite) as temps:
         for seq, tmp in zip(people, temps, strict=True):
-            write_npz_file(tmp, amass_arrays(motion, seq, gender))
+            write_npz_file(tmp, amass_arrays(motion, seq, gender, to_zup))
     return paths

@@ -49,6 +49,7 @@ from exporters.skeleton import (
     root_in_world,
     select_people,
 )
+from exporters.space import place
 from exporters.spans import span_paths, spans_of
 from mocap.errors import UsageError
 from mocap.rotations import axis_angle_to_matrix
@@ -165,13 +166,20 @@ def bvh_rig(motion: MotionSet, seq: SmplSequence, rig: str = "smpl") -> RigSkele
 
 
 def bvh_channels(
-    motion: MotionSet, seq: SmplSequence, order: str = "ZXY", span: str = "track", rig: str = "smpl"
+    motion: MotionSet,
+    seq: SmplSequence,
+    order: str = "ZXY",
+    span: str = "track",
+    rig: str = "smpl",
+    to_yup: np.ndarray = CAMERA_TO_YUP,
 ) -> np.ndarray:
     """(N, C) BVH channel values of one person, one row per BVH frame.
 
     Columns, bones in ``depth_first(parents)`` order: positions (cm, y-up) of the moving bones
     (the root; with a root bone also the pelvis, relative to it), then per bone its Euler angles
     (degrees, in the bone's ``joint_orders(order, rig)`` order) after its position if it has one.
+    ``to_yup`` (3, 3) turns the rows' frame into the y-up world (``exporters.space``: the camera
+    frame or the grounded world).
     """
     body = require_body(motion, "BVH (.bvh)")
     rest = body.rest_joints(seq.betas)
@@ -184,7 +192,7 @@ def bvh_channels(
         frames = np.arange(motion.num_frames)
     n = len(frames)
     mats = axis_angle_to_matrix(rotvecs)  # (N, 24, 3, 3)
-    mats[:, 0], pelvis = root_in_world(rotvecs[:, 0], transl, rest[0], CAMERA_TO_YUP)
+    mats[:, 0], pelvis = root_in_world(rotvecs[:, 0], transl, rest[0], to_yup)
     keys = rig_motion(skeleton, mats, pelvis)
     # Euler angles are BVH-only; mocap.rotations has no Euler conversion, scipy's is exact.
     orders = joint_orders(order, skeleton)
@@ -198,11 +206,16 @@ def bvh_channels(
 
 
 def bvh_text(
-    motion: MotionSet, seq: SmplSequence, order: str = "ZXY", span: str = "track", rig: str = "smpl"
+    motion: MotionSet,
+    seq: SmplSequence,
+    order: str = "ZXY",
+    span: str = "track",
+    rig: str = "smpl",
+    to_yup: np.ndarray = CAMERA_TO_YUP,
 ) -> str:
     """The complete BVH file of one person (see the module docstring)."""
     skeleton = bvh_rig(motion, seq, rig)
-    values = bvh_channels(motion, seq, order, span, rig)
+    values = bvh_channels(motion, seq, order, span, rig, to_yup)
     out = io.StringIO()
     out.write(_hierarchy(skeleton, joint_orders(order, skeleton)))
     out.write(f"MOTION\nFrames: {len(values)}\n")
@@ -219,6 +232,7 @@ def write_bvh(
     span: str = "track",
     overwrite: bool = False,
     rig: str = "smpl",
+    space: str | None = None,
 ) -> list[Path]:
     """Write one BVH file per person.
 
@@ -233,6 +247,7 @@ def write_bvh(
         overwrite: replace existing files.
         rig: skeleton preset (``exporters.rigs``): its bone names, hierarchy and rest pose
             (BVH has no rest rotations, so bone axes stay aligned with the world).
+        space: ``world`` (default when grounded: y up, floor at y = 0) or ``camera``.
 
     Returns:
         The paths written.
@@ -249,7 +264,8 @@ def write_bvh(
         raise UsageError(f"BVH span {span!r} is not one of {', '.join(SPANS)}")
     rig_preset(rig)
     require_body(motion, "BVH (.bvh)")
-    people = select_people(motion, person, str(path))
+    placed = place(motion, select_people(motion, person, str(path)), space)
+    people = list(placed.people)
     if span == "spans":
         people = spans_of(people)
         paths = span_paths(Path(path), people, ".bvh")
@@ -259,7 +275,8 @@ def write_bvh(
         paths = per_person_paths(Path(path), ids, ".bvh", one_file=person is not None)
     with atomic_paths(paths, overwrite) as temps:
         for seq, tmp, target in zip(people, temps, paths, strict=True):
-            tmp.write_text(bvh_text(motion, seq, order, span, rig), encoding="ascii")
+            text = bvh_text(motion, seq, order, span, rig, placed.to_yup)
+            tmp.write_text(text, encoding="ascii")
             first = 0 if span == "video" else int(seq.frames[0])
             logger.info("%s: person %d, BVH frame 0 = video frame %d", target, seq.track_id, first)
     return paths

@@ -43,6 +43,7 @@ def write_fbx(
     path: str | Path,
     overwrite: bool = False,
     timeout_s: float | None = None,
+    space: str | None = None,
     rig: str = "smpl",
 ) -> Path:
     """Write ``motion`` as FBX (converted from the glTF scene by Blender in a subprocess).
@@ -53,6 +54,8 @@ def write_fbx(
         overwrite: replace an existing file.
         timeout_s: stop Blender after this many seconds (None = no limit; export costs about
             3 ms per person per frame).
+        space: ``world`` (default when grounded) or ``camera``; the video camera is placed as in
+            the glTF scene the FBX is converted from.
         rig: skeleton preset (``exporters.rigs``), as in the .glb the FBX is converted from
             (Blender keeps the glTF bones' local axes: bone +Y is the node's +Y).
 
@@ -71,7 +74,7 @@ def write_fbx(
     require_bpy()
     check_target(path, overwrite)
     with tempfile.TemporaryDirectory(prefix="cliffmocap-fbx-") as work:
-        glb = write_glb(motion, Path(work) / "scene.glb", rig=rig)
+        glb = write_glb(motion, Path(work) / "scene.glb", space=space, rig=rig)
         fbx = Path(work) / "scene.fbx"
         cmd = [sys.executable, str(BLENDER_SCRIPT), str(glb), str(fbx)]
         try:

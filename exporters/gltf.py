@@ -7,13 +7,16 @@ Layout (``docs/exporters_spec.md`` §0/§2, each choice checked in Blender 5.0.1
   (translation ``J_k - J_parent``, root ``J_0``, identity rotation);
 * ``person_<id>_body`` — the skinned mesh at the scene root: betas baked into POSITION, NORMALs,
   top-4 JOINTS_0/WEIGHTS_0, inverse bind matrices ``T(-J_k)``;
-* ``video_camera`` — the video camera at the origin (identity), ``yfov`` from ``fy``;
+* ``video_camera`` — the video camera, ``yfov`` from ``fy``: at the origin (identity) in the
+  camera space, at its fitted pose ``world_from_camera`` in the grounded world (y up, floor at
+  y = 0; :mod:`exporters.space`);
 * ONE animation holding everybody: LINEAR x,y,z,w quaternions (sign-continuous) for all joints,
   the root translation, times from the video's real frame timestamps, and a STEP root scale that
   is 0 on the frames where the person is not tracked (the body collapses to a point).
 
-The OpenCV-camera -> y-up conversion ``C`` is baked into the root joint's keys (rotation
-``C R_0``, translation ``C (J_0 + transl)``) so the rest pose stays an upright character.
+The rows' frame -> y-up conversion ``X`` (``C`` for the camera frame, identity for the grounded
+world) is baked into the root joint's keys (rotation ``X R_0``, translation ``X (J_0 + transl)``)
+so the rest pose stays an upright character.
 """
 
 from __future__ import annotations
@@ -30,13 +33,13 @@ import mocap
 from exporters._output import atomic_path
 from exporters.rigs import RigPreset, RigSkeleton, build_rig, rest_vertices, rig_motion, rig_preset
 from exporters.skeleton import (
-    CAMERA_TO_YUP,
     local_rotations,
     require_body,
     root_in_world,
     select_people,
     top_weights,
 )
+from exporters.space import Placement, place
 from mocap.rotations import continuous_quaternions, matrix_to_quaternion
 from mocap.types import MotionSet, SmplModelData, SmplSequence
 
@@ -160,8 +163,10 @@ def _add_person(
     animation: gl.Animation,
     frame_times: np.ndarray,
     preset: RigPreset,
+    to_yup: np.ndarray,
 ) -> None:
-    """Add one person: bone nodes under ``person_<id>``, the skinned mesh, the animation keys."""
+    """Add one person: bone nodes under ``person_<id>``, the skinned mesh, the animation keys
+    (``to_yup``: (3, 3) rotation from the rows' frame to the y-up scene)."""
     tid = seq.track_id
     rest = body.rest_joints(seq.betas)  # (24, 3) metres, SMPL canonical frame
     verts = body.shaped_vertices(seq.betas)
@@ -191,7 +196,7 @@ def _add_person(
     gltf.scenes[0].nodes.append(len(gltf.nodes) - 1)  # pyright: ignore[reportOptionalMemberAccess]
     mesh_verts = rest_vertices(rig, rest, verts, body.weights)
     _add_skinned_mesh(gltf, buf, body, seq, rig, mesh_verts, first_bone, weights)
-    _add_channels(buf, seq, rest, rig, first_bone, animation, frame_times)
+    _add_channels(buf, seq, rest, rig, first_bone, animation, frame_times, to_yup)
 
 
 def _quat_list(matrix: np.ndarray) -> list[float]:
@@ -256,12 +261,14 @@ def _add_channels(
     first_bone: int,
     animation: gl.Animation,
     frame_times: np.ndarray,
+    to_yup: np.ndarray,
 ) -> None:
-    """Keys of one person: local rotations, moving translations (``C`` baked in), root scale."""
+    """Keys of one person: local rotations, moving translations (``to_yup`` baked in),
+    STEP root scale."""
     times = frame_times[seq.frames].astype(np.float32)
     time_acc = buf.add(times, bounds=True)
     rot = local_rotations(seq)  # (T, 24, 3, 3)
-    root_rot, root_pos = root_in_world(seq.global_orient, seq.transl, rest[0], CAMERA_TO_YUP)
+    root_rot, root_pos = root_in_world(seq.global_orient, seq.transl, rest[0], to_yup)
     rot[:, 0] = root_rot
     keys = rig_motion(rig, rot, root_pos)
     quats = matrix_to_quaternion(keys.rotations)  # (T, K, 4) x, y, z, w
@@ -295,9 +302,22 @@ def _add_channels(
         )
 
 
-def scene_extras(motion: MotionSet) -> dict[str, Any]:
-    """``scenes[0].extras`` (schema ``cliffmocap-gltf/1``); the Blender add-on reads it."""
+def scene_extras(motion: MotionSet, placement: Placement | None = None) -> dict[str, Any]:
+    """``scenes[0].extras`` (schema ``cliffmocap-gltf/1``); the Blender add-on reads it.
+
+    ``space`` says which frame the scene is in, ``camera_pose`` (16 numbers, row-major 4x4) is
+    the video camera's pose in the y-up scene (glTF camera axes), the same as its node's.
+    """
     cam = motion.camera
+    placed = placement or place(motion, list(motion.people), "camera")
+    extra: dict[str, Any] = {
+        "space": placed.space,
+        "camera_pose": [float(v) for v in placed.camera_pose.reshape(-1)],
+    }
+    if motion.grounding is not None and placed.space == "world":
+        extra["world_from_camera"] = [float(v) for v in motion.grounding.world_from_camera.ravel()]
+        extra["grounding_confidence"] = float(motion.grounding.confidence)
+        extra["grounding_assumption"] = motion.grounding.assumption
     return {
         "generator": "cliffmocap",
         "cliffmocap_version": motion.provenance.version or mocap.__version__,
@@ -321,13 +341,20 @@ def scene_extras(motion: MotionSet) -> dict[str, Any]:
             }
             for p in motion.people
         ],
+        **extra,
     }
 
 
-def build_gltf(motion: MotionSet, rig: str = "smpl") -> tuple[gl.GLTF2, bytes]:
+def build_gltf(
+    motion: MotionSet, space: str | None = None, rig: str = "smpl"
+) -> tuple[gl.GLTF2, bytes]:
     """The glTF document and its BIN chunk for ``motion`` (see the module docstring for the layout).
 
-    ``rig`` names the skeleton preset (``exporters.rigs``; ``smpl``: SMPL's own joints and rest).
+    Args:
+        motion: the result.
+        space: ``world`` (the grounded motion; the default when ``motion`` is grounded) or
+            ``camera`` (:mod:`exporters.space`).
+        rig: the skeleton preset (``exporters.rigs``; ``smpl``: SMPL's own joints and rest).
 
     Raises:
         SmplModelRequiredError: ``motion.body`` is None (the rest pose and mesh need the model).
@@ -336,16 +363,17 @@ def build_gltf(motion: MotionSet, rig: str = "smpl") -> tuple[gl.GLTF2, bytes]:
     """
     preset = rig_preset(rig)
     body = require_body(motion, "glTF (.glb)")
-    people = select_people(motion, None, "a .glb")
+    placement = place(motion, select_people(motion, None, "a .glb"), space)
     gltf = gl.GLTF2(asset=gl.Asset(generator=f"cliffmocap {mocap.__version__}", version="2.0"))
-    gltf.scenes.append(gl.Scene(name="cliffmocap", nodes=[], extras=scene_extras(motion)))
+    extras = scene_extras(motion, placement)
+    gltf.scenes.append(gl.Scene(name="cliffmocap", nodes=[], extras=extras))
     gltf.scene = 0
     buf = _Buffers(gltf)
     animation = gl.Animation(name="cliffmocap", samplers=[], channels=[])
     weights = top_weights(body.weights)  # the same for every person: compute once
     frame_times = key_times_of(motion)
-    for seq in people:
-        _add_person(gltf, buf, body, seq, weights, animation, frame_times, preset)
+    for seq in placement.people:
+        _add_person(gltf, buf, body, seq, weights, animation, frame_times, preset, placement.to_yup)
     if animation.channels:
         gltf.animations.append(animation)
 
@@ -362,7 +390,15 @@ def build_gltf(motion: MotionSet, rig: str = "smpl") -> tuple[gl.GLTF2, bytes]:
             ),
         )
     )
-    gltf.nodes.append(gl.Node(name="video_camera", camera=0))
+    pose = placement.camera_pose
+    gltf.nodes.append(
+        gl.Node(
+            name="video_camera",
+            camera=0,
+            translation=[float(v) for v in pose[:3, 3]],
+            rotation=[float(v) for v in matrix_to_quaternion(pose[:3, :3])],
+        )
+    )
     gltf.scenes[0].nodes.append(len(gltf.nodes) - 1)  # pyright: ignore[reportOptionalMemberAccess]
 
     blob = buf.blob()
@@ -371,14 +407,19 @@ def build_gltf(motion: MotionSet, rig: str = "smpl") -> tuple[gl.GLTF2, bytes]:
 
 
 def write_glb(
-    motion: MotionSet, path: str | Path, overwrite: bool = False, rig: str = "smpl"
+    motion: MotionSet,
+    path: str | Path,
+    overwrite: bool = False,
+    space: str | None = None,
+    rig: str = "smpl",
 ) -> Path:
     """Write ``motion`` as a binary glTF file.
 
     Args:
-        motion: people in the OpenCV camera frame; ``motion.body`` must hold the SMPL model.
+        motion: the result; ``motion.body`` must hold the SMPL model.
         path: output ``.glb`` file.
         overwrite: replace an existing file.
+        space: ``world`` (default when grounded) or ``camera``, see :mod:`exporters.space`.
         rig: skeleton preset, one of ``exporters.rigs.RIG_NAMES`` (``smpl``: SMPL's joints).
 
     Returns:
@@ -389,7 +430,7 @@ def write_glb(
         OutputExistsError, OutputError: see ``exporters._output.atomic_path``.
     """
     path = Path(path)
-    gltf, blob = build_gltf(motion, rig)
+    gltf, blob = build_gltf(motion, space, rig)
     gltf.set_binary_blob(blob)
     with atomic_path(path, overwrite) as tmp:
         gltf.save_binary(str(tmp))

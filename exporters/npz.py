@@ -4,12 +4,18 @@ Long format: one row per person per frame, plus per-person and per-video metadat
 "The .npz result"). Strings are stored as unicode arrays so ``np.load(path, allow_pickle=False)``
 reads everything. Two keys beyond the DESIGN list make the file self-contained for
 ``read_npz``: ``frame_times`` (F,) seconds of every decoded frame and ``video_path``.
+
+A grounded motion (``mocap.ground``) adds the world keys of DESIGN.md (``world_from_camera``,
+``foot_contact``, ``world_global_orient``, ``world_body_pose``, ``world_transl``) and the fit's
+``grounding_confidence``, ``grounding_assumption`` and ``grounding_evidence``; the camera-frame
+keys keep their meaning either way.
 """
 
 from __future__ import annotations
 
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -18,10 +24,12 @@ from mocap.errors import NpzReadError
 from mocap.types import (
     NUM_BETAS,
     CameraIntrinsics,
+    Grounding,
     MotionSet,
     Provenance,
     SmplSequence,
     VideoInfo,
+    WorldMotion,
 )
 
 SCHEMA = "cliffmocap/1"
@@ -75,7 +83,52 @@ def motion_arrays(motion: MotionSet) -> dict[str, np.ndarray]:
         "betas": np.array([p.betas for p in people], dtype=np.float64).reshape(
             len(people), NUM_BETAS
         ),
+        **grounding_arrays(motion, rows),
     }
+
+
+def grounding_arrays(motion: MotionSet, rows: Any) -> dict[str, np.ndarray]:
+    """The grounded world motion's keys (DESIGN.md; empty when the motion is not grounded)."""
+    g = motion.grounding
+    if g is None:
+        return {}
+
+    def world(p: SmplSequence) -> WorldMotion:
+        assert p.world is not None  # MotionSet checks that grounded people carry it
+        return p.world
+
+    return {
+        "world_from_camera": np.asarray(g.world_from_camera, dtype=np.float64),
+        "grounding_confidence": np.array(float(g.confidence)),
+        "grounding_assumption": np.array(g.assumption),
+        "grounding_evidence": np.array(int(g.evidence), dtype=np.int64),
+        "foot_contact": rows(lambda p: world(p).foot_contact, (2,), np.bool_),
+        "world_global_orient": rows(lambda p: world(p).global_orient, (3,), np.float64),
+        "world_body_pose": rows(lambda p: world(p).body_pose, (23, 3), np.float64),
+        "world_transl": rows(lambda p: world(p).transl, (3,), np.float64),
+    }
+
+
+def _grounding(a: dict[str, np.ndarray]) -> Grounding | None:
+    if "world_from_camera" not in a:
+        return None
+    return Grounding(
+        world_from_camera=a["world_from_camera"],
+        confidence=float(a.get("grounding_confidence", 1.0)),
+        assumption=str(a.get("grounding_assumption", "")),
+        evidence=int(a.get("grounding_evidence", 0)),
+    )
+
+
+def _world_rows(a: dict[str, np.ndarray], sel: np.ndarray) -> WorldMotion | None:
+    if "world_from_camera" not in a:
+        return None
+    return WorldMotion(
+        global_orient=a["world_global_orient"][sel],
+        body_pose=a["world_body_pose"][sel],
+        transl=a["world_transl"][sel],
+        foot_contact=a["foot_contact"][sel],
+    )
 
 
 def write_npz(
@@ -155,6 +208,7 @@ def read_npz(path: str | Path) -> MotionSet:
                     scores=a["score"][sel],
                     frame_betas=a["frame_betas"][sel],
                     cam_crop=None if np.isnan(a["cam_crop"][sel]).all() else a["cam_crop"][sel],
+                    world=_world_rows(a, sel),
                 )
             )
         video = VideoInfo(
@@ -183,6 +237,7 @@ def read_npz(path: str | Path) -> MotionSet:
             people=tuple(people),
             frame_times=frame_times,
             provenance=provenance,
+            grounding=_grounding(a),
         )
-    except ValueError as exc:
+    except (ValueError, KeyError) as exc:
         raise NpzReadError(f"'{path}' holds inconsistent data: {exc}") from exc

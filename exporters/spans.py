@@ -49,6 +49,8 @@ def split_spans(seq: SmplSequence) -> list[SmplSequence]:
         changes = {
             name: getattr(seq, name)[rows] for name in _ROW_FIELDS if getattr(seq, name) is not None
         }
+        if seq.world is not None:  # the grounded rows follow their camera-frame rows
+            changes["world"] = seq.world.rows(rows)
         out.append(dataclasses.replace(seq, **changes))
     return out
 

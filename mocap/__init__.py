@@ -5,6 +5,7 @@ Public API (importing this package never imports torch; ``run`` loads the heavy 
     import mocap, exporters
     motion = mocap.run("video.mp4", mocap.PipelineConfig(smpl_model="SMPL_NEUTRAL.pkl"))
     exporters.write(motion, "anim.glb")
+    grounded = mocap.ground(motion)  # floor, world frame, foot contacts, planted feet
 """
 
 from __future__ import annotations
@@ -29,4 +30,8 @@ def __getattr__(name: str) -> Any:
         from mocap.pipeline import run
 
         return run
+    if name == "ground":
+        from mocap.grounding import ground
+
+        return ground
     raise AttributeError(f"module 'mocap' has no attribute {name!r}")

@@ -1,6 +1,8 @@
-"""The ``cliffmocap`` command: options -> PipelineConfig -> one video in process, or a batch.
+"""The ``cliffmocap`` command: options -> PipelineConfig -> one video or a batch, each video in a
+watched worker process (``mocap.batch``).
 
-This is the only module that imports typer and rich and the only one that talks to the terminal.
+This module and its progress bars (:mod:`mocap.cliprogress`) are the only ones that import typer
+and rich and talk to the terminal (warnings: :mod:`mocap.terminal`).
 Progress bars and errors go to stderr, the summary to stdout. Exit codes: 0 ok; 1 failure (in a
 batch: any input failed); 2 usage; 130 interrupted. Errors are one line ``error: <message>``;
 ``--debug`` or ``CLIFFMOCAP_DEBUG=1`` adds the traceback.
@@ -13,25 +15,17 @@ import sys
 import time
 import traceback
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 import typer.core
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 from typer._click.exceptions import NoArgsIsHelpError
 from typer._click.exceptions import UsageError as ClickUsageError
 
+from mocap.cliprogress import RichProgress
 from mocap.config import PipelineConfig
 from mocap.errors import MocapError, UsageError, WorkerError
-from mocap.progress import ProgressEvent
 from mocap.terminal import setup_terminal
 
 if TYPE_CHECKING:
@@ -49,6 +43,7 @@ SETTING_FLAGS = {
     "smpl_model": "--smpl",
     "detector": "--detector",
     "boxes": "--boxes",
+    "video": "--video",
     "decoder": "--decoder",
     "det_conf": "--det-conf",
     "max_people": "--max-people",
@@ -62,9 +57,12 @@ SETTING_FLAGS = {
     "focal": "--focal",
     "fov": "--fov",
     "smooth": "--smooth",
+    "space": "--space",
+    "foot_lock": "--foot-lock",
     "rig": "--rig",
     "overwrite": "--overwrite",
     "image_fps": "--fps",
+    "timeout_s": "--timeout",
 }
 
 
@@ -113,6 +111,16 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
     help="Video in, animation out: SMPL motion of every person in a video (CLIFF).",
 )
+
+
+class SpaceChoice(enum.StrEnum):
+    world = "world"
+    camera = "camera"
+
+
+class OnOff(enum.StrEnum):
+    on = "on"
+    off = "off"
 
 
 class Smooth(enum.StrEnum):
@@ -167,67 +175,6 @@ def _version_callback(value: bool) -> None:
         raise typer.Exit(EXIT_OK)
 
 
-class RichProgress:
-    """Progress callback drawing one bar per pipeline stage (rate and ETA) on stderr."""
-
-    _UNITS: ClassVar[dict[str, str]] = {
-        "decode": "frames",
-        "detect": "frames",
-        "regress": "crops",
-        "videos": "videos",
-    }
-
-    def __init__(self, console: Console, enabled: bool) -> None:
-        self.enabled = enabled
-        self.seconds: dict[str, float] = {}
-        self._tasks: dict[str, TaskID] = {}
-        self._decoded: tuple[int, int | None] = (0, None)  # frames decoded, frames in the video
-        self._progress = Progress(
-            TextColumn("{task.description:<9}"),
-            BarColumn(),
-            TextColumn("{task.fields[count]}"),
-            TextColumn("{task.fields[rate]}"),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
-            console=console,
-            transient=False,
-            disable=not enabled,
-        )
-
-    def __enter__(self) -> RichProgress:
-        self._progress.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._progress.__exit__(None, None, None)
-
-    def __call__(self, event: ProgressEvent) -> None:
-        self.seconds[event.stage] = event.elapsed_s
-        if event.stage == "decode":
-            self._decoded = (event.done, event.total)
-        if not self.enabled:
-            return
-        unit = self._UNITS.get(event.stage, "")
-        rate = f"{event.done / event.elapsed_s:6.1f} {unit}/s" if event.elapsed_s > 0 else ""
-        total, count = self._total(event)
-        task = self._tasks.get(event.stage)
-        if task is None:
-            task = self._progress.add_task(event.stage, total=total, rate=rate, count=count)
-            self._tasks[event.stage] = task
-        self._progress.update(task, completed=event.done, total=total, rate=rate, count=count)
-
-    def _total(self, event: ProgressEvent) -> tuple[float | None, str]:
-        """The bar's total and its ``done/total`` text; crops (whose number is known only at the
-        end) are estimated from the crops per decoded frame so far: ``done/~estimate``."""
-        if event.total is not None:
-            return event.total, f"{event.done}/{event.total}"
-        frames, video_frames = self._decoded
-        if event.stage == "regress" and frames and video_frames:
-            estimate = max(event.done, round(event.done * video_frames / frames))
-            return estimate, f"{event.done}/~{estimate}"
-        return None, f"{event.done}"
-
-
 def _fail(console: Console, message: str, code: int, debug: bool) -> typer.Exit:
     """Print ``error: <line>`` for each line of ``message`` (options in place of settings)."""
     if debug:
@@ -247,14 +194,17 @@ def cliffmocap(
         typer.Option(
             "--out",
             "-o",
-            help="Output file; its suffix picks the format (.glb .bvh .npz .amass.npz .fbx). "
-            "Repeat for several formats. With several inputs or a folder: an output folder "
-            "(layout kept).",
+            help="Output file; its suffix picks the format (.glb .bvh .npz .amass.npz .fbx, "
+            ".mp4 overlay video, .html quality report, .json figures). Repeat for several "
+            "formats. With several inputs or a folder: an output folder (layout kept).",
         ),
     ],
     out_format: Annotated[
         str | None,
-        typer.Option(help="Formats written per video when --out is a folder, e.g. glb,npz [glb]."),
+        typer.Option(
+            help="Formats written per video when --out is a folder, e.g. glb,npz,mp4,html,json "
+            "[glb]."
+        ),
     ] = None,
     checkpoint: Annotated[
         Path | None,
@@ -277,9 +227,26 @@ def cliffmocap(
             "several videos a folder of box files named <video stem>.txt or .json."
         ),
     ] = None,
+    video: Annotated[
+        Path | None,
+        typer.Option(
+            help="Source video of a .npz result given as input (overlay and report thumbnails); "
+            "default: the video path stored in the result."
+        ),
+    ] = None,
     smooth: Annotated[
         Smooth, typer.Option(help="Temporal smoothing of pose and translation.")
     ] = Smooth.medium,
+    space: Annotated[
+        SpaceChoice,
+        typer.Option(
+            help="world: grounded motion (floor at 0, gravity up, planted feet; static camera); "
+            "camera: the camera frame, as CLIFF places people."
+        ),
+    ] = SpaceChoice.world,
+    foot_lock: Annotated[
+        OnOff, typer.Option(help="Hold planted feet still in the grounded motion.")
+    ] = OnOff.on,
     rig: Annotated[
         RigChoice,
         typer.Option(
@@ -420,7 +387,10 @@ def cliffmocap(
             smpl_model=smpl,
             detector=detector,
             boxes=boxes,
+            video=video,
             smooth=smooth.value,
+            space=space.value,
+            foot_lock=foot_lock is OnOff.on,
             rig=rig.value,
             device=device,
             batch_size=batch_size,
@@ -500,14 +470,27 @@ def _run(
     plan = batch.plan_jobs(
         inputs, outs, out_format=out_format, overwrite=overwrite, image_folders=image_folders
     )
-    modelfiles.check_model_files(config)  # before any decoding
+    reexport = all(batch.is_result_input(job.input) for job in plan.jobs)
+    factory = batch.no_stages if reexport else None  # re-export: no CLIFF, no detector
+    if reexport:  # the SMPL model is the one model file needed
+        lookup = modelfiles.find_model_file(
+            modelfiles.SMPL, config.smpl_model, config.resolved_model_dir()
+        )
+        lookup.require()
+    else:
+        modelfiles.check_model_files(config)  # before any decoding
     show = not quiet and err.is_terminal
     if plan.single and engine is Engine.local:
         job = plan.jobs[0]
         start = time.perf_counter()
         with RichProgress(err, show) as bars:
             summary = batch.run_single(
-                job, config, timeout_s=timeout, overwrite=overwrite, progress=bars
+                job,
+                config,
+                timeout_s=timeout,
+                overwrite=overwrite,
+                progress=bars,
+                stages_factory=factory,
             )
         _print_single_summary(summary, bars.seconds, time.perf_counter() - start)
         return EXIT_OK
@@ -522,6 +505,7 @@ def _run(
             timeout_s=timeout,
             overwrite=overwrite,
             progress=bars,
+            stages_factory=factory,
         )
     _print_batch_summary(result)
     return EXIT_OK if result.ok else EXIT_FAILED
@@ -555,7 +539,8 @@ def _print_batch_summary(result: BatchResult) -> None:
     if result.report_error:
         typer.echo(f"error: no report: {with_flags(result.report_error)}", err=True)
         return
-    typer.echo(f"report: {result.report_json} and {result.report_csv}")
+    index = "" if result.report_json is None else f"; index: {result.report_json.parent}/index.html"
+    typer.echo(f"report: {result.report_json} and {result.report_csv}{index}")
     if not result.ok:
         typer.echo(
             f"error: {counts.get('failed', 0)} of {_count(len(result.jobs), 'video')} failed "

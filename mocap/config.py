@@ -18,6 +18,7 @@ from mocap.errors import UsageError
 SmoothPreset = Literal["off", "light", "medium", "heavy"]
 Precision = Literal["auto", "fp32", "bf16", "fp16"]
 Decoder = Literal["auto", "decord", "pyav"]
+Space = Literal["world", "camera"]
 Rig = Literal["smpl", "mixamo", "ue5", "unity", "rigify"]
 
 #: Skeleton presets of the exported .glb/.bvh/.fbx (defined in ``exporters.rigs.presets``,
@@ -66,6 +67,9 @@ class PipelineConfig:
     """Box file (JSON or MOTChallenge txt) that replaces the detector."""
     model_dir: Path | None = None
     """Where default-named model files are found (None = :func:`resolve_model_dir`)."""
+    video: Path | None = None
+    """Source video of a result (``.npz``) given as input, for the overlay video and report
+    thumbnails (None = the video path stored in the result)."""
 
     # --- decoding -------------------------------------------------------------------------------
     decoder: Decoder = "auto"
@@ -123,6 +127,13 @@ class PipelineConfig:
     # --- post-processing ------------------------------------------------------------------------
     smooth: SmoothPreset = "medium"
     """Temporal smoothing preset (``off`` keeps CLIFF's per-frame output exactly)."""
+    space: Space = "world"
+    """``world``: ground the motion (``mocap.ground``: floor, gravity, foot contacts, depth pinned
+    by the feet; static camera) and write animations in that world frame. ``camera``: today's
+    camera-frame output, no grounding. A moving camera, or no SMPL model, falls back to
+    ``camera`` with a warning. The .npz always keeps the camera-frame rows."""
+    foot_lock: bool = True
+    """Hold planted feet still (leg IK) in the grounded motion; with ``space='camera'`` unused."""
 
     # --- export ---------------------------------------------------------------------------------
     rig: Rig = "smpl"
@@ -152,6 +163,8 @@ class PipelineConfig:
                 raise UsageError(f"'{name}' must be >= 0 seconds, got {getattr(self, name)}.")
         if self.max_people is not None and self.max_people < 1:
             raise UsageError(f"'max_people' must be >= 1, got {self.max_people}.")
+        if self.space not in ("world", "camera"):
+            raise UsageError(f"'space' must be world or camera, got {self.space!r}.")
         if self.rig not in RIG_CHOICES:
             raise UsageError(f"'rig' must be one of {', '.join(RIG_CHOICES)}, got {self.rig!r}.")
         if self.smooth not in ("off", "light", "medium", "heavy"):

@@ -196,6 +196,113 @@ class Track:
 
 
 @dataclass(frozen=True, eq=False)
+class WorldMotion:
+    """One person's grounded motion in the world frame (``mocap.ground``), row for row.
+
+    World frame: gravity-aligned, +y up, the floor at y = 0, metres; the camera at x = z = 0 at its
+    height, its forward direction projected on the floor along -z. Rotations keep SMPL's
+    convention (``global_orient`` about the rest pelvis ``J_0``, ``transl`` added afterwards).
+
+    Attributes:
+        global_orient: (T, 3) axis-angle of the root in the world frame.
+        body_pose: (T, 23, 3) axis-angle of joints 1..23 (legs changed by foot locking).
+        transl: (T, 3) SMPL ``transl`` in the world frame, metres.
+        foot_contact: (T, 2) bool, left then right foot on the floor.
+    """
+
+    global_orient: FloatArray
+    body_pose: FloatArray
+    transl: FloatArray
+    foot_contact: BoolArray
+
+    def __post_init__(self) -> None:
+        o = "WorldMotion"
+        _set(
+            self,
+            "global_orient",
+            _check(o, "global_orient", self.global_orient, (None, 3), np.float64),
+        )
+        _set(
+            self,
+            "body_pose",
+            _check(o, "body_pose", self.body_pose, (None, NUM_BODY_JOINTS, 3), np.float64),
+        )
+        _set(self, "transl", _check(o, "transl", self.transl, (None, 3), np.float64))
+        _set(
+            self, "foot_contact", _check(o, "foot_contact", self.foot_contact, (None, 2), np.bool_)
+        )
+        _same_length(
+            o,
+            len(self.transl),
+            global_orient=self.global_orient,
+            body_pose=self.body_pose,
+            foot_contact=self.foot_contact,
+        )
+
+    def rows(self, index: Any) -> WorldMotion:
+        """The rows selected by ``index`` (a slice or index array), as a new ``WorldMotion``."""
+        return WorldMotion(
+            global_orient=self.global_orient[index],
+            body_pose=self.body_pose[index],
+            transl=self.transl[index],
+            foot_contact=self.foot_contact[index],
+        )
+
+    @property
+    def poses(self) -> FloatArray:
+        """(T, 24, 3) axis-angle of all joints (world ``global_orient`` first)."""
+        return np.concatenate([self.global_orient[:, None, :], self.body_pose], axis=1)
+
+
+@dataclass(frozen=True, eq=False)
+class Grounding:
+    """The floor and camera pose found by ``mocap.ground`` (static camera).
+
+    Attributes:
+        world_from_camera: (4, 4) float64 rigid transform, camera frame (OpenCV) -> world frame
+            (see :class:`WorldMotion`).
+        confidence: 0..1, how well the video's evidence (planted feet) fixes the floor; 0 when
+            the floor is assumed.
+        assumption: empty when the floor was fitted; otherwise the stated assumption used instead
+            (e.g. a level camera) and why.
+        evidence: number of foot observations (inliers) the floor was fitted to.
+    """
+
+    world_from_camera: FloatArray
+    confidence: float = 1.0
+    assumption: str = ""
+    evidence: int = 0
+
+    def __post_init__(self) -> None:
+        m = _check("Grounding", "world_from_camera", self.world_from_camera, (4, 4), np.float64)
+        rot = m[:3, :3]
+        if not np.allclose(rot @ rot.T, np.eye(3), atol=1e-6) or abs(np.linalg.det(rot) - 1) > 1e-6:
+            raise ValueError("Grounding.world_from_camera: the 3x3 part must be a rotation")
+        _set(self, "world_from_camera", m)
+
+    @property
+    def up(self) -> FloatArray:
+        """(3,) world up (gravity reversed) in camera coordinates."""
+        return self.world_from_camera[1, :3].copy()
+
+    @property
+    def camera_height(self) -> float:
+        """Metres of the camera above the floor."""
+        return float(self.world_from_camera[1, 3])
+
+    @property
+    def pitch_deg(self) -> float:
+        """Camera pitch in degrees: angle of its optical axis above the horizon (down < 0)."""
+        return float(np.degrees(np.arcsin(np.clip(self.up[2], -1.0, 1.0))))
+
+    @property
+    def roll_deg(self) -> float:
+        """Camera roll in degrees about its optical axis (image +x above the horizon > 0)."""
+        u = self.up
+        return float(np.degrees(np.arctan2(u[0], -u[1])))
+
+
+@dataclass(frozen=True, eq=False)
 class SmplSequence:
     """One person's SMPL motion (field names are smplx's).
 
@@ -212,6 +319,8 @@ class SmplSequence:
         scores: (T,) float32 detector scores.
         frame_betas: (T, 10) per-crop betas predicted on each frame (None = same as ``betas``).
         cam_crop: (T, 3) weak-perspective crop camera (s, tx, ty) (None = unknown).
+        world: the grounded motion in the world frame, one row per row here (None = not
+            grounded; set by ``mocap.ground``).
     """
 
     track_id: int
@@ -226,6 +335,7 @@ class SmplSequence:
     scores: FloatArray
     frame_betas: FloatArray | None = None
     cam_crop: FloatArray | None = None
+    world: WorldMotion | None = None
 
     def __post_init__(self) -> None:
         o = "SmplSequence"
@@ -263,6 +373,8 @@ class SmplSequence:
             cc = _check(o, "cam_crop", self.cam_crop, (None, 3), np.float64)
             _set(self, "cam_crop", cc)
             rows["cam_crop"] = cc
+        if self.world is not None:
+            rows["world.transl"] = self.world.transl
         _same_length(o, len(self.frames), **rows)
         if len(self.frames) == 0:
             raise ValueError(f"{o}.frames: a sequence needs at least one frame")
@@ -394,6 +506,8 @@ class MotionSet:
         frame_times: (F,) float64 time of every decoded frame (F = number of decoded frames).
         body: the SMPL model data for rest poses and meshes (None when no model file was given).
         provenance: model variant, checkpoint hash and version.
+        grounding: floor and camera pose when the motion was grounded (``mocap.ground``); then
+            every person carries its world motion in ``SmplSequence.world``.
     """
 
     video: VideoInfo
@@ -402,6 +516,7 @@ class MotionSet:
     frame_times: FloatArray
     body: SmplModelData | None = None
     provenance: Provenance = field(default_factory=Provenance)
+    grounding: Grounding | None = None
 
     def __post_init__(self) -> None:
         _set(self, "people", tuple(self.people))
@@ -411,6 +526,8 @@ class MotionSet:
             _check("MotionSet", "frame_times", self.frame_times, (None,), np.float64),
         )
         ids = [p.track_id for p in self.people]
+        if self.grounding is not None and any(p.world is None for p in self.people):
+            raise ValueError("MotionSet.grounding: every person needs its world motion")
         if len(set(ids)) != len(ids):
             raise ValueError(f"MotionSet.people: track ids must be unique, got {ids}")
         n = len(self.frame_times)
@@ -429,3 +546,8 @@ class MotionSet:
     @property
     def fps(self) -> float:
         return self.video.fps
+
+    @property
+    def world_from_camera(self) -> FloatArray | None:
+        """(4, 4) camera -> world transform when grounded, else None."""
+        return None if self.grounding is None else self.grounding.world_from_camera

@@ -5,15 +5,19 @@ It writes:
 
 * ``demo.npz`` — the 3-person, 4-second motion of :func:`mocap.testing.demo_motion.demo_motion`
   in the ``cliffmocap/1`` schema (the "input");
-* ``demo.glb``, ``demo_person<id>.bvh`` — exported from ``demo.npz`` read back with
-  ``exporters.read_npz`` plus the synthetic humanoid body of ``mocap.testing.synthetic`` (SMPL's
-  topology and joints, made-up shape; not the licensed SMPL model).
+* ``demo.glb``, ``demo_person<id>.bvh``, ``demo_person<id>.amass.npz`` and, where Blender's
+  ``bpy`` is installed (the ``blender`` extra), ``demo.fbx`` — exported from ``demo.npz`` read
+  back with ``exporters.read_npz`` plus the synthetic humanoid body of ``mocap.testing.synthetic``
+  (SMPL's topology and joints, made-up shape; not the licensed SMPL model).
+
+Remade on the same machine, every file is byte-identical (checked by tests/exporters).
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib.util
 import logging
 from pathlib import Path
 
@@ -32,6 +36,11 @@ def make_samples(out_dir: Path, overwrite: bool = True) -> list[Path]:
     motion = dataclasses.replace(read_npz(written[0]), body=synthetic_smpl_model_data())
     written.append(write(motion, out_dir / "demo.glb", overwrite=overwrite))
     written.extend(write(motion, out_dir / "demo.bvh", overwrite=overwrite))
+    written.extend(write(motion, out_dir / "demo.amass.npz", overwrite=overwrite))
+    if importlib.util.find_spec("bpy") is not None:
+        written.append(write(motion, out_dir / "demo.fbx", overwrite=overwrite))
+    else:
+        logger.info("demo.fbx not made: it needs Blender's bpy (uv sync --extra blender)")
     return written
 
 

@@ -5,7 +5,8 @@ Only this package and the CLI write files. A folder run keeps a manifest
 each video runs in a worker process that a watchdog kills when it hangs, so one bad video never
 stops the others; a single video runs the same way (``run_single``). One run at a time per
 output folder (a lock in ``.cliffmocap``). Engines: ``local`` (worker processes on this machine)
-and ``ray``.
+and ``ray``. A ``.npz`` result given as input is re-exported without running CLIFF; a folder
+run writes ``index.html``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from mocap.batch.job import process_video
 from mocap.batch.outputs import write_outputs
 from mocap.batch.plan import VIDEO_SUFFIXES, plan_jobs
+from mocap.batch.results import is_result_input, load_result, no_stages
 from mocap.batch.runner import run_batch
 from mocap.batch.single import run_single
 from mocap.batch.types import BatchResult, Job, JobResult, Plan, VideoSummary
@@ -24,6 +26,9 @@ __all__ = [
     "JobResult",
     "Plan",
     "VideoSummary",
+    "is_result_input",
+    "load_result",
+    "no_stages",
     "plan_jobs",
     "process_video",
     "run_batch",

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mocap.batch.outputs import write_outputs
+from mocap.batch.results import is_result_input, load_result
 from mocap.batch.types import Job, VideoSummary
 from mocap.config import PipelineConfig
 from mocap.progress import ProgressCallback, ProgressEvent
@@ -25,7 +26,8 @@ def process_video(
     overwrite: bool = False,
     stages: Stages | None = None,
 ) -> VideoSummary:
-    """Run the pipeline on ``job.input`` and write all of ``job.outputs``.
+    """Run the pipeline on ``job.input`` (or read it back when it is a ``.npz`` result) and
+    write all of ``job.outputs``.
 
     Raises:
         MocapError: whatever the pipeline or the writers raise; no output is half-written.
@@ -38,9 +40,21 @@ def process_video(
         if progress is not None:
             progress(event)
 
-    motion = capture(job.input, config, record, stages)
+    if is_result_input(job.input):  # re-export a result: no decoding, no CLIFF
+        t0 = time.perf_counter()
+        motion = load_result(job.input, config)
+        record(ProgressEvent("load", 1, 1, time.perf_counter() - t0))
+    else:
+        motion = capture(job.input, config, record, stages)
     t0 = time.perf_counter()
-    written = write_outputs(motion, job.outputs, overwrite=overwrite, rig=config.rig)
+    written = write_outputs(
+        motion,
+        job.outputs,
+        overwrite=overwrite,
+        rig=config.rig,
+        video=config.video,
+        timings=dict(seconds),
+    )
     record(ProgressEvent("export", len(job.outputs), len(job.outputs), time.perf_counter() - t0))
     return VideoSummary(
         input=job.input,

@@ -240,7 +240,7 @@ class WorkerPool:
         self._stop(w)
         if job is not None:
             error = (
-                f"timed out after {self._timeout_s:.0f} s and was stopped; raise --timeout "
+                f"timed out after {self._timeout_s:.0f} s and was stopped; raise 'timeout_s' "
                 "if the video is long, else the file may hang the decoder."
             )
             self._on_result(job, JobResult.failed(job.input, error, "Timeout", seconds=elapsed))

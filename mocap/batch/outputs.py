@@ -28,7 +28,13 @@ def write_error(e: OSError, target: Path) -> OutputError:
 
 
 def write_outputs(
-    motion: MotionSet, outputs: tuple[Path, ...], overwrite: bool = False, rig: str = "smpl"
+    motion: MotionSet,
+    outputs: tuple[Path, ...],
+    overwrite: bool = False,
+    rig: str = "smpl",
+    *,
+    video: Path | None = None,
+    timings: dict[str, float] | None = None,
 ) -> tuple[Path, ...]:
     """Write ``motion`` to every path in ``outputs`` (the suffix picks the writer).
 
@@ -36,7 +42,9 @@ def write_outputs(
     the parameter files (.npz, .amass.npz) hold SMPL parameters whatever the rig.
 
     A writer may produce several files for one output (e.g. one BVH per person); each writer
-    renames its files into place only when all of them are complete.
+    renames its files into place only when all of them are complete. The view outputs (``.mp4``,
+    ``.html``, ``.json``) are written last, together, from one pass over the source video
+    (``video``, default: the result's own); ``timings`` (stage -> seconds) go into the report.
 
     Returns:
         The files now in place, in order.
@@ -46,9 +54,13 @@ def write_outputs(
         OutputError: the folder cannot be created or written (permission, disk full...).
     """
     import exporters
+    from mocap.batch.views import is_view_output, write_view_outputs
 
+    views = [t for t in outputs if is_view_output(t)]
     written: list[Path] = []
     for target in outputs:
+        if target in views:
+            continue
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             if target.name.lower().endswith(CLIFFGT_SUFFIX):
@@ -59,6 +71,15 @@ def write_outputs(
         except OSError as e:  # the writers raise OutputError; this is mkdir or a plain OS error
             raise write_error(e, target) from e
         written.extend(Path(p) for p in (produced if isinstance(produced, list) else [produced]))
+    if views:
+        try:
+            for target in views:
+                target.parent.mkdir(parents=True, exist_ok=True)
+            written.extend(
+                write_view_outputs(motion, views, video=video, timings=timings, overwrite=overwrite)
+            )
+        except OSError as e:
+            raise write_error(e, views[0]) from e
     return tuple(written)
 
 

@@ -46,10 +46,12 @@ NOT_FOUND = "input not found; check the path"
 
 
 def output_suffixes() -> tuple[str, ...]:
-    """Output suffixes a writer exists for (``exporters.WRITERS`` and the pseudo-GT file)."""
+    """Output suffixes a writer exists for: ``exporters.WRITERS``, the pseudo-GT file and the view
+    outputs (``.mp4`` overlay, ``.html`` report, ``.json`` figures; :mod:`mocap.batch.views`)."""
     import exporters
+    from mocap.batch.views import VIEW_SUFFIXES
 
-    return tuple(sorted({*exporters.WRITERS, CLIFFGT_SUFFIX}))
+    return tuple(sorted({*exporters.WRITERS, CLIFFGT_SUFFIX, *VIEW_SUFFIXES}))
 
 
 def _check_suffix(path: Path) -> None:

@@ -142,7 +142,7 @@ def _cancel_overdue(
         running.pop(ref)
         remove_partial_outputs(job.outputs)
         error = (
-            f"timed out after {timeout_s:.0f} s and was cancelled; raise --timeout if the video "
+            f"timed out after {timeout_s:.0f} s and was cancelled; raise 'timeout_s' if the video "
             "is long, else the file may hang the decoder."
         )
         on_result(job, JobResult.failed(job.input, error, "Timeout", seconds=now - t0))

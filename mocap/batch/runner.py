@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from mocap.batch import worker
+from mocap.batch.index_page import write_index
 from mocap.batch.lock import FolderLock
 from mocap.batch.manifest import Manifest, config_hash, is_done, job_key
 from mocap.batch.outputs import remove_partial_outputs
@@ -262,7 +263,10 @@ def _report(run: _Run, final: list[JobResult], engine: str) -> tuple[Path | None
         "out_dir": str(run.out_dir),
         "seconds": round(time.perf_counter() - run.start, 3),
     }
+    names = {str(job.input): job.rel.as_posix() for job in run.plan.jobs}
     try:
-        return (*write_report(run.out_dir, final, meta), "")
+        paths = write_report(run.out_dir, final, meta)
+        write_index(run.out_dir, final, names)
+        return (*paths, "")
     except OutputError as e:  # the results are still returned; the caller says why
         return None, None, str(e)

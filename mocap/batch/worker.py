@@ -22,7 +22,8 @@ from mocap.progress import ProgressCallback
 if TYPE_CHECKING:
     from mocap.pipeline import Stages
 
-StagesFactory = Callable[[PipelineConfig], "Stages"]
+#: Builds the stages in a worker (None: no models, e.g. a run that only re-exports results).
+StagesFactory = Callable[[PipelineConfig], "Stages | None"]
 #: Called by an engine once per job with its final result.
 ResultCallback = Callable[[Job, JobResult], None]
 

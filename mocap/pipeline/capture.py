@@ -1,5 +1,5 @@
 """The run: one video in, one MotionSet out (decode, detect, track, crop, regress, assemble,
-smooth).
+smooth, ground).
 
 The video is streamed once; see :mod:`mocap.pipeline` for the design. This module never prints and
 never writes files; progress goes to the optional callback.
@@ -7,6 +7,7 @@ never writes files; progress goes to the optional callback.
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -17,6 +18,7 @@ import numpy as np
 from mocap.camera import make_intrinsics
 from mocap.config import PipelineConfig
 from mocap.errors import NoPeopleFoundError
+from mocap.grounding.camera_motion import CameraMotion, CameraMotionDetector
 from mocap.pipeline.assemble import DetectionTable, assemble_people
 from mocap.pipeline.crops import concat_crops, take_crops
 from mocap.pipeline.loading import load_stages
@@ -24,6 +26,8 @@ from mocap.pipeline.prefetch import PREFETCH_DEPTH, Prefetcher
 from mocap.pipeline.stages import Regressor, Stages
 from mocap.progress import ProgressCallback, StageClock
 from mocap.types import CameraIntrinsics, MotionSet, Track, VideoInfo
+
+logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from mocap.crop import Crops
@@ -82,7 +86,7 @@ def run(
     t0 = time.perf_counter()
     people = [smooth_sequence(p, config.smooth) for p in people]
     clock.add("smooth", time.perf_counter() - t0, len(people), len(people))
-    return MotionSet(
+    motion = MotionSet(
         video=info,
         camera=camera,
         people=tuple(people),
@@ -90,6 +94,30 @@ def run(
         body=stages.body,
         provenance=stages.provenance,
     )
+    return _ground(motion, config, streamed.camera_motion, clock)
+
+
+def _ground(
+    motion: MotionSet,
+    config: PipelineConfig,
+    camera_motion: CameraMotion | None,
+    clock: StageClock,
+) -> MotionSet:
+    """The grounding step for ``space='world'`` (needs the SMPL model; a moving camera keeps the
+    camera frame, with the warning ``mocap.ground`` logs)."""
+    if config.space != "world":
+        return motion
+    if motion.body is None:
+        # npz-only runs need no body model; every other format says so itself
+        logger.info("no SMPL model: the motion stays in the camera frame (grounding needs it)")
+        return motion
+    from mocap.grounding import ground
+
+    t0 = time.perf_counter()
+    grounded = ground(motion, foot_lock=config.foot_lock, camera_motion=camera_motion)
+    n = len(motion.people)
+    clock.add("ground", time.perf_counter() - t0, n, n)
+    return grounded
 
 
 def intrinsics_for(info: VideoInfo, config: PipelineConfig) -> CameraIntrinsics:
@@ -104,6 +132,7 @@ class _Streamed:
     frame_times: np.ndarray
     num_detections: int
     frames_with_people: int
+    camera_motion: CameraMotion | None
 
 
 class _CropQueue:
@@ -155,6 +184,7 @@ def _stream(
     times: list[np.ndarray] = []
     total = info.num_frames or None
     n_frames = n_dets = with_people = 0
+    still = CameraMotionDetector() if config.space == "world" else None
     with Prefetcher(source, PREFETCH_DEPTH) as batches:
         for batch, decode_s in batches:
             n_frames += len(batch)
@@ -162,8 +192,10 @@ def _stream(
             clock.add("decode", decode_s, n_frames, total)
             t0 = time.perf_counter()
             detections = stages.detector.detect(batch)
-            for image, det in zip(batch.images, detections, strict=True):
+            for when, image, det in zip(batch.times, batch.images, detections, strict=True):
                 tracker.update(det, image=image)
+                if still is not None:
+                    still.update(float(when), image, det.boxes)
                 if len(det) == 0:
                     continue
                 n_dets += len(det)
@@ -176,4 +208,5 @@ def _stream(
     tracks = tracker.finish()
     clock.add("track", time.perf_counter() - t0, len(tracks), len(tracks))
     frame_times = np.concatenate(times) if times else np.zeros(0)
-    return _Streamed(tracks, waiting.table, frame_times, n_dets, with_people)
+    verdict = still.result() if still is not None else None
+    return _Streamed(tracks, waiting.table, frame_times, n_dets, with_people, verdict)

@@ -252,8 +252,18 @@ class _Glb:
         return len(self.accessors) - 1
 
 
-def write_glb(case: Case, model: dict, path, video_path: str = "") -> None:
-    """The exporter layout of docs/exporters_spec.md §2 with cliffmocap scene extras."""
+def write_glb(case: Case, model: dict, path, video_path: str = "", world_from_camera=None) -> None:
+    """The exporter layout of docs/exporters_spec.md §2 with cliffmocap scene extras.
+
+    ``world_from_camera`` (4x4, OpenCV camera -> a y-up world) writes the scene as a grounded
+    export does: people in that world, the camera node at its pose (glTF camera axes) and the
+    ``space``/``camera_pose`` extras; None writes the camera-frame scene.
+    """
+    w = np.eye(4) if world_from_camera is None else np.asarray(world_from_camera, float)
+    to_yup = C if world_from_camera is None else w[:3, :3]
+    cam_pose = np.eye(4)
+    if world_from_camera is not None:
+        cam_pose[:3, :3], cam_pose[:3, 3] = w[:3, :3] @ C, w[:3, 3]
     g = _Glb()
     nodes, meshes, skins, channels, samplers, scene_nodes, people = [], [], [], [], [], [], []
     float_, u8, u16 = 5126, 5121, 5123
@@ -295,7 +305,7 @@ def write_glb(case: Case, model: dict, path, video_path: str = "") -> None:
         # Animation: times, rotations (x, y, z, w) sign-continuous, root C·R_0 and C·(J_0 + t).
         times = g.add((person.frames / case.fps).astype(np.float32), "SCALAR", float_, minmax=True)
         rots = Rotation.from_rotvec(person.pose.reshape(-1, 3)).as_matrix().reshape(-1, 24, 3, 3)
-        rots[:, 0] = C @ rots[:, 0]
+        rots[:, 0] = to_yup @ rots[:, 0]
         quat = Rotation.from_matrix(rots.reshape(-1, 3, 3)).as_quat().reshape(-1, 24, 4)
         for t in range(1, len(quat)):
             quat[t] *= np.where((quat[t] * quat[t - 1]).sum(-1, keepdims=True) < 0, -1, 1)
@@ -304,7 +314,8 @@ def write_glb(case: Case, model: dict, path, video_path: str = "") -> None:
             samplers.append({"input": times, "output": out, "interpolation": "LINEAR"})
             channels.append({"sampler": len(samplers) - 1,
                              "target": {"node": root_node + k, "path": "rotation"}})  # fmt: skip
-        root_t = ((joints[0] + person.transl) @ C.T).astype(np.float32)
+        root_t = (joints[0] + person.transl) @ to_yup.T
+        root_t = (root_t + (0.0 if world_from_camera is None else w[:3, 3])).astype(np.float32)
         samplers.append({"input": times, "output": g.add(root_t, "VEC3", float_),
                          "interpolation": "LINEAR"})  # fmt: skip
         channels.append({"sampler": len(samplers) - 1,
@@ -323,7 +334,11 @@ def write_glb(case: Case, model: dict, path, video_path: str = "") -> None:
         people.append({"track_id": person.track_id, "node": f"person_{person.track_id}",
                        "frame_start": first, "frame_end": last,
                        "betas": person.betas.tolist()})  # fmt: skip
-    nodes.append({"name": "video_camera", "camera": 0})
+    camera_node = {"name": "video_camera", "camera": 0}
+    if world_from_camera is not None:
+        camera_node["translation"] = cam_pose[:3, 3].tolist()
+        camera_node["rotation"] = Rotation.from_matrix(cam_pose[:3, :3]).as_quat().tolist()
+    nodes.append(camera_node)
     scene_nodes.append(len(nodes) - 1)
     extras = {
         "generator": "cliffmocap", "cliffmocap_version": "0.1.0", "schema": "cliffmocap-gltf/1",
@@ -331,6 +346,9 @@ def write_glb(case: Case, model: dict, path, video_path: str = "") -> None:
         "image_height": case.height, "fx": case.fx, "fy": case.fy, "cx": case.cx, "cy": case.cy,
         "video_path": video_path, "people": people,
     }  # fmt: skip
+    if world_from_camera is not None:
+        extras["space"] = "world"
+        extras["camera_pose"] = cam_pose.ravel().tolist()
     doc = {
         "asset": {"version": "2.0", "generator": "cliffmocap tests"},
         "scene": 0,

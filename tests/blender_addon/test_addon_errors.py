@@ -60,7 +60,7 @@ def error_run(addon_zip, tmp_path_factory):
         ("garbage_npz", str(work / "garbage.npz"), {}, "", "cannot read"),
         ("other_schema", str(work / "other_schema.npz"), {}, "", "expected 'cliffmocap/1'"),
         ("object_array", str(work / "object_array.npz"), {}, "", "allow_pickle"),
-        ("no_model", good_npz, {}, "", "SMPL model file not found"),
+        ("no_model", good_npz, {}, "", "no SMPL model file is set"),
         ("evil_pkl", good_npz, {}, str(work / "evil.pkl"), "forbidden global"),
         ("not_smpl", good_npz, {"smpl_model": str(work / "not_smpl.npz")}, "", "lacks"),
         ("txt", str(work / "notes.txt"), {}, "", "unsupported file"),

@@ -3,6 +3,7 @@
 import math
 
 import addon_synthetic as syn
+import numpy as np
 import pytest
 from addon_checks import PIXEL_TOL, POSITION_TOL_M, person_errors
 from addon_harness import run_probe, write_tiny_video
@@ -108,3 +109,43 @@ def test_camera_option_off_leaves_no_camera(glb_run):
     assert job["result"] == ["FINISHED"], job["error"]
     assert job["camera"] is None
     assert len(job["armatures"]) == 3
+
+
+# A grounded export: the camera 1.7 m above the floor, pitched down 20 degrees, rolled 3 degrees,
+# turned 30 degrees about the vertical; the people in that world.
+WORLD_FROM_CAMERA = np.eye(4)
+WORLD_FROM_CAMERA[:3, :3] = (
+    syn.Rotation.from_euler("y", 30, degrees=True)
+    * syn.Rotation.from_euler("x", 180 - 20, degrees=True)
+    * syn.Rotation.from_euler("z", 3, degrees=True)
+).as_matrix()
+WORLD_FROM_CAMERA[:3, 3] = [0.4, 1.7, -0.2]
+
+
+@pytest.fixture(scope="module")
+def world_run(addon_zip, tmp_path_factory):
+    work = tmp_path_factory.mktemp("glb_world")
+    model = syn.make_model()
+    case = syn.make_case(SPANS)
+    glb = work / "world.glb"
+    syn.write_glb(case, model, glb, world_from_camera=WORLD_FROM_CAMERA)
+    result = run_probe(addon_zip, [{"name": "world", "filepath": str(glb)}], work)
+    return result["jobs"][0], case, model
+
+
+def test_world_frame_scene_lines_up_through_the_imported_camera(world_run):
+    """Reprojection through the imported camera within a pixel, although people and camera
+    are in the grounded world and not at the origin."""
+    job, case, model = world_run
+    assert job["result"] == ["FINISHED"], job["error"]
+    a4 = np.eye(4)
+    a4[:3, :3] = syn.A
+    zup = a4 @ WORLD_FROM_CAMERA
+    for i, person in enumerate(case.people):
+        err = person_errors(job, i, case, model, person)
+        assert err["pixels"] < PIXEL_TOL, (person.track_id, err)
+        names = job["bones"][i]
+        heads = job["arrays"][f"heads_{i}"][:, [names.index(n) for n in syn.JOINT_NAMES]]
+        cam = syn.camera_joints(model, person)
+        expected = cam @ zup[:3, :3].T + zup[:3, 3]
+        assert np.abs(heads[person.frames] - expected).max() < POSITION_TOL_M

@@ -127,3 +127,14 @@ def test_capture_job_reports_progress_and_failure(tmp_path):
 def test_capture_job_refuses_an_empty_command(tmp_path):
     with pytest.raises(ValueError, match="empty"):
         capture_job.CaptureJob("  ", tmp_path / "v.mp4", tmp_path / "o.glb")
+
+
+def test_npz_import_without_a_model_says_none_is_set(tmp_path):
+    with pytest.raises(Exception) as caught:
+        smpl_model.load_smpl_model("")
+    assert type(caught.value).__name__ == "ImportFailed"
+    message = str(caught.value)
+    assert message.startswith("no SMPL model file is set; importing a .npz needs one.")
+    assert "'.'" not in message
+    with pytest.raises(Exception, match=r"SMPL model file not found: '.*missing\.pkl'"):
+        smpl_model.load_smpl_model(tmp_path / "missing.pkl")

@@ -49,7 +49,11 @@ def test_layout_names_and_extras(glb, motion):
         "cy",
         "video_path",
         "people",
+        "space",
+        "camera_pose",
     }
+    assert extras["space"] == "camera"  # an ungrounded motion: the camera at the origin
+    assert extras["camera_pose"] == [float(v) for v in np.eye(4).ravel()]
     for entry, seq in zip(extras["people"], motion.people, strict=True):
         assert entry["node"] == f"person_{seq.track_id}"
         assert (entry["frame_start"], entry["frame_end"]) == (seq.frames[0], seq.frames[-1])

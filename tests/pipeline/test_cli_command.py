@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 import mocap
 from mocap.cli import app
+from mocap.config import PipelineConfig
 
 runner = CliRunner()
 
@@ -41,9 +42,12 @@ def test_help_lists_every_option_with_help() -> None:
         "--out-format",
         "--workers",
         "--timeout",
+        "--space",
+        "--foot-lock",
     ):
         assert opt in r.output
     assert "off|light|medium|heavy" in r.output.replace(" ", "")
+    assert "world|camera" in r.output.replace(" ", "")
 
 
 def test_version() -> None:
@@ -258,11 +262,17 @@ def test_options_reach_the_pipeline_config(
         "0.6",
         "--min-track-score",
         "0.7",
+        "--space",
+        "camera",
+        "--foot-lock",
+        "off",
     )
     assert r.exit_code == 1
     c = seen["config"]
     tracking = (c.min_track_s, c.max_gap_s, c.min_observed_share, c.min_track_score)
     assert tracking == (0.8, 0.5, 0.6, 0.7)
+    assert (c.space, c.foot_lock) == ("camera", False)
+    assert PipelineConfig().space == "world" and PipelineConfig().foot_lock
     assert (
         c.smooth,
         c.device,

@@ -72,11 +72,15 @@ def test_detector_weights_found_like_every_other_file(tmp_path: Path) -> None:
 
 
 def test_every_setting_the_cli_maps_is_a_setting_and_an_option() -> None:
+    import inspect
+
     from typer.testing import CliRunner
 
+    from mocap.batch import run_batch
     from mocap.cli import app
 
-    fields = {f.name for f in dataclasses.fields(PipelineConfig)} | {"overwrite"}
+    run_arguments = set(inspect.signature(run_batch).parameters)  # overwrite, timeout_s...
+    fields = {f.name for f in dataclasses.fields(PipelineConfig)} | run_arguments
     assert set(SETTING_FLAGS) <= fields
     help_text = CliRunner().invoke(app, ["--help"]).output
     for flag in SETTING_FLAGS.values():

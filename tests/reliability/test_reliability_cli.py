@@ -92,6 +92,7 @@ def test_timeout_holds_for_a_single_video(tmp_path: Path) -> None:
     assert done.returncode == 1
     line = one_error_line(done)
     assert line.startswith("error: hang.mp4: timed out after 3 s and was stopped")
+    assert "raise --timeout if the video is long" in line  # the setting shown as its option
     assert sorted(p.name for p in tmp_path.iterdir()) == ["hang.mp4", "models"]
 
 
