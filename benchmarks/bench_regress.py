@@ -1,9 +1,9 @@
 """CLIFF inference throughput on this machine's CPU, and what bf16 costs in accuracy.
 
-Throughput: crops/s of both variants at several batch sizes, float32 vs bf16 autocast, NCHW vs
-channels_last, each configuration in a fresh subprocess (so its peak RSS is its own). Achieved
-GFLOP/s (hr48 33.87, res50 8.03 GFLOP per crop, docs/cliff_spec.md §10) is set against the
-float32 and bf16 matmul ceilings measured in the same run.
+Throughput: crops/s of both variants at several batch sizes, float32 vs bf16 (resident weights),
+NCHW vs channels_last, each configuration in a fresh subprocess (so its peak RSS is its own).
+Achieved GFLOP/s (hr48 33.87, res50 8.03 GFLOP per crop, docs/cliff_spec.md §10) is set against
+the float32 and bf16 matmul ceilings measured in the same run.
 
 Accuracy (``--accuracy``): bf16 vs float32 outputs on the same crops, as rotation error (degrees),
 joint-position error through forward kinematics of the rotations over a fixed skeleton (mm), and
@@ -234,7 +234,7 @@ def run_accuracy(args: argparse.Namespace) -> None:
     images = smooth_crops(args.crops, seed=1)
     info = torch.from_numpy(np.random.default_rng(1).uniform(-1, 1, (args.crops, 3))).float()
     print(
-        f"bf16 autocast (backbone) vs float32 on {args.crops} crops; skeleton: synthetic "
+        f"bf16 (resident backbone weights) vs float32 on {args.crops} crops; skeleton: synthetic "
         f"SMPL joints (height {np.ptp(rest[:, 1]):.2f} m)"
     )
     print(

@@ -9,14 +9,15 @@ Usage::
 
 Crops are processed in chunks of ``batch_size`` (bounded memory), under ``torch.inference_mode``.
 Precision ``auto`` is float32 on CPU (the official numbers) and bf16 (fp16 where the GPU has no
-bf16) autocast on CUDA; the backbone runs in the low precision, the affine regressor head always
-in float32. ``bf16`` on CPU uses AMX/AVX512-BF16 when present (see benchmarks/bench_regress.py
+bf16) on CUDA; in a low precision the backbone's weights are kept in it (cast once at load, no
+per-batch autocast casting) and crops are cast once per batch; the regressor head always runs in
+float32. ``bf16`` on CPU uses AMX/AVX512-BF16 when present (see benchmarks/bench_regress.py
 for its speed and the report for its accuracy cost).
 """
 
 from __future__ import annotations
 
-import contextlib
+import copy
 import logging
 from typing import Any
 
@@ -61,7 +62,8 @@ class CliffRegressor:
         model: a :class:`mocap.cliff.Cliff` (e.g. from :func:`mocap.weights.load_cliff`);
             moved to ``device`` and put in eval mode.
         device: ``auto``, ``cpu``, ``cuda`` or ``cuda:N``.
-        precision: ``auto``, ``fp32``, ``bf16`` or ``fp16`` (backbone autocast; head in fp32).
+        precision: ``auto``, ``fp32``, ``bf16`` or ``fp16`` (the backbone's weights and
+            activations; the head in fp32).
         batch_size: crops per forward pass (>= 1).
         channels_last: NHWC memory format for the convolutions (faster on CPU and CUDA).
     """
@@ -81,6 +83,12 @@ class CliffRegressor:
         self.batch_size = int(batch_size)
         self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
         self.model = model.to(self.device, memory_format=self.memory_format).float().eval()  # pyright: ignore[reportCallIssue]
+        self.dtype = _AUTOCAST.get(self.precision, torch.float32)
+        if self.dtype != torch.float32:
+            # Weights resident in the backbone's precision (cast once, no per-batch autocast), on
+            # a copy: a model shared with a float32 regressor must stay float32.
+            self.model = copy.deepcopy(self.model)
+            self.model.encoder.to(self.dtype)
         log.info(
             "CLIFF %s on %s, %s, batch %d",
             getattr(model, "variant", "?"),
@@ -88,11 +96,6 @@ class CliffRegressor:
             self.precision,
             self.batch_size,
         )
-
-    def _autocast(self) -> contextlib.AbstractContextManager[Any]:
-        if self.precision == "fp32":
-            return contextlib.nullcontext()
-        return torch.autocast(self.device.type, dtype=_AUTOCAST[self.precision])
 
     def predict(
         self, images: Any, bbox_info: Any, features: bool = False
@@ -112,12 +115,12 @@ class CliffRegressor:
             for start in range(0, len(images), self.batch_size):
                 x = (
                     images[start : start + self.batch_size]
-                    .to(self.device, torch.float32, non_blocking=True)
+                    .to(self.device, non_blocking=True)
+                    .to(self.dtype)
                     .contiguous(memory_format=self.memory_format)
                 )
                 info = bbox_info[start : start + self.batch_size].to(self.device, torch.float32)
-                with self._autocast():
-                    xf = self.model.encoder(x)
+                xf = self.model.encoder(x)
                 out = self.model.head(xf.float(), info)
                 parts["rotmat"].append(out.pose_rotmat.cpu())
                 parts["betas"].append(out.betas.cpu())

@@ -25,6 +25,11 @@ def no_stages(config: PipelineConfig) -> None:
 def load_result(path: Path, config: PipelineConfig) -> MotionSet:
     """The MotionSet of a ``.npz`` result, with the SMPL body of ``config`` attached.
 
+    The grounding settings apply here as in a capture: a result that was grounded (the camera
+    did not move) is grounded again from its camera-frame rows with ``config.foot_lock``, so
+    ``foot_lock`` changes the re-export; ``space='camera'`` is honoured by the writers. A result
+    kept in the camera frame stays there (whether its camera moved is not recorded in the file).
+
     Raises:
         NpzReadError: the file is not a readable cliffmocap result.
         ModelFileNotFoundError, SmplModelError: the SMPL model is missing or unusable (it is
@@ -38,4 +43,9 @@ def load_result(path: Path, config: PipelineConfig) -> MotionSet:
     smpl = find_model_file(SMPL, config.smpl_model, config.resolved_model_dir()).require()
     body = load_body_model(smpl)
     provenance = replace(motion.provenance, smpl_model=motion.provenance.smpl_model or smpl.name)
-    return replace(motion, body=body.data, provenance=provenance)
+    motion = replace(motion, body=body.data, provenance=provenance)
+    if config.space == "world" and motion.grounding is not None:
+        from mocap.grounding import ground
+
+        motion = ground(motion, foot_lock=config.foot_lock)
+    return motion

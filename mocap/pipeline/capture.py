@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,11 +20,14 @@ from mocap.camera import make_intrinsics
 from mocap.config import PipelineConfig
 from mocap.errors import NoPeopleFoundError
 from mocap.grounding.camera_motion import CameraMotion, CameraMotionDetector
+from mocap.modelfiles import check_model_files
 from mocap.pipeline.assemble import DetectionTable, assemble_people
 from mocap.pipeline.crops import concat_crops, take_crops
-from mocap.pipeline.loading import load_stages
+from mocap.pipeline.loading import load_stages, open_video_for
+from mocap.pipeline.overlap import OVERLAP_DEPTH, BackgroundStage
 from mocap.pipeline.prefetch import PREFETCH_DEPTH, Prefetcher
 from mocap.pipeline.stages import Regressor, Stages
+from mocap.pipeline.warm import BackgroundLoad
 from mocap.progress import ProgressCallback, StageClock
 from mocap.types import CameraIntrinsics, MotionSet, Track, VideoInfo
 
@@ -31,6 +35,7 @@ logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from mocap.crop import Crops
+    from mocap.prediction import CropPrediction
     from mocap.video import VideoSource
 
 
@@ -47,8 +52,9 @@ def run(
         video: the video file.
         config: settings (default: ``PipelineConfig()``).
         progress: called with a ``ProgressEvent`` whenever a stage advances.
-        stages: the stages to use (default: :func:`load_stages`, which checks the model files
-            before anything is decoded); pass fakes in tests, or reuse loaded stages across videos.
+        stages: the stages to use (default: :func:`load_stages` on a background thread, after
+            the model files are checked, while the first chunks decode); pass fakes in tests,
+            or reuse loaded stages across videos.
 
     Returns:
         One ``SmplSequence`` per person (ordered by track id) with the video, camera and body.
@@ -60,17 +66,27 @@ def run(
     """
     config = config or PipelineConfig()
     clock = StageClock(progress)
-    if stages is None:
-        t0 = time.perf_counter()
-        stages = load_stages(config)
-        clock.add("load", time.perf_counter() - t0, 1, 1)
     path = Path(video)
-    if stages.detector_for is not None:
-        stages = replace(stages, detector=stages.detector_for(path), detector_for=None)
-    with stages.open_video(path) as source:
+    if stages is None:
+        check_model_files(config)  # a missing file stops the run before anything is decoded
+        open_video = open_video_for(config)
+        pending = BackgroundLoad(config, load_stages)
+
+        def ready() -> Stages:
+            loaded, seconds = pending.result()
+            clock.add("load", seconds, 1, 1)
+            return loaded
+    else:
+        open_video, given = stages.open_video, stages
+
+        def ready() -> Stages:
+            return given
+
+    with open_video(path) as source:
         info = source.info
         camera = intrinsics_for(info, config)
-        streamed = _stream(source, info, config, stages, camera, clock)
+        streamed = _stream(source, path, config, ready, camera, clock)
+    stages = streamed.stages
     t0 = time.perf_counter()
     people = assemble_people(streamed.tracks, streamed.table, streamed.frame_times)
     clock.add("assemble", time.perf_counter() - t0, len(people), len(people))
@@ -127,6 +143,7 @@ def intrinsics_for(info: VideoInfo, config: PipelineConfig) -> CameraIntrinsics:
 
 @dataclass
 class _Streamed:
+    stages: Stages
     tracks: list[Track]
     table: DetectionTable
     frame_times: np.ndarray
@@ -135,16 +152,27 @@ class _Streamed:
     camera_motion: CameraMotion | None
 
 
+_Batch = tuple[np.ndarray, np.ndarray, "Crops"]  # (frames (N,), detection index (N,), crops)
+
+
 class _CropQueue:
-    """Crops waiting for CLIFF, regressed in batches of ``batch_size`` rows into ``table``."""
+    """Crops waiting for CLIFF, regressed in batches of ``batch_size`` rows into ``table``.
+
+    Full batches run on a background thread (:class:`BackgroundStage`) so the caller decodes,
+    detects and crops the next chunk meanwhile; at most ``OVERLAP_DEPTH`` batches wait for it.
+    """
 
     def __init__(self, regressor: Regressor, batch_size: int, clock: StageClock) -> None:
         self.table = DetectionTable()
-        self._regressor = regressor
         self._batch_size = batch_size
         self._clock = clock
-        self._parts: list[tuple[np.ndarray, np.ndarray, Crops]] = []  # (frames, det idx, crops)
+        self._parts: list[_Batch] = []
         self._rows = 0
+
+        def regress(batch: _Batch) -> tuple[np.ndarray, np.ndarray, CropPrediction]:
+            return batch[0], batch[1], regressor(batch[2])
+
+        self.stage = BackgroundStage(regress, OVERLAP_DEPTH, name="regress")
 
     def add(self, frame: int, crops: Crops) -> None:
         """The crops of the detections of ``frame`` (row i = detection i)."""
@@ -153,60 +181,74 @@ class _CropQueue:
         self._rows += n
 
     def flush(self, limit: int) -> None:
-        """Regress full batches while at least ``limit`` (>= 1) rows wait."""
+        """Hand full batches to CLIFF while at least ``limit`` (>= 1) rows wait."""
         while self._rows >= limit and self._rows > 0:
-            t0 = time.perf_counter()
             frames = np.concatenate([p[0] for p in self._parts])
             dets = np.concatenate([p[1] for p in self._parts])
             crops = concat_crops([p[2] for p in self._parts])
             take = min(self._batch_size, len(crops))
-            pred = self._regressor(take_crops(crops, slice(0, take)))
-            self.table.add(frames[:take], dets[:take], pred)
+            self.stage.submit((frames[:take], dets[:take], take_crops(crops, slice(0, take))))
             rest = slice(take, None)
             self._parts = (
                 [(frames[rest], dets[rest], take_crops(crops, rest))] if take < len(crops) else []
             )
             self._rows = len(crops) - take
-            self._clock.add("regress", time.perf_counter() - t0, len(self.table), None)
+        self._collect(self.stage.done())
+
+    def finish(self) -> DetectionTable:
+        """Regress what still waits and wait for CLIFF; the table of every detection."""
+        self.flush(1)
+        self._collect(self.stage.close())
+        return self.table
+
+    def _collect(self, results: list[tuple[tuple[np.ndarray, np.ndarray, CropPrediction], float]]):
+        for (frames, dets, pred), seconds in results:
+            self.table.add(frames, dets, pred)
+            self._clock.add("regress", seconds, len(self.table), None)
 
 
 def _stream(
     source: VideoSource,
-    info: VideoInfo,
+    path: Path,
     config: PipelineConfig,
-    stages: Stages,
+    ready: Callable[[], Stages],
     camera: CameraIntrinsics,
     clock: StageClock,
 ) -> _Streamed:
-    assert stages.detector is not None  # run() sets it from detector_for
-    tracker = stages.make_tracker(info)
-    waiting = _CropQueue(stages.regressor, config.batch_size, clock)
+    info = source.info
     times: list[np.ndarray] = []
     total = info.num_frames or None
     n_frames = n_dets = with_people = 0
     still = CameraMotionDetector() if config.space == "world" else None
     with Prefetcher(source, PREFETCH_DEPTH) as batches:
-        for batch, decode_s in batches:
-            n_frames += len(batch)
-            times.append(batch.times)
-            clock.add("decode", decode_s, n_frames, total)
-            t0 = time.perf_counter()
-            detections = stages.detector.detect(batch)
-            for when, image, det in zip(batch.times, batch.images, detections, strict=True):
-                tracker.update(det, image=image)
-                if still is not None:
-                    still.update(float(when), image, det.boxes)
-                if len(det) == 0:
-                    continue
-                n_dets += len(det)
-                with_people += 1
-                waiting.add(det.frame, stages.cropper(image, det.boxes, camera.fx))
-            clock.add("detect", time.perf_counter() - t0, n_frames, total)
-            waiting.flush(config.batch_size)
-    waiting.flush(1)
+        stages = ready()  # the first chunks decode meanwhile (warm start)
+        if stages.detector_for is not None:
+            stages = replace(stages, detector=stages.detector_for(path), detector_for=None)
+        assert stages.detector is not None
+        tracker = stages.make_tracker(info)
+        waiting = _CropQueue(stages.regressor, config.batch_size, clock)
+        with waiting.stage:
+            for batch, decode_s in batches:
+                n_frames += len(batch)
+                times.append(batch.times)
+                clock.add("decode", decode_s, n_frames, total)
+                t0 = time.perf_counter()
+                detections = stages.detector.detect(batch)
+                for when, image, det in zip(batch.times, batch.images, detections, strict=True):
+                    tracker.update(det, image=image)
+                    if still is not None:
+                        still.update(float(when), image, det.boxes)
+                    if len(det) == 0:
+                        continue
+                    n_dets += len(det)
+                    with_people += 1
+                    waiting.add(det.frame, stages.cropper(image, det.boxes, camera.fx))
+                clock.add("detect", time.perf_counter() - t0, n_frames, total)
+                waiting.flush(config.batch_size)
+            table = waiting.finish()
     t0 = time.perf_counter()
     tracks = tracker.finish()
     clock.add("track", time.perf_counter() - t0, len(tracks), len(tracks))
     frame_times = np.concatenate(times) if times else np.zeros(0)
     verdict = still.result() if still is not None else None
-    return _Streamed(tracks, waiting.table, frame_times, n_dets, with_people, verdict)
+    return _Streamed(stages, tracks, table, frame_times, n_dets, with_people, verdict)

@@ -127,3 +127,11 @@ def test_cuda_autocast_matches_cpu_fp32(filled_res50):
     np.testing.assert_allclose(gpu32.rotmat, cpu.rotmat, atol=1e-3)
     gpu_auto = CliffRegressor(models[1], device="cuda")(crops)
     assert np.abs(gpu_auto.rotmat - cpu.rotmat).max() < BF16_ROT_TOL
+
+
+def test_bf16_weights_are_resident_on_a_copy(res50):
+    reg = CliffRegressor(res50, device="cpu", precision="bf16")
+    enc = {p.dtype for p in reg.model.encoder.parameters()}
+    rest = {p.dtype for n, p in reg.model.named_parameters() if not n.startswith("encoder.")}
+    assert enc == {torch.bfloat16} and rest == {torch.float32}
+    assert {p.dtype for p in res50.parameters()} == {torch.float32}  # the shared model is intact

@@ -27,7 +27,15 @@ def fake_stages(monkeypatch: pytest.MonkeyPatch):
     import mocap.batch.worker
     import mocap.pipeline.capture
 
-    monkeypatch.setattr(mocap.pipeline.capture, "load_stages", _pipeline_fakes.factory_ok)
+    # run() opens the video first, then loads the stages (warm start): one fake set per run.
+    made: list = []
+
+    def opener(config):
+        made.append(_pipeline_fakes.factory_ok(config))
+        return made[-1].open_video
+
+    monkeypatch.setattr(mocap.pipeline.capture, "open_video_for", opener)
+    monkeypatch.setattr(mocap.pipeline.capture, "load_stages", lambda config: made.pop())
     monkeypatch.setattr(mocap.batch.worker, "default_stages_factory", _pipeline_fakes.factory_ok)
     return _pipeline_fakes
 

@@ -132,3 +132,15 @@ def test_folder_run_writes_a_sorted_index(assets, tmp_path):
     assert sorted(rows[1:]) == [("ok", "a.mp4"), ("ok", "sub/b.mp4")]
     assert 'href="sub/b.html"' in index and 'href="a.html"' in index
     assert index.count("data:image/jpeg;base64,") == 2  # a thumbnail per report
+
+
+def test_reexport_onto_a_rig_preset(assets, direct_run, tmp_path):
+    from exporters.rigs.checks import skeleton_from_glb, unreal_mannequin_problems
+
+    args = [str(direct_run / "run.npz"), "--out", str(tmp_path / "ue.glb"), "--rig", "ue5"]
+    result = runner.invoke(app, [*args, "--smpl", str(assets["smpl"])])
+    assert result.exit_code == 0, result.output
+    for tid in (1, 2):
+        skeleton = skeleton_from_glb(tmp_path / "ue.glb", f"person_{tid}")
+        assert skeleton.names[:2] == ("root", "pelvis")
+        assert unreal_mannequin_problems(skeleton) == []

@@ -241,11 +241,12 @@ def test_odd_frame_sizes_are_kept(tmp_path):
 def test_grounded_people_are_drawn_from_their_world_motion(gl_ctx):
     """A person given as world motion + world_from_camera lands on the same pixels as the same
     person given in the camera frame (the world pose is mapped back exactly)."""
-    from types import SimpleNamespace
+    import dataclasses
 
     from mocap.body import SmplBody
     from mocap.render.preview import _pose_batch
     from mocap.rotations import axis_angle_to_matrix, matrix_to_axis_angle
+    from mocap.types import WorldMotion
 
     motion = synthetic_motion(num_people=1, num_frames=3, width=320, height=240)
     person = motion.people[0]
@@ -257,13 +258,13 @@ def test_grounded_people_are_drawn_from_their_world_motion(gl_ctx):
     w[:3, :3], w[1, 3] = rot, 1.6
     body = SmplBody(motion.body)
     pelvis = body.rest_joints(person.betas)[0]  # SMPL rotates about the rest pelvis
-    world = SimpleNamespace(
+    world = WorldMotion(
         global_orient=matrix_to_axis_angle(rot @ axis_angle_to_matrix(person.global_orient)),
         body_pose=person.body_pose,
         transl=(person.transl + pelvis) @ rot.T + w[:3, 3] - pelvis,
         foot_contact=np.zeros((len(person), 2), bool),
     )
-    grounded = SimpleNamespace(**{k: getattr(person, k) for k in vars(person)}, world=world)
+    grounded = dataclasses.replace(person, world=world)
     frames = np.arange(3)
     plain = _pose_batch(body, [person], frames)
     again = _pose_batch(body, [grounded], frames, w)
