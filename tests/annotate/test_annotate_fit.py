@@ -87,6 +87,7 @@ def test_params_fit_reaches_noise_level(joints: J24Joints, noise: float, dataset
     assert e["pa1"] < 0.85 * e["pa0"] and e["mpjpe1"] < 0.8 * e["mpjpe0"], e
 
 
+@pytest.mark.slow  # 600 iterations
 def test_params_fit_without_prior_converges_to_exact_labels(joints: J24Joints) -> None:
     scene = make_scene(joints, 6, seed=1, drop=3, low_conf=2)
     cfg = dataclasses.replace(PARAMS, pose_weight=0, shape_weight=0, iterations=600, stop_loss=0)
@@ -95,6 +96,7 @@ def test_params_fit_without_prior_converges_to_exact_labels(joints: J24Joints) -
     assert fit.loss_2d[-1] < 1e-3 * fit.loss_2d[0]
 
 
+@pytest.mark.slow  # fits a CLIFF network (the batch tests below keep the network mode fast)
 def test_network_fit_from_a_network_far_from_the_truth(joints: J24Joints) -> None:
     scene = make_scene(joints, 4, seed=1, noise_px=2.0, drop=2, low_conf=1)
     model = tiny_cliff(0)

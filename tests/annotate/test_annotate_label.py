@@ -42,7 +42,8 @@ def _coco_folder(tmp_path: Path, joints: J24Joints, n: int = 3):
     return scene
 
 
-@pytest.mark.parametrize("mode", ["params", "network"])
+# the network mode fits a CLIFF network per image: slow (params keeps the path in the dev run)
+@pytest.mark.parametrize("mode", ["params", pytest.param("network", marks=pytest.mark.slow)])
 def test_label_images_from_coco_json(
     tmp_path: Path, joints: J24Joints, body: SmplBody, mode: str
 ) -> None:

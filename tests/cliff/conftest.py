@@ -117,7 +117,9 @@ def _filled(cache: dict[str, FilledModel], variant: str) -> FilledModel:
     return cache[variant]
 
 
-@pytest.fixture(scope="session", params=["hr48", "res50"])
+# hr48 (~80 M parameters, float64) is the slow half; res50 keeps every golden check in the
+# development run.
+@pytest.fixture(scope="session", params=[pytest.param("hr48", marks=pytest.mark.slow), "res50"])
 def filled(request: pytest.FixtureRequest, filled_models: dict[str, FilledModel]) -> FilledModel:
     """Each variant in turn, rule-filled (built once per session)."""
     return _filled(filled_models, request.param)

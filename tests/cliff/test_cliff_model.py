@@ -38,6 +38,7 @@ def test_wrong_crop_size_is_refused():
         model(torch.zeros(2, 3, 256, 192), torch.zeros(1, 3))
 
 
+@pytest.mark.slow  # a float64 res50 forward pass
 def test_crops_are_independent_of_their_batch(filled_res50):
     """Eval-mode BN is per sample: one crop alone equals the same crop inside a batch."""
     g = filled_res50.golden

@@ -57,6 +57,7 @@ def test_fp32_regressor_reproduces_the_golden_in_chunks(res50, filled_res50):
     np.testing.assert_array_equal(result.transl, want)
 
 
+@pytest.mark.slow  # two res50 forward passes
 def test_batch_size_does_not_change_results(res50, filled_res50):
     g = filled_res50.golden
     crops = _golden_crops({k: g[k][:2] for k in ("images", "bbox_info")})
@@ -66,6 +67,7 @@ def test_batch_size_does_not_change_results(res50, filled_res50):
     assert one.features is None and len(one) == 2
 
 
+@pytest.mark.slow  # two res50 forward passes of the golden crops
 def test_bf16_cpu_is_close_but_not_identical(res50, filled_res50):
     crops = _golden_crops(filled_res50.golden)
     fp32 = CliffRegressor(res50, device="cpu", precision="fp32")(crops)

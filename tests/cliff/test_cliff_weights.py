@@ -75,6 +75,7 @@ def test_official_container_round_trip(tmp_path, state32):
     _assert_same_weights(model, state32)
 
 
+@pytest.mark.slow  # saves and loads a full res50 checkpoint (the round trip above stays fast)
 def test_container_with_training_state_and_numpy_scalars(tmp_path, state32):
     fc = torch.nn.Linear(2, 2)
     optim = torch.optim.Adam(fc.parameters())

@@ -127,6 +127,7 @@ def test_image_sequence_yields_frames(tmp_path: Path) -> None:
         list(ImageSequence(paths, fps=10.0))
 
 
+@pytest.mark.slow  # imports ultralytics in a fresh process
 def test_broken_image_after_ultralytics_is_imported(tmp_path: Path) -> None:
     """ultralytics wraps PIL's Image.open (HEIF fallback); a bad file must still be ImageError."""
     import subprocess

@@ -46,6 +46,7 @@ def test_plan_rejects_output_clashes_and_file_outputs(tmp_path: Path) -> None:
         plan_jobs([tmp_path / "x"], [tmp_path / "o.glb"])
 
 
+@pytest.mark.slow  # several worker processes
 def test_good_bad_crashing_and_duplicate_inputs(tmp_path: Path) -> None:
     src = tmp_path / "clips"
     _videos(src, ["good1.mp4", "bad.mp4", "nobody.mp4", "sub/good2.mp4", "crash.mp4"])
@@ -92,6 +93,7 @@ def test_hanging_video_is_killed_and_the_rest_continue(tmp_path: Path) -> None:
     assert by["b.mp4"].status == "ok"
 
 
+@pytest.mark.slow  # several worker processes
 def test_rerun_skips_done_and_existing_and_overwrite_redoes(tmp_path: Path) -> None:
     src = tmp_path / "clips"
     _videos(src, ["a.mp4", "b.mp4"])

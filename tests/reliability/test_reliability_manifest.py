@@ -56,6 +56,7 @@ def test_damaged_line_is_skipped_with_a_warning_naming_file_and_line(
     assert f"line 2 of the manifest {manifest.path}" in warned[0]
 
 
+@pytest.mark.slow  # two batch runs in worker processes
 def test_record_after_a_cut_short_line_starts_its_own_line(
     tmp_path: Path, cfg: PipelineConfig
 ) -> None:

@@ -45,6 +45,7 @@ def test_single_video_runs_in_a_worker_and_reports_progress(
     assert decoded and decoded[-1] == 8
 
 
+@pytest.mark.slow  # waits for a watchdog deadline
 @pytest.mark.timeout(120)
 def test_single_video_hanging_in_the_pipeline_is_stopped_at_the_deadline(
     tmp_path: Path, cfg: PipelineConfig

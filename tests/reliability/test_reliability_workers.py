@@ -25,6 +25,7 @@ def test_worker_dying_at_startup_is_given_up_naming_its_last_stderr_line(
     assert res.report_json.is_file()
 
 
+@pytest.mark.slow  # waits for a watchdog deadline
 @pytest.mark.timeout(120)
 def test_worker_hanging_in_native_code_at_startup_is_killed_and_given_up(
     tmp_path: Path, clips: Path, cfg: PipelineConfig
