@@ -1,198 +1,25 @@
-"""Data passed between pipeline stages (numpy only; this module never imports torch).
-
-Conventions, stated once for every field below:
-
-* frame indices are 0-based in decode order; times are seconds from the first decoded frame;
-* pixels have their origin at the top-left corner; boxes are ``(x1, y1, x2, y2)``;
-* rotations are axis-angle vectors in radians, in SMPL joint order
-  (``mocap.smpl_joints.SMPL_JOINT_NAMES``): joint 0 is ``global_orient``, joints 1..23
-  ``body_pose``;
-* translations are metres in the OpenCV camera frame of the video (+x right, +y down, +z forward);
-* field names of SMPL parameters are smplx's (``global_orient``, ``body_pose``, ``betas``,
-  ``transl``).
-
-Every dataclass is frozen and checks its array shapes on construction, raising ``ValueError`` that
-names the field, the shape it got and the shape it expects. Arrays are converted to the documented
-dtype (a copy is made only when the dtype differs).
-"""
+"""Types of the result: SMPL sequences, world motion and grounding, the body model data, the
+motion set of a video with its provenance."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
-FloatArray = npt.NDArray[np.floating[Any]]
-IntArray = npt.NDArray[np.integer[Any]]
-BoolArray = npt.NDArray[np.bool_]
-
-NUM_SMPL_JOINTS = 24
-NUM_BODY_JOINTS = 23
-NUM_BETAS = 10
-
-
-def _check(
-    owner: str, name: str, value: Any, shape: tuple[int | None, ...], dtype: Any
-) -> np.ndarray:
-    """Return ``value`` as an array of ``dtype`` whose shape matches ``shape`` (None = any size).
-
-    Raises:
-        ValueError: naming ``owner.name`` when the number of dimensions or a fixed size differs.
-    """
-    arr = np.asarray(value)
-    if arr.dtype != dtype:
-        arr = arr.astype(dtype)
-    ok = arr.ndim == len(shape) and all(
-        s is None or s == a for s, a in zip(shape, arr.shape, strict=False)
-    )
-    if not ok:
-        want = "(" + ", ".join("N" if s is None else str(s) for s in shape) + ")"
-        raise ValueError(f"{owner}.{name}: expected shape {want}, got {tuple(arr.shape)}")
-    return arr
-
-
-def _same_length(owner: str, length: int, **arrays: np.ndarray) -> None:
-    for name, arr in arrays.items():
-        if arr.shape[0] != length:
-            raise ValueError(
-                f"{owner}.{name}: has {arr.shape[0]} rows, expected {length} (one per frame)"
-            )
-
-
-def _set(obj: Any, name: str, value: Any) -> None:
-    object.__setattr__(obj, name, value)
-
-
-@dataclass(frozen=True)
-class VideoInfo:
-    """What a video is, read before decoding.
-
-    Attributes:
-        path: the video file.
-        width, height: frame size in pixels *after* the rotation metadata is applied.
-        fps: average frame rate (frames per second); per-frame times travel with the frames.
-        num_frames: frames the container reports (an estimate; 0 when unknown).
-        rotation: clockwise display rotation in degrees (0, 90, 180 or 270) applied to frames.
-        codec: FFmpeg codec name of the video stream (e.g. ``"h264"``).
-    """
-
-    path: Path
-    width: int
-    height: int
-    fps: float
-    num_frames: int
-    rotation: int = 0
-    codec: str = ""
-
-    def __post_init__(self) -> None:
-        _set(self, "path", Path(self.path))
-        if self.width <= 0 or self.height <= 0:
-            raise ValueError(
-                f"VideoInfo: frame size must be positive, got {self.width}x{self.height}"
-            )
-        if not self.fps > 0:
-            raise ValueError(f"VideoInfo.fps: must be > 0, got {self.fps}")
-        if self.rotation % 90 != 0:
-            raise ValueError(f"VideoInfo.rotation: must be a multiple of 90, got {self.rotation}")
-
-
-@dataclass(frozen=True, eq=False)
-class FrameBatch:
-    """Consecutive decoded frames.
-
-    Attributes:
-        indices: (B,) int64 frame indices in decode order.
-        times: (B,) float64 presentation times in seconds (true timestamps; VFR safe).
-        images: (B, H, W, 3) uint8 RGB; may be a read-only view of the decoder's buffer.
-    """
-
-    indices: IntArray
-    times: FloatArray
-    images: npt.NDArray[np.uint8]
-
-    def __post_init__(self) -> None:
-        _set(self, "indices", _check("FrameBatch", "indices", self.indices, (None,), np.int64))
-        _set(self, "times", _check("FrameBatch", "times", self.times, (None,), np.float64))
-        _set(
-            self,
-            "images",
-            _check("FrameBatch", "images", self.images, (None, None, None, 3), np.uint8),
-        )
-        _same_length("FrameBatch", len(self.indices), times=self.times, images=self.images)
-
-    def __len__(self) -> int:
-        return len(self.indices)
-
-
-@dataclass(frozen=True, eq=False)
-class Detections:
-    """People found on one frame.
-
-    Attributes:
-        frame: frame index.
-        boxes: (N, 4) float32 xyxy pixels.
-        scores: (N,) float32 detector confidence in [0, 1].
-        track_ids: optional (N,) int64 ids given by a box file (-1 = not given).
-    """
-
-    frame: int
-    boxes: FloatArray
-    scores: FloatArray
-    track_ids: IntArray | None = None
-
-    def __post_init__(self) -> None:
-        _set(self, "boxes", _check("Detections", "boxes", self.boxes, (None, 4), np.float32))
-        _set(self, "scores", _check("Detections", "scores", self.scores, (None,), np.float32))
-        _same_length("Detections", len(self.boxes), scores=self.scores)
-        if self.track_ids is not None:
-            ids = _check("Detections", "track_ids", self.track_ids, (None,), np.int64)
-            _same_length("Detections", len(self.boxes), track_ids=ids)
-            _set(self, "track_ids", ids)
-
-    def __len__(self) -> int:
-        return len(self.boxes)
-
-
-@dataclass(frozen=True, eq=False)
-class Track:
-    """One person's boxes over time.
-
-    Attributes:
-        track_id: stable id of the person in this video.
-        frames: (T,) int64 strictly increasing frame indices (gaps allowed).
-        boxes: (T, 4) float32 xyxy pixels.
-        scores: (T,) float32 detector scores (0 where filled).
-        observed: (T,) bool, False where the box was interpolated, not detected.
-        detection_index: (T,) int64 index of the row's box within that frame's ``Detections``
-            (-1 where filled); links every observed row to the detection it came from.
-    """
-
-    track_id: int
-    frames: IntArray
-    boxes: FloatArray
-    scores: FloatArray
-    observed: BoolArray
-    detection_index: IntArray | None = None
-
-    def __post_init__(self) -> None:
-        _set(self, "frames", _check("Track", "frames", self.frames, (None,), np.int64))
-        _set(self, "boxes", _check("Track", "boxes", self.boxes, (None, 4), np.float32))
-        _set(self, "scores", _check("Track", "scores", self.scores, (None,), np.float32))
-        _set(self, "observed", _check("Track", "observed", self.observed, (None,), np.bool_))
-        n = len(self.frames)
-        _same_length("Track", n, boxes=self.boxes, scores=self.scores, observed=self.observed)
-        if self.detection_index is not None:
-            di = _check("Track", "detection_index", self.detection_index, (None,), np.int64)
-            _same_length("Track", n, detection_index=di)
-            _set(self, "detection_index", di)
-        if n > 1 and not np.all(np.diff(self.frames) > 0):
-            raise ValueError("Track.frames: must be strictly increasing")
-
-    def __len__(self) -> int:
-        return len(self.frames)
+from mocap.types.base import (
+    NUM_BETAS,
+    NUM_BODY_JOINTS,
+    NUM_SMPL_JOINTS,
+    BoolArray,
+    FloatArray,
+    IntArray,
+    check_array,
+    check_same_length,
+    set_frozen,
+)
+from mocap.types.frames import CameraIntrinsics, VideoInfo
 
 
 @dataclass(frozen=True, eq=False)
@@ -217,21 +44,23 @@ class WorldMotion:
 
     def __post_init__(self) -> None:
         o = "WorldMotion"
-        _set(
+        set_frozen(
             self,
             "global_orient",
-            _check(o, "global_orient", self.global_orient, (None, 3), np.float64),
+            check_array(o, "global_orient", self.global_orient, (None, 3), np.float64),
         )
-        _set(
+        set_frozen(
             self,
             "body_pose",
-            _check(o, "body_pose", self.body_pose, (None, NUM_BODY_JOINTS, 3), np.float64),
+            check_array(o, "body_pose", self.body_pose, (None, NUM_BODY_JOINTS, 3), np.float64),
         )
-        _set(self, "transl", _check(o, "transl", self.transl, (None, 3), np.float64))
-        _set(
-            self, "foot_contact", _check(o, "foot_contact", self.foot_contact, (None, 2), np.bool_)
+        set_frozen(self, "transl", check_array(o, "transl", self.transl, (None, 3), np.float64))
+        set_frozen(
+            self,
+            "foot_contact",
+            check_array(o, "foot_contact", self.foot_contact, (None, 2), np.bool_),
         )
-        _same_length(
+        check_same_length(
             o,
             len(self.transl),
             global_orient=self.global_orient,
@@ -274,11 +103,13 @@ class Grounding:
     evidence: int = 0
 
     def __post_init__(self) -> None:
-        m = _check("Grounding", "world_from_camera", self.world_from_camera, (4, 4), np.float64)
+        m = check_array(
+            "Grounding", "world_from_camera", self.world_from_camera, (4, 4), np.float64
+        )
         rot = m[:3, :3]
         if not np.allclose(rot @ rot.T, np.eye(3), atol=1e-6) or abs(np.linalg.det(rot) - 1) > 1e-6:
             raise ValueError("Grounding.world_from_camera: the 3x3 part must be a rotation")
-        _set(self, "world_from_camera", m)
+        set_frozen(self, "world_from_camera", m)
 
     @property
     def up(self) -> FloatArray:
@@ -339,23 +170,23 @@ class SmplSequence:
 
     def __post_init__(self) -> None:
         o = "SmplSequence"
-        _set(self, "frames", _check(o, "frames", self.frames, (None,), np.int64))
-        _set(self, "times", _check(o, "times", self.times, (None,), np.float64))
-        _set(
+        set_frozen(self, "frames", check_array(o, "frames", self.frames, (None,), np.int64))
+        set_frozen(self, "times", check_array(o, "times", self.times, (None,), np.float64))
+        set_frozen(
             self,
             "global_orient",
-            _check(o, "global_orient", self.global_orient, (None, 3), np.float64),
+            check_array(o, "global_orient", self.global_orient, (None, 3), np.float64),
         )
-        _set(
+        set_frozen(
             self,
             "body_pose",
-            _check(o, "body_pose", self.body_pose, (None, NUM_BODY_JOINTS, 3), np.float64),
+            check_array(o, "body_pose", self.body_pose, (None, NUM_BODY_JOINTS, 3), np.float64),
         )
-        _set(self, "betas", _check(o, "betas", self.betas, (NUM_BETAS,), np.float64))
-        _set(self, "transl", _check(o, "transl", self.transl, (None, 3), np.float64))
-        _set(self, "observed", _check(o, "observed", self.observed, (None,), np.bool_))
-        _set(self, "boxes", _check(o, "boxes", self.boxes, (None, 4), np.float32))
-        _set(self, "scores", _check(o, "scores", self.scores, (None,), np.float32))
+        set_frozen(self, "betas", check_array(o, "betas", self.betas, (NUM_BETAS,), np.float64))
+        set_frozen(self, "transl", check_array(o, "transl", self.transl, (None, 3), np.float64))
+        set_frozen(self, "observed", check_array(o, "observed", self.observed, (None,), np.bool_))
+        set_frozen(self, "boxes", check_array(o, "boxes", self.boxes, (None, 4), np.float32))
+        set_frozen(self, "scores", check_array(o, "scores", self.scores, (None,), np.float32))
         rows = dict(
             times=self.times,
             global_orient=self.global_orient,
@@ -366,16 +197,16 @@ class SmplSequence:
             scores=self.scores,
         )
         if self.frame_betas is not None:
-            fb = _check(o, "frame_betas", self.frame_betas, (None, NUM_BETAS), np.float64)
-            _set(self, "frame_betas", fb)
+            fb = check_array(o, "frame_betas", self.frame_betas, (None, NUM_BETAS), np.float64)
+            set_frozen(self, "frame_betas", fb)
             rows["frame_betas"] = fb
         if self.cam_crop is not None:
-            cc = _check(o, "cam_crop", self.cam_crop, (None, 3), np.float64)
-            _set(self, "cam_crop", cc)
+            cc = check_array(o, "cam_crop", self.cam_crop, (None, 3), np.float64)
+            set_frozen(self, "cam_crop", cc)
             rows["cam_crop"] = cc
         if self.world is not None:
             rows["world.transl"] = self.world.transl
-        _same_length(o, len(self.frames), **rows)
+        check_same_length(o, len(self.frames), **rows)
         if len(self.frames) == 0:
             raise ValueError(f"{o}.frames: a sequence needs at least one frame")
         if len(self.frames) > 1 and not np.all(np.diff(self.frames) > 0):
@@ -388,35 +219,6 @@ class SmplSequence:
     def poses(self) -> FloatArray:
         """(T, 24, 3) axis-angle of all joints (global_orient first)."""
         return np.concatenate([self.global_orient[:, None, :], self.body_pose], axis=1)
-
-
-@dataclass(frozen=True)
-class CameraIntrinsics:
-    """Pinhole intrinsics of the video camera in pixels (OpenCV convention).
-
-    Attributes:
-        fx, fy: focal lengths in pixels.
-        cx, cy: principal point in pixels (CLIFF uses the exact image centre ``w/2, h/2``).
-        width, height: image size in pixels.
-    """
-
-    fx: float
-    fy: float
-    cx: float
-    cy: float
-    width: int
-    height: int
-
-    def __post_init__(self) -> None:
-        if not (self.fx > 0 and self.fy > 0):
-            raise ValueError(
-                f"CameraIntrinsics: focal lengths must be > 0, got {self.fx}, {self.fy}"
-            )
-
-    @property
-    def matrix(self) -> FloatArray:
-        """(3, 3) float64 K."""
-        return np.array([[self.fx, 0.0, self.cx], [0.0, self.fy, self.cy], [0.0, 0.0, 1.0]])
 
 
 @dataclass(frozen=True, eq=False)
@@ -445,20 +247,34 @@ class SmplModelData:
 
     def __post_init__(self) -> None:
         o = "SmplModelData"
-        v = _check(o, "v_template", self.v_template, (None, 3), np.float64)
+        v = check_array(o, "v_template", self.v_template, (None, 3), np.float64)
         nv = v.shape[0]
-        _set(self, "v_template", v)
-        _set(self, "shapedirs", _check(o, "shapedirs", self.shapedirs, (nv, 3, None), np.float64))
-        _set(
+        set_frozen(self, "v_template", v)
+        set_frozen(
+            self,
+            "shapedirs",
+            check_array(o, "shapedirs", self.shapedirs, (nv, 3, None), np.float64),
+        )
+        set_frozen(
             self,
             "j_regressor",
-            _check(o, "j_regressor", self.j_regressor, (NUM_SMPL_JOINTS, nv), np.float64),
+            check_array(o, "j_regressor", self.j_regressor, (NUM_SMPL_JOINTS, nv), np.float64),
         )
-        _set(self, "weights", _check(o, "weights", self.weights, (nv, NUM_SMPL_JOINTS), np.float64))
-        _set(self, "faces", _check(o, "faces", self.faces, (None, 3), np.int64))
-        _set(self, "parents", _check(o, "parents", self.parents, (NUM_SMPL_JOINTS,), np.int64))
+        set_frozen(
+            self,
+            "weights",
+            check_array(o, "weights", self.weights, (nv, NUM_SMPL_JOINTS), np.float64),
+        )
+        set_frozen(self, "faces", check_array(o, "faces", self.faces, (None, 3), np.int64))
+        set_frozen(
+            self, "parents", check_array(o, "parents", self.parents, (NUM_SMPL_JOINTS,), np.int64)
+        )
         if self.posedirs is not None:
-            _set(self, "posedirs", _check(o, "posedirs", self.posedirs, (nv, 3, None), np.float64))
+            set_frozen(
+                self,
+                "posedirs",
+                check_array(o, "posedirs", self.posedirs, (nv, 3, None), np.float64),
+            )
         if self.shapedirs.shape[2] < NUM_BETAS:
             raise ValueError(
                 f"{o}.shapedirs: needs >= {NUM_BETAS} components, got {self.shapedirs.shape[2]}"
@@ -519,11 +335,11 @@ class MotionSet:
     grounding: Grounding | None = None
 
     def __post_init__(self) -> None:
-        _set(self, "people", tuple(self.people))
-        _set(
+        set_frozen(self, "people", tuple(self.people))
+        set_frozen(
             self,
             "frame_times",
-            _check("MotionSet", "frame_times", self.frame_times, (None,), np.float64),
+            check_array("MotionSet", "frame_times", self.frame_times, (None,), np.float64),
         )
         ids = [p.track_id for p in self.people]
         if self.grounding is not None and any(p.world is None for p in self.people):
