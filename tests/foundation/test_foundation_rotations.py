@@ -226,3 +226,20 @@ def test_official_cliff_golden_rotations(variant):
     assert np.abs(rot.rot6d_to_matrix(pose_6d) - rotmat).max() < 1e-14
     aa = rot.matrix_to_axis_angle(torch.from_numpy(rotmat)).reshape(len(rotmat), 72)
     assert np.abs(aa.numpy() - aa_demo).max() < 1e-12
+
+
+def test_axis_angle_bits_do_not_depend_on_memory_layout():
+    """The same quaternions give the same bits whether they sit in a strided view or a fresh
+    contiguous array, call after call (numpy's vector and scalar arctan2 differ in the last bit,
+    and a strided input used to pick one of them by buffer alignment; samples/ must be remade
+    byte for byte)."""
+    rng = np.random.default_rng(7)
+    quats = rng.normal(size=(120, 23, 4))
+    expected = rot.quaternion_to_axis_angle(quats.copy())
+    padded = np.zeros((120, 23, 6))
+    keep_alive = []
+    for size in rng.integers(1, 5000, size=300):
+        keep_alive.append(np.empty(int(size)))  # move the heap so buffers land elsewhere
+        padded[..., 1:5] = quats
+        got = rot.quaternion_to_axis_angle(padded[..., 1:5])
+        assert np.array_equal(got, expected)
