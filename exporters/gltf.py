@@ -21,7 +21,6 @@ so the rest pose stays an upright character.
 
 from __future__ import annotations
 
-import logging
 import math
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,8 @@ import numpy as np
 import pygltflib as gl
 
 import mocap
+from exporters._glb_buffers import ARRAY_BUFFER, ELEMENT_ARRAY_BUFFER, Buffers
+from exporters._glb_timeline import key_times_of, visibility_keys
 from exporters._output import atomic_path
 from exporters.rigs import RigPreset, RigSkeleton, build_rig, rest_vertices, rig_motion, rig_preset
 from exporters.skeleton import (
@@ -43,58 +44,9 @@ from exporters.space import Placement, place
 from mocap.rotations import continuous_quaternions, matrix_to_quaternion
 from mocap.types import MotionSet, SmplModelData, SmplSequence
 
-logger = logging.getLogger(__name__)
-
 SCHEMA = "cliffmocap-gltf/1"
 CAMERA_ZNEAR_M = 0.01
 CAMERA_ZFAR_M = 1000.0
-_ALIGN = 4  # bufferViews start on 4-byte boundaries (glTF data alignment rule)
-_FLOAT, _UBYTE, _USHORT, _UINT = 5126, 5121, 5123, 5125
-_COMPONENT = {np.float32: _FLOAT, np.uint8: _UBYTE, np.uint16: _USHORT, np.uint32: _UINT}
-_TYPE_BY_WIDTH = {1: "SCALAR", 2: "VEC2", 3: "VEC3", 4: "VEC4", 16: "MAT4"}
-_ARRAY_BUFFER, _ELEMENT_ARRAY_BUFFER = 34962, 34963
-
-
-class _Buffers:
-    """Accumulates the BIN chunk: one 4-byte aligned bufferView per accessor."""
-
-    def __init__(self, gltf: gl.GLTF2) -> None:
-        self.gltf = gltf
-        self.chunks: list[bytes] = []
-        self.size = 0
-
-    def add(
-        self,
-        data: np.ndarray,
-        target: int | None = None,
-        bounds: bool = False,
-        type_: str | None = None,
-    ) -> int:
-        """Store ``data`` (N, k) or (N,) and return its accessor index."""
-        arr = np.ascontiguousarray(data)
-        width = 1 if arr.ndim == 1 else int(np.prod(arr.shape[1:]))
-        raw = arr.tobytes()
-        view = gl.BufferView(buffer=0, byteOffset=self.size, byteLength=len(raw), target=target)
-        self.chunks.append(raw)
-        pad = -len(raw) % _ALIGN
-        self.chunks.append(b"\0" * pad)
-        self.size += len(raw) + pad
-        self.gltf.bufferViews.append(view)
-        accessor = gl.Accessor(
-            bufferView=len(self.gltf.bufferViews) - 1,
-            componentType=_COMPONENT[arr.dtype.type],
-            count=int(arr.shape[0]),
-            type=type_ or _TYPE_BY_WIDTH[width],
-        )
-        if bounds:
-            flat = arr.reshape(arr.shape[0], -1)
-            accessor.min = [float(v) for v in flat.min(axis=0)]
-            accessor.max = [float(v) for v in flat.max(axis=0)]
-        self.gltf.accessors.append(accessor)
-        return len(self.gltf.accessors) - 1
-
-    def blob(self) -> bytes:
-        return b"".join(self.chunks)
 
 
 def vertex_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
@@ -109,54 +61,9 @@ def vertex_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
     return normals
 
 
-def key_times_of(motion: MotionSet) -> np.ndarray:
-    """(F,) animation time of every video frame: the decoded timestamps ``motion.frame_times``.
-
-    glTF needs strictly increasing, non-negative key times (after the float32 cast); a timeline
-    that breaks this (broken container timestamps) falls back to ``frame / fps`` with a warning.
-    """
-    times = np.asarray(motion.frame_times, dtype=np.float64)
-    as_f32 = times.astype(np.float32)
-    if len(times) and (as_f32[0] < 0 or np.any(np.diff(as_f32) <= 0)):
-        logger.warning(
-            "%s: frame timestamps are not strictly increasing; animation keys use frame / fps",
-            motion.video.path,
-        )
-        return np.arange(len(times)) / float(motion.fps)
-    return times
-
-
-def visibility_keys(frames: np.ndarray, frame_times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """STEP keys of the root scale: 1 on tracked runs of frames, 0 before, between and after.
-
-    Args:
-        frames: (T,) strictly increasing tracked frame indices.
-        frame_times: (F,) seconds of every decoded frame.
-
-    Returns:
-        times: (K,) float64 key times, strictly increasing.
-        scales: (K,) 0.0 or 1.0.
-    """
-    times: list[float] = []
-    scales: list[float] = []
-    if frames[0] > 0:
-        times.append(float(frame_times[0]))
-        scales.append(0.0)
-    run_starts = np.concatenate([[0], np.flatnonzero(np.diff(frames) > 1) + 1])
-    run_ends = np.concatenate([run_starts[1:] - 1, [len(frames) - 1]])
-    for start, end in zip(run_starts, run_ends, strict=True):
-        times.append(float(frame_times[frames[start]]))
-        scales.append(1.0)
-        after = frames[end] + 1
-        if after < len(frame_times):
-            times.append(float(frame_times[after]))
-            scales.append(0.0)
-    return np.asarray(times), np.asarray(scales)
-
-
 def _add_person(
     gltf: gl.GLTF2,
-    buf: _Buffers,
+    buf: Buffers,
     body: SmplModelData,
     seq: SmplSequence,
     weights: tuple[np.ndarray, np.ndarray],
@@ -206,7 +113,7 @@ def _quat_list(matrix: np.ndarray) -> list[float]:
 
 def _add_skinned_mesh(
     gltf: gl.GLTF2,
-    buf: _Buffers,
+    buf: Buffers,
     body: SmplModelData,
     seq: SmplSequence,
     rig: RigSkeleton,
@@ -236,12 +143,12 @@ def _add_skinned_mesh(
     joints4 = np.where(weights4 > 0, joints4 + rig.smpl_joint.index(0), 0)
     faces = body.faces.astype(np.uint16 if body.num_vertices < 0xFFFF else np.uint32)
     attrs = gl.Attributes(
-        POSITION=buf.add(verts.astype(np.float32), _ARRAY_BUFFER, bounds=True),
-        NORMAL=buf.add(vertex_normals(verts, body.faces).astype(np.float32), _ARRAY_BUFFER),
-        JOINTS_0=buf.add(joints4.astype(np.uint8), _ARRAY_BUFFER),
-        WEIGHTS_0=buf.add(weights4, _ARRAY_BUFFER),
+        POSITION=buf.add(verts.astype(np.float32), ARRAY_BUFFER, bounds=True),
+        NORMAL=buf.add(vertex_normals(verts, body.faces).astype(np.float32), ARRAY_BUFFER),
+        JOINTS_0=buf.add(joints4.astype(np.uint8), ARRAY_BUFFER),
+        WEIGHTS_0=buf.add(weights4, ARRAY_BUFFER),
     )
-    indices = buf.add(faces.reshape(-1), _ELEMENT_ARRAY_BUFFER)
+    indices = buf.add(faces.reshape(-1), ELEMENT_ARRAY_BUFFER)
     gltf.meshes.append(
         gl.Mesh(
             name=f"person_{tid}_body", primitives=[gl.Primitive(attributes=attrs, indices=indices)]
@@ -254,7 +161,7 @@ def _add_skinned_mesh(
 
 
 def _add_channels(
-    buf: _Buffers,
+    buf: Buffers,
     seq: SmplSequence,
     rest: np.ndarray,
     rig: RigSkeleton,
@@ -368,7 +275,7 @@ def build_gltf(
     extras = scene_extras(motion, placement)
     gltf.scenes.append(gl.Scene(name="cliffmocap", nodes=[], extras=extras))
     gltf.scene = 0
-    buf = _Buffers(gltf)
+    buf = Buffers(gltf)
     animation = gl.Animation(name="cliffmocap", samplers=[], channels=[])
     weights = top_weights(body.weights)  # the same for every person: compute once
     frame_times = key_times_of(motion)
