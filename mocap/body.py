@@ -137,8 +137,6 @@ class SmplBody:
         """
         import torch
 
-        from mocap.rotations import axis_angle_to_matrix
-
         betas = torch.as_tensor(betas)
         if not betas.is_floating_point():
             betas = betas.double()
@@ -149,32 +147,13 @@ class SmplBody:
             )
         t = self._tensors(betas)
         like = {"dtype": betas.dtype, "device": betas.device}
-        go = torch.as_tensor(global_orient).to(**like)
-        bp = torch.as_tensor(body_pose).to(**like)
-        if pose2rot:
-            rot = axis_angle_to_matrix(
-                torch.cat([go.reshape(bsz, 1, 3), bp.reshape(bsz, -1, 3)], 1)
-            )
-        else:
-            rot = torch.cat([go.reshape(bsz, 1, 3, 3), bp.reshape(bsz, -1, 3, 3)], 1)
-        if rot.shape[1] != NUM_SMPL_JOINTS:
-            raise ValueError(f"forward: expected 24 joint rotations, got {rot.shape[1]}")
+        rot = _joint_rotations(global_orient, body_pose, bsz, pose2rot, like)
 
         # 1-2. rest joints J (B, 24, 3) from the shaped template (linear in betas)
         rest = t["j_template"] + torch.einsum("bl,jcl->bjc", betas, t["j_shapedirs"][:, :, :nb])
 
-        # 3. forward kinematics: G_k = G_parent(k) [R_k | J_k - J_parent(k)]  -> (B, 24, 4, 4)
-        parents = self.data.parents.tolist()
-        rel = rest.clone()
-        rel[:, 1:] = rest[:, 1:] - rest[:, parents[1:]]
-        local = torch.zeros(bsz, NUM_SMPL_JOINTS, 4, 4, **like)
-        local[:, :, :3, :3] = rot
-        local[:, :, :3, 3] = rel
-        local[:, :, 3, 3] = 1.0
-        chain = [local[:, 0]]
-        for k in range(1, NUM_SMPL_JOINTS):
-            chain.append(chain[parents[k]] @ local[:, k])
-        world = torch.stack(chain, 1)  # (B, 24, 4, 4)
+        # 3. forward kinematics -> world transforms G (B, 24, 4, 4)
+        world = _forward_kinematics(rot, rest, self.data.parents.tolist())
         joints = world[:, :, :3, 3]  # (B, 24, 3)
         offset = (
             torch.zeros(bsz, 1, 3, **like)
@@ -190,18 +169,77 @@ class SmplBody:
         pose_feature = (rot[:, 1:] - eye).reshape(bsz, NUM_POSE_BASIS)  # (B, 207)
         v_posed = v_shaped + (pose_feature @ t["posedirs"]).reshape(bsz, -1, 3)
 
-        # 5. skinning: M_k = G_k [I | -J_k] (rest rotations are identity), v' = sum_k W_vk M_k v
-        skin = world[:, :, :3, :].clone()  # (B, 24, 3, 4)
-        skin[:, :, :, 3] = world[:, :, :3, 3] - (world[:, :, :3, :3] @ rest.unsqueeze(-1))[..., 0]
-        # Blend in a vertex-last layout: one (B*12, 24) x (24, V) product, then every elementwise
-        # op below runs over contiguous rows of V (B*V tiny 3x3 matmuls would be ~10x slower).
-        skin_rows = (
-            skin.reshape(bsz, NUM_SMPL_JOINTS, 12).transpose(1, 2).reshape(-1, NUM_SMPL_JOINTS)
-        )
-        per_vertex = (skin_rows @ t["weights_t"]).reshape(bsz, 3, 4, -1)  # (B, 3, 4, V)
-        points = v_posed.transpose(1, 2).unsqueeze(1)  # (B, 1, 3, V)
-        moved = (per_vertex[:, :, :3] * points).sum(2) + per_vertex[:, :, 3]  # (B, 3, V)
-        vertices = moved.transpose(1, 2).contiguous()  # (B, V, 3)
+        # 5. linear blend skinning
+        vertices = _skin(world, rest, v_posed, t["weights_t"])
         return SmplOutput(joints=joints + offset, vertices=vertices + offset, rotmats=rot)
 
     __call__ = forward
+
+
+def _joint_rotations(
+    global_orient: Any, body_pose: Any, bsz: int, pose2rot: bool, like: dict[str, Any]
+) -> Any:
+    """(B, 24, 3, 3) joint rotations from :meth:`SmplBody.forward`'s pose arguments."""
+    import torch
+
+    from mocap.rotations import axis_angle_to_matrix
+
+    go = torch.as_tensor(global_orient).to(**like)
+    bp = torch.as_tensor(body_pose).to(**like)
+    if pose2rot:
+        rot = axis_angle_to_matrix(torch.cat([go.reshape(bsz, 1, 3), bp.reshape(bsz, -1, 3)], 1))
+    else:
+        rot = torch.cat([go.reshape(bsz, 1, 3, 3), bp.reshape(bsz, -1, 3, 3)], 1)
+    if rot.shape[1] != NUM_SMPL_JOINTS:
+        raise ValueError(f"forward: expected 24 joint rotations, got {rot.shape[1]}")
+    return rot
+
+
+def _forward_kinematics(rot: Any, rest: Any, parents: list[int]) -> Any:
+    """World transforms ``G_k = G_parent(k) [R_k | J_k - J_parent(k)]``.
+
+    Args:
+        rot: (B, 24, 3, 3) local joint rotations.
+        rest: (B, 24, 3) rest joint positions, metres.
+        parents: 24 parent indices (root's is ignored).
+
+    Returns:
+        (B, 24, 4, 4) world transforms; column 3 holds the posed joint positions.
+    """
+    import torch
+
+    bsz = rot.shape[0]
+    rel = rest.clone()
+    rel[:, 1:] = rest[:, 1:] - rest[:, parents[1:]]
+    local = torch.zeros(bsz, NUM_SMPL_JOINTS, 4, 4, dtype=rot.dtype, device=rot.device)
+    local[:, :, :3, :3] = rot
+    local[:, :, :3, 3] = rel
+    local[:, :, 3, 3] = 1.0
+    chain = [local[:, 0]]
+    for k in range(1, NUM_SMPL_JOINTS):
+        chain.append(chain[parents[k]] @ local[:, k])
+    return torch.stack(chain, 1)
+
+
+def _skin(world: Any, rest: Any, v_posed: Any, weights_t: Any) -> Any:
+    """Linear blend skinning ``v' = sum_k W_vk G_k [I | -J_k] v`` (rest rotations are identity).
+
+    Args:
+        world: (B, 24, 4, 4) world transforms from :func:`_forward_kinematics`.
+        rest: (B, 24, 3) rest joints, metres.
+        v_posed: (B, V, 3) shaped and pose-corrected rest vertices, metres.
+        weights_t: (24, V) skinning weights, joint-major.
+
+    Returns:
+        (B, V, 3) posed vertices, metres (no translation).
+    """
+    bsz = world.shape[0]
+    skin = world[:, :, :3, :].clone()  # (B, 24, 3, 4)
+    skin[:, :, :, 3] = world[:, :, :3, 3] - (world[:, :, :3, :3] @ rest.unsqueeze(-1))[..., 0]
+    # Blend in a vertex-last layout: one (B*12, 24) x (24, V) product, then every elementwise
+    # op below runs over contiguous rows of V (B*V tiny 3x3 matmuls would be ~10x slower).
+    skin_rows = skin.reshape(bsz, NUM_SMPL_JOINTS, 12).transpose(1, 2).reshape(-1, NUM_SMPL_JOINTS)
+    per_vertex = (skin_rows @ weights_t).reshape(bsz, 3, 4, -1)  # (B, 3, 4, V)
+    points = v_posed.transpose(1, 2).unsqueeze(1)  # (B, 1, 3, V)
+    moved = (per_vertex[:, :, :3] * points).sum(2) + per_vertex[:, :, 3]  # (B, 3, V)
+    return moved.transpose(1, 2).contiguous()  # (B, V, 3)
