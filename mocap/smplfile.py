@@ -219,18 +219,8 @@ def _require_file(path: Path) -> None:
         raise ModelFileNotFoundError(missing_message(SMPL, (path,), resolve_model_dir()), path)
 
 
-def model_data_from_dict(raw: dict[str, Any], source: str) -> SmplModelData:
-    """Check an SMPL dict (keys as in the files) and turn it into :class:`SmplModelData`.
-
-    Raises:
-        SmplModelError: naming the missing key or the array with the wrong shape, and ``source``.
-    """
-    missing = [k for k in REQUIRED_KEYS if k not in raw]
-    if missing:
-        raise SmplModelError(
-            f"SMPL model '{source}' lacks the key(s) {', '.join(missing)}; not an SMPL model file "
-            f"(it has: {', '.join(sorted(raw)) or 'nothing'})"
-        )
+def _numeric_arrays(raw: dict[str, Any], source: str) -> dict[str, np.ndarray]:
+    """The required keys as int64 (faces, kinematic tree) or float64 arrays."""
     arr: dict[str, np.ndarray] = {}
     for key in REQUIRED_KEYS:
         try:
@@ -239,6 +229,11 @@ def model_data_from_dict(raw: dict[str, Any], source: str) -> SmplModelData:
             )
         except (TypeError, ValueError) as e:
             raise SmplModelError(f"SMPL model '{source}': '{key}' is not numeric ({e})") from None
+    return arr
+
+
+def _check_shapes(arr: dict[str, np.ndarray], source: str) -> None:
+    """Every array has SMPL's shape for the vertex count of ``v_template`` (V, 3)."""
     nv = arr["v_template"].shape[0] if arr["v_template"].ndim == 2 else -1
     expected = {
         "v_template": (nv, 3),
@@ -265,6 +260,23 @@ def model_data_from_dict(raw: dict[str, Any], source: str) -> SmplModelData:
             f"SMPL model '{source}': 'shapedirs' has {arr['shapedirs'].shape[2]} "
             f"shape components, need at least {NUM_BETAS}"
         )
+
+
+def model_data_from_dict(raw: dict[str, Any], source: str) -> SmplModelData:
+    """Check an SMPL dict (keys as in the files) and turn it into :class:`SmplModelData`.
+
+    Raises:
+        SmplModelError: naming the missing key or the array with the wrong shape, and ``source``.
+    """
+    missing = [k for k in REQUIRED_KEYS if k not in raw]
+    if missing:
+        raise SmplModelError(
+            f"SMPL model '{source}' lacks the key(s) {', '.join(missing)}; not an SMPL model file "
+            f"(it has: {', '.join(sorted(raw)) or 'nothing'})"
+        )
+    arr = _numeric_arrays(raw, source)
+    _check_shapes(arr, source)
+    nv = arr["v_template"].shape[0]
     faces = arr["f"]
     if faces.size and (faces.min() < 0 or faces.max() >= nv):
         raise SmplModelError(f"SMPL model '{source}': 'f' indexes vertices outside 0..{nv - 1}")
