@@ -161,9 +161,46 @@ def _loop_angles(loop_pts: np.ndarray, rings: int) -> list[np.ndarray]:
 def build_mesh() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The closed body surface: (V, 3) f64 vertices, (F, 3) int64 faces, (V,) mirror indices."""
     b = _MeshBuilder()
-    theta = 2 * np.pi * np.arange(_RING) / _RING  # 0 = front (+z), pi/2 = body-left (+x)
-    # torso, neck and head rows: one grid of rows x _RING columns
     ty = np.linspace(*_TORSO_Y, _TORSO_ROWS)
+    grid_pts = _trunk_rows(ty)
+    n_rows = len(grid_pts)
+    grid = b.add(grid_pts).reshape(n_rows, _RING)
+    hc = np.array(_HEAD_CENTRE)
+    top = b.add([hc[0], hc[1] + _HEAD_RADIUS, hc[2]])[0]
+    ra, rb, ca, cb = _add_trunk_faces(b, grid, ty)
+    b.fan(grid[-1], top)
+
+    n_fixed = b.count  # vertices that are their own structure's mirror (grid, pole, crotch)
+    crotch_z = np.linspace(-1, 1, _CROTCH_POINTS + 2)[1:-1] * _interp_rows(_TORSO_PROFILE, ty)[0, 1]
+    crotch = b.add(np.stack([0 * crotch_z, np.full_like(crotch_z, ty[0]), crotch_z], 1))
+    n_fixed = b.count
+    first_new = b.count
+
+    joints = designed_joints()
+    # left leg: split the bottom ring at the crotch
+    leg_loop = np.concatenate([grid[0, : _RING // 2 + 1], crotch])
+    _grow_leg(b, leg_loop, joints)
+    # left arm: out of the hole's boundary loop
+    arm_loop = np.concatenate(
+        [
+            grid[ra, ca : cb + 1],
+            grid[ra + 1 : rb + 1, cb],
+            grid[rb, ca:cb][::-1],
+            grid[ra + 1 : rb, ca][::-1],
+        ]
+    )
+    _grow_arm(b, arm_loop, joints)
+
+    verts, faces = b.arrays()
+    verts, faces, mirror = _mirror_left_side(verts, faces, grid, first_new, n_fixed)
+    verts, faces, mirror = _fill_vertex_count(verts, faces, mirror)
+    faces = _orient_outward(verts, faces)
+    return verts, faces, mirror
+
+
+def _trunk_rows(ty: np.ndarray) -> np.ndarray:
+    """(rows, _RING, 3) rings of the torso (at heights ``ty``), neck and head, bottom to top."""
+    theta = 2 * np.pi * np.arange(_RING) / _RING  # 0 = front (+z), pi/2 = body-left (+x)
     tprof = _interp_rows(_TORSO_PROFILE, ty)
     rows = [
         np.stack(
@@ -199,18 +236,20 @@ def build_mesh() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             -1,
         )
     )
-    grid_pts = np.concatenate(rows)
-    n_rows = len(grid_pts)
-    grid = b.add(grid_pts).reshape(n_rows, _RING)
-    top = b.add([hc[0], hc[1] + _HEAD_RADIUS, hc[2]])[0]
+    return np.concatenate(rows)
 
-    # left arm hole: a rectangle of grid quads on the +x side, around theta = pi/2
+
+def _add_trunk_faces(
+    b: _MeshBuilder, grid: np.ndarray, ty: np.ndarray
+) -> tuple[int, int, int, int]:
+    """Quads of the trunk grid except the two arm holes; returns the left hole's row range
+    ``ra..rb`` and column range ``ca..cb`` (around theta = pi/2, the +x side)."""
     quarter = _RING // 4
     half_cols = round(float(_ARM_HOLE_HALF_ANGLE) / (2 * np.pi / _RING))
     ca, cb = quarter - half_cols, quarter + half_cols
     ra = int(np.searchsorted(ty, _ARM_HOLE_Y[0]))
     rb = int(np.searchsorted(ty, _ARM_HOLE_Y[1]))
-    hole_left = np.zeros((n_rows - 1, _RING), bool)
+    hole_left = np.zeros((len(grid) - 1, _RING), bool)
     hole_left[ra:rb, ca:cb] = True
     hole = hole_left | hole_left[:, ::-1]  # quad column s spans s..s+1; its mirror is R-1-s
     r_idx, s_idx = np.nonzero(~hole)
@@ -218,30 +257,18 @@ def build_mesh() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     c0, c1 = grid[r_idx + 1, s_idx], grid[r_idx + 1, (s_idx + 1) % _RING]
     b.faces.append(np.stack([a0, a1, c1], 1))
     b.faces.append(np.stack([a0, c1, c0], 1))
-    b.fan(grid[-1], top)
+    return ra, rb, ca, cb
 
-    n_fixed = b.count  # vertices that are their own structure's mirror (grid, pole, crotch)
-    crotch_z = np.linspace(-1, 1, _CROTCH_POINTS + 2)[1:-1] * tprof[0, 1]  # back -> front
-    crotch = b.add(np.stack([0 * crotch_z, np.full_like(crotch_z, ty[0]), crotch_z], 1))
-    n_fixed = b.count
-    first_new = b.count
 
-    joints = designed_joints()
-    # left leg: split the bottom ring at the crotch
-    leg_loop = np.concatenate([grid[0, : _RING // 2 + 1], crotch])
-    _grow_leg(b, leg_loop, joints)
-    # left arm: out of the hole's boundary loop
-    arm_loop = np.concatenate(
-        [
-            grid[ra, ca : cb + 1],
-            grid[ra + 1 : rb + 1, cb],
-            grid[rb, ca:cb][::-1],
-            grid[ra + 1 : rb, ca][::-1],
-        ]
-    )
-    _grow_arm(b, arm_loop, joints)
+def _mirror_left_side(
+    verts: np.ndarray, faces: np.ndarray, grid: np.ndarray, first_new: int, n_fixed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Add the right leg and arm as mirrors (x -> -x) of the left ones built from ``first_new``
+    on, then drop the vertices left unused inside the arm holes.
 
-    verts, faces = b.arrays()
+    Returns:
+        (V, 3) vertices, (F, 3) faces and (V,) mirror index of every vertex.
+    """
     n_left = len(verts) - first_new
     # mirror map of the fixed part: grid column s <-> (-s) mod R, pole and crotch onto themselves
     mirror = np.arange(len(verts) + n_left)
@@ -252,16 +279,10 @@ def build_mesh() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     mirrored_faces = mirror[left_faces][:, ::-1]
     verts = np.concatenate([verts, verts[first_new:] * (-1.0, 1.0, 1.0)])
     faces = np.concatenate([faces, mirrored_faces])
-
-    # drop the vertices inside the arm holes
     used = np.zeros(len(verts), bool)
     used[faces] = True
     remap = np.cumsum(used) - 1
-    verts, faces, mirror = verts[used], remap[faces], remap[mirror[used]]
-
-    verts, faces, mirror = _fill_vertex_count(verts, faces, mirror)
-    faces = _orient_outward(verts, faces)
-    return verts, faces, mirror
+    return verts[used], remap[faces], remap[mirror[used]]
 
 
 def _grow_leg(b: _MeshBuilder, loop: np.ndarray, joints: np.ndarray) -> None:
