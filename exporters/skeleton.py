@@ -23,7 +23,6 @@ import numpy as np
 from mocap.errors import OutputError, SmplModelRequiredError
 from mocap.interpolate import interp_linear, interp_rotations
 from mocap.rotations import axis_angle_to_matrix
-from mocap.smpl_joints import SMPL_PARENTS
 from mocap.types import MotionSet, SmplModelData, SmplSequence
 
 CAMERA_TO_YUP = np.diag([1.0, -1.0, -1.0])
@@ -43,11 +42,6 @@ for _matrix in (CAMERA_TO_YUP, YUP_TO_ZUP, CAMERA_TO_ZUP):
 
 MAX_INFLUENCES = 4
 """glTF JOINTS_0/WEIGHTS_0 hold 4 influences; many engines read only that set."""
-
-
-def leaf_joints(parents: tuple[int, ...] = SMPL_PARENTS) -> list[int]:
-    """Joints without children (10, 11, 15, 22, 23 for SMPL)."""
-    return [j for j in range(len(parents)) if j not in parents]
 
 
 def require_body(motion: MotionSet, fmt: str) -> SmplModelData:
