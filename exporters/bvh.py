@@ -50,7 +50,7 @@ from exporters.skeleton import (
     select_people,
 )
 from exporters.space import place
-from exporters.spans import span_paths, spans_of
+from exporters.spans import SPAN_CHOICES, span_paths, spans_of
 from mocap.errors import UsageError
 from mocap.rotations import axis_angle_to_matrix
 from mocap.smpl_joints import SMPL_JOINT_NAMES, SMPL_PARENTS
@@ -67,7 +67,7 @@ _ARM_JOINTS = frozenset(range(13, 24)) - {15}  # collars, shoulders, elbows, wri
 AUTO_ORDERS: tuple[str, ...] = tuple(
     "ZXY" if j == 0 or j in _ARM_JOINTS else "XYZ" for j in range(24)
 )
-SPANS = ("track", "video", "spans")
+SPANS = (*SPAN_CHOICES, "video")
 END_SITE_LENGTH_M = 0.05  # leaf bone length; only used to draw the last bone of a chain
 FRAME_TIME_DIGITS = 12  # >= 10 significant digits, else Blender's fps comes out 30.0000036
 VALUE_DECIMALS = 6  # 1e-6 cm = 1e-8 m quantisation
