@@ -26,7 +26,9 @@ known to exist) is its own file ``<stem>_person<id>_from<f>.bvh`` whose frame 0 
 Blender's BVH importer puts BVH frame 0 at its **Start Frame** (default 1, clamped to >= 1); the
 glb and the add-on put video frame i at Blender frame i, so import with Start Frame = the file's
 first video frame to line up with them. A file that starts at video frame 0 cannot: Blender puts it
-one frame late (move its action by -1 frame).
+one frame late (move its action by -1 frame). The cliffmocap add-on does both for you: it imports
+a BVH at its first video frame (from the ``_from<f>`` name, or its First Video Frame option),
+frame 0 included.
 """
 
 from __future__ import annotations
