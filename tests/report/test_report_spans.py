@@ -56,11 +56,15 @@ def test_spans_of_each_person_in_json_and_html():
     assert data["tracks"][0]["observed_share"] == 22 / 25
 
     html = report_html(report)
-    row = re.search(r'<tr id="spans-1">(.*?)</tr>', html).group(1)
-    cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
-    assert cells == ["#1", "0–9, 15–29", "2", "88%", "3: 3–4, 20", "5: 10–14"]
-    row = re.search(r'<tr id="spans-2">(.*?)</tr>', html).group(1)
-    assert re.findall(r"<td[^>]*>(.*?)</td>", row) == ["#2", "0–29", "1", "100%", "0: –", "0: –"]
+    assert _cells(html, 1) == ["#1", "0–9, 15–29", "2", "88%", "3: 3–4, 20", "5: 10–14"]
+    assert _cells(html, 2) == ["#2", "0–29", "1", "100%", "0: –", "0: –"]
+
+
+def _cells(html: str, track_id: int) -> list[str]:
+    """The cells of the spans table's row of ``track_id``."""
+    row = re.search(rf'<tr id="spans-{track_id}">(.*?)</tr>', html)
+    assert row is not None, f"no spans row for track {track_id}"
+    return re.findall(r"<td[^>]*>(.*?)</td>", row.group(1))
 
 
 def test_frame_ranges_caps_long_lists():
@@ -77,6 +81,6 @@ def test_spans_section_keeps_file_strings_escaped():
     motion = dataclasses.replace(motion, video=dataclasses.replace(motion.video, path=Path(evil)))
     html = report_html(build_report(motion))
     assert "<img src=x" not in html and "&lt;img src=x" in html
-    section = html[html.index("When each person exists") : html.index('<h2>Timeline')]
+    section = html[html.index("When each person exists") : html.index("<h2>Timeline")]
     assert "&lt;id&gt;" in section and "<id>" not in section
     assert re.sub(r"</?(table|tr|th|td|h2|p|code)\b[^>]*>", "", section).count("<") == 0
