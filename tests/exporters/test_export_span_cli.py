@@ -74,3 +74,16 @@ def test_unknown_span_is_one_usage_line(result, tmp_path):
     lines = [ln for ln in done.output.splitlines() if ln.strip()]
     assert len(lines) == 1 and lines[0].startswith("error:") and "--span" in lines[0]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_config_and_writers_refuse_an_unknown_span(motion, tmp_path):
+    from mocap.cli_run import with_flags
+    from mocap.config import PipelineConfig
+    from mocap.errors import UsageError
+
+    with pytest.raises(UsageError, match="'span' must be track or spans") as caught:
+        PipelineConfig(span="video")  # type: ignore[arg-type]
+    assert with_flags(str(caught.value)).startswith("--span must be")
+    with pytest.raises(UsageError, match="AMASS span 'video'"):
+        exporters.write(motion, tmp_path / "a.amass.npz", span="video")
+    assert list(tmp_path.iterdir()) == []
