@@ -1,4 +1,4 @@
-"""cliffmocap importer for Blender 4.2+: File > Import > cliffmocap (.glb/.npz).
+"""cliffmocap importer for Blender 4.2+: File > Import > cliffmocap (.glb/.npz/.fbx/.bvh).
 
 Imports the results of the ``cliffmocap`` command: one animated, shaped SMPL character per
 tracked person, the video's frame rate and frame range, and a camera with the video's

@@ -1,14 +1,17 @@
-"""File > Import > cliffmocap (.glb/.npz): people, frame rate, frame range, video camera."""
+"""File > Import > cliffmocap (.glb/.npz/.fbx/.bvh): people, frame rate, frame range, video camera.
+
+Every path puts video frame i at Blender frame i (.fbx/.bvh through Blender's importers with the
+options and corrections of :mod:`.import_clients`)."""
 
 import logging
 from pathlib import Path
 from typing import NamedTuple
 
 import bpy
-from bpy.props import BoolProperty, StringProperty
+from bpy.props import BoolProperty, IntProperty, StringProperty
 from bpy_extras.io_utils import ImportHelper
 
-from . import scene_setup
+from . import import_clients, scene_setup
 from .build_people import build_person
 from .errors import ImportFailed
 from .import_glb import import_glb
@@ -70,7 +73,7 @@ class IMPORT_SCENE_OT_cliffmocap(bpy.types.Operator, ImportHelper):
     bl_options = {"REGISTER", "UNDO"}  # noqa: RUF012 (Blender reads a set)
 
     filename_ext = ".glb"
-    filter_glob: StringProperty(default="*.glb;*.npz", options={"HIDDEN"})
+    filter_glob: StringProperty(default="*.glb;*.npz;*.fbx;*.bvh", options={"HIDDEN"})
 
     track_ids: StringProperty(
         name="Track IDs",
@@ -92,6 +95,13 @@ class IMPORT_SCENE_OT_cliffmocap(bpy.types.Operator, ImportHelper):
         description="SMPL model for .npz results; empty uses the add-on preference",
         subtype="FILE_PATH",
         default="",
+    )
+    first_frame: IntProperty(
+        name="First Video Frame",
+        description="BVH only: the video frame of the file's first frame; -1 reads it from the "
+        "name (<stem>_person<id>_from<frame>.bvh), else 0",
+        default=-1,
+        min=-1,
     )
 
     def execute(self, context):
@@ -117,12 +127,18 @@ class IMPORT_SCENE_OT_cliffmocap(bpy.types.Operator, ImportHelper):
             raise ImportFailed(f"file not found: '{path}'")
         wanted = parse_track_ids(self.track_ids)
         suffix = path.suffix.lower()
+        if suffix == ".fbx":
+            return import_clients.import_fbx(context, path, wanted, self.import_camera)
+        if suffix == ".bvh":
+            return import_clients.import_bvh(context, path, wanted, self.first_frame)
         if suffix == ".glb":
             loaded = self._import_glb(context, path, wanted)
         elif suffix == ".npz":
             loaded = self._import_npz(context, path, wanted)
         else:
-            raise ImportFailed(f"unsupported file '{path.name}': choose a cliffmocap .glb or .npz")
+            raise ImportFailed(
+                f"unsupported file '{path.name}': choose a cliffmocap .glb, .npz, .fbx or .bvh"
+            )
 
         scene = context.scene
         scene_setup.set_frame_range(scene, loaded.num_frames)
@@ -197,4 +213,6 @@ class _Loaded(NamedTuple):
 
 
 def menu_import(self, context):
-    self.layout.operator(IMPORT_SCENE_OT_cliffmocap.bl_idname, text="cliffmocap (.glb/.npz)")
+    self.layout.operator(
+        IMPORT_SCENE_OT_cliffmocap.bl_idname, text="cliffmocap (.glb/.npz/.fbx/.bvh)"
+    )

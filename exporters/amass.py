@@ -16,8 +16,8 @@ floor at z = 0; for an ungrounded motion (or ``space="camera"``) ``M = CAMERA_TO
 to the camera-frame result. Root ``M R_0`` and ``trans = M (J_0 + transl) - J_0`` (SMPL rotates
 the root about the rest pelvis ``J_0``). The body is SMPL, not SMPL+H: betas and joint positions
 transfer only approximately to SMPL+H/SMPL-X bodies. Frames missing inside a track are
-interpolated; rows cover the person's first to last tracked frame, or with ``spans=True`` one file
-per span (no row the person was not known to exist on).
+interpolated; rows cover the person's first to last tracked frame, or with ``span="spans"`` one
+file per span (no row the person was not known to exist on).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from exporters.skeleton import (
     select_people,
 )
 from exporters.space import place
-from exporters.spans import observed_on, span_paths, spans_of
+from exporters.spans import SPAN_CHOICES, observed_on, span_paths, spans_of
 from mocap.errors import UsageError
 from mocap.rotations import matrix_to_axis_angle
 from mocap.types import MotionSet, SmplSequence
@@ -94,7 +94,7 @@ def write_amass(
     path: str | Path,
     person: int | None = None,
     gender: str = "neutral",
-    spans: bool = False,
+    span: str = "track",
     overwrite: bool = False,
     space: str | None = None,
 ) -> list[Path]:
@@ -105,8 +105,9 @@ def write_amass(
         path: ``<stem>.amass.npz``; several people go to ``<stem>_person<id>.amass.npz``.
         person: write only this track id.
         gender: ``"neutral"``, ``"male"`` or ``"female"`` (model of the fit).
-        spans: one file per continuous span of each person,
-            ``<stem>_person<id>_from<first video frame>.amass.npz`` (see :mod:`exporters.spans`).
+        span: ``"track"`` (one file per person, first to last tracked frame) or ``"spans"`` (one
+            file per continuous span of each person,
+            ``<stem>_person<id>_from<first video frame>.amass.npz``; see :mod:`exporters.spans`).
         overwrite: replace existing files.
         space: ``world`` (default when grounded: z up, floor at z = 0, as AMASS files are) or
             ``camera`` (the camera frame turned z-up).
@@ -116,16 +117,18 @@ def write_amass(
 
     Raises:
         SmplModelRequiredError: no SMPL model in ``motion``.
-        UsageError: unknown gender.
+        UsageError: unknown gender or ``span``.
         OutputExistsError: a target exists (checked for every file before any is written).
     """
     if gender not in GENDERS:
         raise UsageError(f"gender={gender!r} is not one of {', '.join(GENDERS)}")
+    if span not in SPAN_CHOICES:
+        raise UsageError(f"AMASS span {span!r} is not one of {', '.join(SPAN_CHOICES)}")
     require_body(motion, "AMASS (.amass.npz)")
     placed = place(motion, select_people(motion, person, str(path)), space)
     to_zup = YUP_TO_ZUP @ placed.to_yup
     people = list(placed.people)
-    if spans:
+    if span == "spans":
         people = spans_of(people)
         paths = span_paths(Path(path), people, SUFFIX)
     else:

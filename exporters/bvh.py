@@ -26,7 +26,9 @@ known to exist) is its own file ``<stem>_person<id>_from<f>.bvh`` whose frame 0 
 Blender's BVH importer puts BVH frame 0 at its **Start Frame** (default 1, clamped to >= 1); the
 glb and the add-on put video frame i at Blender frame i, so import with Start Frame = the file's
 first video frame to line up with them. A file that starts at video frame 0 cannot: Blender puts it
-one frame late (move its action by -1 frame).
+one frame late (move its action by -1 frame). The cliffmocap add-on does both for you: it imports
+a BVH at its first video frame (from the ``_from<f>`` name, or its First Video Frame option),
+frame 0 included.
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ from exporters.skeleton import (
     select_people,
 )
 from exporters.space import place
-from exporters.spans import span_paths, spans_of
+from exporters.spans import SPAN_CHOICES, span_paths, spans_of
 from mocap.errors import UsageError
 from mocap.rotations import axis_angle_to_matrix
 from mocap.smpl_joints import SMPL_JOINT_NAMES, SMPL_PARENTS
@@ -67,7 +69,7 @@ _ARM_JOINTS = frozenset(range(13, 24)) - {15}  # collars, shoulders, elbows, wri
 AUTO_ORDERS: tuple[str, ...] = tuple(
     "ZXY" if j == 0 or j in _ARM_JOINTS else "XYZ" for j in range(24)
 )
-SPANS = ("track", "video", "spans")
+SPANS = (*SPAN_CHOICES, "video")
 END_SITE_LENGTH_M = 0.05  # leaf bone length; only used to draw the last bone of a chain
 FRAME_TIME_DIGITS = 12  # >= 10 significant digits, else Blender's fps comes out 30.0000036
 VALUE_DECIMALS = 6  # 1e-6 cm = 1e-8 m quantisation

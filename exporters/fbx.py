@@ -4,6 +4,13 @@ Blender (``bpy``, the ``[blender]`` extra) runs in a separate process (``_fbx_bl
 this process never imports bpy. The FBX holds one armature per person with the shaped mesh, the
 video camera and one baked take over the whole video (scale-0 keys hide people outside their
 tracks), y-up, metres (``docs/exporters_spec.md`` §5).
+
+Time: keys are absolute, video frame i at time i / fps, and the take starts at time 0 (the whole
+video), so a client that turns times into frames at the file's rate puts video frame i at its
+frame i. Blender's own FBX importer does not: it adds Animation Offset (1 frame by default) and,
+for a non-integer rate (29.97), keys with the rounded rate (frame i at i * 30 / 29.97). The
+cliffmocap add-on imports the FBX with offset 0 and the true rate
+(``blender_addon/import_clients.py``).
 """
 
 from __future__ import annotations

@@ -15,7 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
+from mocap.config import SPAN_CHOICES
 from mocap.types import BoolArray, IntArray, SmplSequence
+
+__all__ = ["SPAN_CHOICES", "observed_on", "runs", "span_paths", "spans_of", "split_spans"]
 
 #: Row fields of SmplSequence (sliced together); the others (track_id, betas) are per person.
 _ROW_FIELDS = (

@@ -31,6 +31,7 @@ from mocap.cli_choices import (
     RigChoice,
     Smooth,
     SpaceChoice,
+    SpanChoice,
 )
 from mocap.cli_run import (
     EXIT_FAILED,
@@ -176,6 +177,15 @@ def cliffmocap(
             "mannequin, root bone), unity (Humanoid, T-pose) or rigify (Blender metarig)."
         ),
     ] = RigChoice.smpl,
+    span: Annotated[
+        SpanChoice,
+        typer.Option(
+            help="Files of .bvh/.amass.npz outputs: track (one per person, its first to last "
+            "tracked frame, longer gaps interpolated; .amass.npz marks them in 'in_span') or "
+            "spans (one per continuous span where the person is known to exist: "
+            "<stem>_person<id>_from<first video frame>.bvh, whose frame 0 is that video frame)."
+        ),
+    ] = SpanChoice.track,
     device: Annotated[
         str, typer.Option(help="auto (CUDA when present), cpu, cuda or cuda:N.")
     ] = "auto",
@@ -314,6 +324,7 @@ def cliffmocap(
             space=space.value,
             foot_lock=foot_lock is OnOff.on,
             rig=rig.value,
+            span=span.value,
             device=device,
             batch_size=batch_size,
             precision=precision.value,

@@ -30,6 +30,11 @@ class RigChoice(enum.StrEnum):
     rigify = "rigify"
 
 
+class SpanChoice(enum.StrEnum):
+    track = "track"
+    spans = "spans"
+
+
 class Engine(enum.StrEnum):
     local = "local"
     ray = "ray"

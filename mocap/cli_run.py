@@ -48,6 +48,7 @@ SETTING_FLAGS = {
     "space": "--space",
     "foot_lock": "--foot-lock",
     "rig": "--rig",
+    "span": "--span",
     "overwrite": "--overwrite",
     "image_fps": "--fps",
     "timeout_s": "--timeout",

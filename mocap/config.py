@@ -20,10 +20,15 @@ Precision = Literal["auto", "fp32", "bf16", "fp16"]
 Decoder = Literal["auto", "decord", "pyav"]
 Space = Literal["world", "camera"]
 Rig = Literal["smpl", "mixamo", "ue5", "unity", "rigify"]
+Span = Literal["track", "spans"]
 
 #: Skeleton presets of the exported .glb/.bvh/.fbx (defined in ``exporters.rigs.presets``,
 #: which checks that its presets are exactly these).
 RIG_CHOICES: tuple[str, ...] = ("smpl", "mixamo", "ue5", "unity", "rigify")
+
+#: How the per-person writers (.bvh, .amass.npz) cut their files: ``track`` (one file per person,
+#: first to last tracked frame) or ``spans`` (one file per continuous span, ``exporters.spans``).
+SPAN_CHOICES: tuple[str, ...] = ("track", "spans")
 
 #: Environment variable naming the folder that holds model files (checkpoints, SMPL, YOLO weights).
 MODEL_DIR_ENV = "CLIFFMOCAP_HOME"
@@ -140,6 +145,11 @@ class PipelineConfig:
     """Skeleton of .glb/.bvh/.fbx outputs: ``smpl`` (SMPL's joints and rest pose), ``mixamo``,
     ``ue5`` (Unreal mannequin, with a ``root`` bone), ``unity`` (Humanoid) or ``rigify``
     (Blender's human metarig); see ``exporters.rigs.presets``."""
+    span: Span = "track"
+    """Files of the .bvh and .amass.npz outputs: ``track`` writes one file per person covering its
+    first to last tracked frame (gaps longer than ``max_gap_s`` interpolated; the .amass.npz marks
+    them in ``in_span``, a BVH cannot); ``spans`` writes one file per continuous span where the
+    person is known to exist, ``<stem>_person<id>_from<first video frame>.bvh``/``.amass.npz``."""
 
     def __post_init__(self) -> None:
         if self.focal is not None and self.fov is not None:
@@ -167,6 +177,8 @@ class PipelineConfig:
             raise UsageError(f"'space' must be world or camera, got {self.space!r}.")
         if self.rig not in RIG_CHOICES:
             raise UsageError(f"'rig' must be one of {', '.join(RIG_CHOICES)}, got {self.rig!r}.")
+        if self.span not in SPAN_CHOICES:
+            raise UsageError(f"'span' must be track or spans, got {self.span!r}.")
         if self.smooth not in ("off", "light", "medium", "heavy"):
             raise UsageError(f"'smooth' must be off, light, medium or heavy, got {self.smooth!r}.")
 

@@ -52,6 +52,7 @@ def process_video(
         job.outputs,
         overwrite=overwrite,
         rig=config.rig,
+        span=config.span,
         video=config.video,
         timings=dict(seconds),
     )

@@ -33,13 +33,16 @@ def write_outputs(
     overwrite: bool = False,
     rig: str = "smpl",
     *,
+    span: str = "track",
     video: Path | None = None,
     timings: dict[str, float] | None = None,
 ) -> tuple[Path, ...]:
     """Write ``motion`` to every path in ``outputs`` (the suffix picks the writer).
 
     ``rig`` (``PipelineConfig.rig``) goes to the writers that draw a skeleton (.glb, .bvh, .fbx);
-    the parameter files (.npz, .amass.npz) hold SMPL parameters whatever the rig.
+    the parameter files (.npz, .amass.npz) hold SMPL parameters whatever the rig. ``span``
+    (``PipelineConfig.span``) goes to the per-person writers (.bvh, .amass.npz): ``"track"``, one
+    file per person, or ``"spans"``, one file per continuous span where the person exists.
 
     A writer may produce several files for one output (e.g. one BVH per person); each writer
     renames its files into place only when all of them are complete. The view outputs (``.mp4``,
@@ -66,7 +69,9 @@ def write_outputs(
             if target.name.lower().endswith(CLIFFGT_SUFFIX):
                 produced = write_pseudo_gt(motion, target, overwrite)
             else:
-                options = {"rig": rig} if "rig" in exporters.accepted_options(target) else {}
+                given = {"rig": rig, "span": span}
+                accepted = exporters.accepted_options(target)
+                options = {k: v for k, v in given.items() if k in accepted}
                 produced = exporters.write(motion, target, overwrite=overwrite, **options)
         except OSError as e:  # the writers raise OutputError; this is mkdir or a plain OS error
             raise write_error(e, target) from e

@@ -82,6 +82,45 @@ def _tracks_table(report: QualityReport) -> str:
     return f'<table><tr><th class="l">track</th>{head}</tr>{"".join(rows)}</table>'
 
 
+#: Most frame runs listed in one cell of the spans table (the rest are counted).
+MAX_RUNS_SHOWN = 12
+
+
+def frame_ranges(pairs: Sequence[tuple[int, int]]) -> str:
+    """``[(0, 20), (25, 26)]`` (end exclusive) as ``0–19, 25``; ``–`` for none."""
+    if not pairs:
+        return "–"
+    shown = [f"{a}" if b - a == 1 else f"{a}–{b - 1}" for a, b in pairs[:MAX_RUNS_SHOWN]]
+    more = len(pairs) - MAX_RUNS_SHOWN
+    return ", ".join(shown) + (f", … ({more} more)" if more > 0 else "")
+
+
+def _count(pairs: Sequence[tuple[int, int]]) -> int:
+    return sum(b - a for a, b in pairs)
+
+
+def _spans_table(report: QualityReport) -> str:
+    """Per person: its spans (where it exists), observed share, interpolated and missing frames."""
+    shares = {t.track_id: t.observed_share for t in report.tracks}
+    head = (
+        '<tr><th class="l">track</th><th class="l">exists on (spans)</th><th>spans</th>'
+        '<th>observed</th><th class="l">interpolated (not observed)</th>'
+        '<th class="l">not tracked (between spans)</th></tr>'
+    )
+    rows = []
+    for s in report.spans:
+        cells = (
+            f'<td class="l">{escape(frame_ranges(s.present))}</td><td>{len(s.present)}</td>'
+            f"<td>{escape(_fmt(shares.get(s.track_id), '{:.0%}'))}</td>"
+            f'<td class="l">{_count(s.filled)}: {escape(frame_ranges(s.filled))}</td>'
+            f'<td class="l">{_count(s.missing)}: {escape(frame_ranges(s.missing))}</td>'
+        )
+        rows.append(
+            f'<tr id="spans-{int(s.track_id)}"><td class="l">#{int(s.track_id)}</td>{cells}</tr>'
+        )
+    return f'<table id="spans">{head}{"".join(rows)}</table>'
+
+
 def _key_value_table(pairs: Sequence[tuple[str, str]]) -> str:
     rows = "".join(
         f'<tr><th class="l">{escape(k)}</th><td class="l">{escape(v)}</td></tr>' for k, v in pairs
@@ -138,6 +177,13 @@ def report_html(report: QualityReport, thumbnails: Sequence[npt.NDArray[np.uint8
         f'<div class="thumbs">{thumbs}</div>' if thumbs else "",
         "<h2>Tracks</h2>",
         _tracks_table(report),
+        "<h2>When each person exists</h2>",
+        '<p class="sub">Video frames (0-based, ranges inclusive). A person exists on its spans: '
+        "observed frames and short gaps filled by interpolation; between spans it is not known "
+        "to exist. The .glb and .fbx hide the body outside the spans; per-span .bvh and "
+        ".amass.npz files are named <code>…_person&lt;id&gt;_from&lt;first frame&gt;</code>; "
+        "the .amass.npz marks <code>observed</code> and <code>in_span</code> rows.</p>",
+        _spans_table(report),
         '<h2>Timeline</h2><div class="plot" id="timeline">',
         timeline_svg(report),
         '</div><h2>Figures per track</h2><div class="plot" id="figures">',

@@ -21,6 +21,7 @@ Definitions (units in the names):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 import numpy.typing as npt
@@ -58,11 +59,16 @@ class TrackSpans:
 
     Attributes:
         track_id: the track.
-        observed, filled: rows seen by the detector / filled by the tracker.
+        present: the person's spans, where it is known to exist (runs of consecutive rows,
+            observed or filled; the same spans as ``exporters.spans`` and the per-span files).
+        missing: gaps between the spans (no row: the person is not known to exist there).
+        observed, filled: rows seen by the detector / filled (interpolated) by the tracker.
         contact_left, contact_right: rows with that foot in contact (empty when unknown).
     """
 
     track_id: int
+    present: list[tuple[int, int]]
+    missing: list[tuple[int, int]]
     observed: list[tuple[int, int]]
     filled: list[tuple[int, int]]
     contact_left: list[tuple[int, int]]
@@ -246,8 +252,11 @@ def track_figures(
 def track_spans(person: SmplSequence, contact: npt.ArrayLike | None = None) -> TrackSpans:
     """Observed / filled / contact runs of one track."""
     c = np.zeros((len(person), 2), bool) if contact is None else np.asarray(contact, bool)
+    present = runs(person.frames, np.ones(len(person), bool))
     return TrackSpans(
         track_id=int(person.track_id),
+        present=present,
+        missing=[(a[1], b[0]) for a, b in pairwise(present)],
         observed=runs(person.frames, person.observed),
         filled=runs(person.frames, ~person.observed),
         contact_left=runs(person.frames, c[:, 0]),

@@ -58,7 +58,7 @@ def test_amass_and_bvh_write_one_file_per_span(motion, tmp_path):
     from exporters.amass import write_amass
     from exporters.bvh import write_bvh
 
-    amass = write_amass(motion, tmp_path / "a.amass.npz", spans=True)
+    amass = write_amass(motion, tmp_path / "a.amass.npz", span="spans")
     names = [p.name for p in amass]
     assert names == [
         "a_person1_from0.amass.npz",

@@ -184,7 +184,7 @@ def test_span_files_of_a_grounded_motion_hold_world_rows(grounded, body_data, tm
         world=seq.world.rows(keep),
     )
     motion = replace(grounded, people=(cut,))
-    paths = exporters.write(motion, tmp_path / "a.amass.npz", spans=True)
+    paths = exporters.write(motion, tmp_path / "a.amass.npz", span="spans")
     assert len(paths) == 2
     pelvis = SmplBody(body_data).rest_joints(seq.betas)[0]
     with np.load(paths[1], allow_pickle=False) as z:
