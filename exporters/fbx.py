@@ -11,18 +11,24 @@ frame i. Blender's own FBX importer does not: it adds Animation Offset (1 frame 
 for a non-integer rate (29.97), keys with the rounded rate (frame i at i * 30 / 29.97). The
 cliffmocap add-on imports the FBX with offset 0 and the true rate
 (``blender_addon/import_clients.py``).
+
+Determinism: the same motion gives the same bytes. Blender's exporter derives object ids from
+Python's ``hash()`` of names (randomised per process), so Blender runs with a fixed
+``PYTHONHASHSEED``; the export time it stamps into the header is replaced by a fixed one
+(``exporters._fbx_stamp``).
 """
 
 from __future__ import annotations
 
 import importlib.util
 import logging
-import shutil
+import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+from exporters._fbx_stamp import fix_creation_stamp
 from exporters._output import atomic_path, check_target
 from exporters.gltf import write_glb
 from exporters.rigs import rig_preset
@@ -34,6 +40,8 @@ logger = logging.getLogger(__name__)
 
 BLENDER_SCRIPT = Path(__file__).with_name("_fbx_blender.py")
 STDERR_TAIL_CHARS = 2000
+#: Blender's FBX ids are ``hash(name)``: a fixed string-hash seed makes them the same every run.
+BLENDER_HASH_SEED = "0"
 
 
 def require_bpy() -> None:
@@ -84,9 +92,16 @@ def write_fbx(
         glb = write_glb(motion, Path(work) / "scene.glb", space=space, rig=rig)
         fbx = Path(work) / "scene.fbx"
         cmd = [sys.executable, str(BLENDER_SCRIPT), str(glb), str(fbx)]
+        env = {**os.environ, "PYTHONHASHSEED": BLENDER_HASH_SEED}
         try:
             res = subprocess.run(
-                cmd, capture_output=True, text=True, timeout=timeout_s, cwd=work, check=False
+                cmd,
+                capture_output=True,
+                text=True,
+                timeout=timeout_s,
+                cwd=work,
+                env=env,
+                check=False,
             )
         except subprocess.TimeoutExpired as exc:
             raise OutputError(
@@ -98,6 +113,10 @@ def write_fbx(
             reason = tail[-1] if tail else f"exit code {res.returncode}"
             logger.debug("Blender output:\n%s\n%s", res.stdout, res.stderr)
             raise OutputError(f"cannot write '{path}': Blender's FBX conversion failed: {reason}")
+        try:
+            data = fix_creation_stamp(fbx.read_bytes())
+        except ValueError as exc:
+            raise OutputError(f"cannot write '{path}': Blender's FBX is unexpected: {exc}") from exc
         with atomic_path(path, overwrite) as tmp:
-            shutil.copyfile(fbx, tmp)
+            tmp.write_bytes(data)
     return path
