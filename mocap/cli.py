@@ -199,6 +199,14 @@ def cliffmocap(
         DecoderChoice,
         typer.Option(help="auto: decord for MP4/MOV; PyAV for AV1, long GOPs, other containers."),
     ] = DecoderChoice.auto,
+    decode_memory_mb: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="MiB of decoded frames held at once; large frames get fewer frames per chunk "
+            "(one at least).",
+        ),
+    ] = PipelineConfig.decode_memory_mb,
     fov: Annotated[
         float | None, typer.Option(help="Vertical field of view of the camera in degrees.")
     ] = None,
@@ -329,6 +337,7 @@ def cliffmocap(
             batch_size=batch_size,
             precision=precision.value,
             decoder=decoder.value,
+            decode_memory_mb=decode_memory_mb,
             fov=fov,
             focal=focal,
             max_people=max_people,

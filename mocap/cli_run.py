@@ -33,6 +33,7 @@ SETTING_FLAGS = {
     "boxes": "--boxes",
     "video": "--video",
     "decoder": "--decoder",
+    "decode_memory_mb": "--decode-memory-mb",
     "det_conf": "--det-conf",
     "max_people": "--max-people",
     "min_track_s": "--min-track-s",
