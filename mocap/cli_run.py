@@ -24,8 +24,9 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
-#: The option of each library setting (``PipelineConfig`` fields, writer arguments). Library
-#: messages name a setting in single quotes (``'det_conf'``); the command shows the option.
+#: The option of each library setting (``PipelineConfig`` fields, writer and ``plan_jobs``
+#: arguments). Library messages name a setting in single quotes (``'det_conf'``); the command
+#: shows the option.
 SETTING_FLAGS = {
     "checkpoint": "--checkpoint",
     "smpl_model": "--smpl",
@@ -50,6 +51,8 @@ SETTING_FLAGS = {
     "foot_lock": "--foot-lock",
     "rig": "--rig",
     "span": "--span",
+    "outs": "--out",
+    "out_format": "--out-format",
     "overwrite": "--overwrite",
     "image_fps": "--fps",
     "timeout_s": "--timeout",

@@ -17,7 +17,7 @@ from mocap.types import MotionSet
 def write_error(e: OSError, target: Path) -> OutputError:
     """One line for an OS error while writing ``target`` (disk full, permission, read-only)."""
     if e.errno == errno.ENOSPC:
-        why = "no space left on device; free some space or choose another --out"
+        why = "no space left on device; free some space or choose another 'outs'"
     elif e.errno == errno.EROFS:
         why = "read-only file system; choose a folder you can write to"
     elif e.errno in (errno.EACCES, errno.EPERM):

@@ -124,7 +124,7 @@ def plan_jobs(
     if not inputs:
         raise UsageError("no input given: pass video files or folders.")
     if not outs:
-        raise UsageError("no --out given: pass an output file such as anim.glb, or a folder.")
+        raise UsageError("no 'outs' given: pass an output file such as anim.glb, or a folder.")
     if len(inputs) == 1 and not _is_dir(inputs[0]):
         if all(_is_output_file(o) for o in outs):
             return _plan_single(inputs[0], outs, out_format, overwrite)
@@ -136,8 +136,8 @@ def plan_jobs(
             )
     if len(outs) != 1 or _is_output_file(outs[0]):
         raise UsageError(
-            "with several inputs or a folder, --out must be one folder (no suffix); "
-            "pick the formats with --out-format glb,npz."
+            "with several inputs or a folder, 'outs' must be one folder (no suffix); "
+            "pick the formats with 'out_format' glb,npz."
         )
     if image_folders not in ("auto", "sequence", "photos"):
         raise UsageError(f"image folders must be auto, sequence or photos, got {image_folders!r}.")
@@ -147,7 +147,7 @@ def plan_jobs(
 def _plan_single(video: Path, outs: list[Path], out_format: str | None, overwrite: bool) -> Plan:
     if out_format is not None:
         raise UsageError(
-            "--out-format is for folder outputs; the suffix of --out picks the format."
+            "'out_format' is for folder outputs; the suffix of 'outs' picks the format."
         )
     problem = input_problem(video)
     if problem == NOT_FOUND:
@@ -158,13 +158,13 @@ def _plan_single(video: Path, outs: list[Path], out_format: str | None, overwrit
         _check_suffix(o)
     resolved = [o.resolve() for o in outs]
     if len(set(resolved)) != len(resolved):
-        raise UsageError("the same --out file is given twice.")
+        raise UsageError("the same 'outs' file is given twice.")
     if video.resolve() in resolved:
-        raise UsageError(f"--out {video} would overwrite the input video.")
+        raise UsageError(f"'outs' {video} would overwrite the input video.")
     if not overwrite:
         for o in outs:
             if o.exists():
-                raise OutputExistsError(f"output exists: {o}; pass --overwrite to replace it.")
+                raise OutputExistsError(f"output exists: {o}; pass 'overwrite' to replace it.")
     return Plan(jobs=(Job(video, tuple(outs), Path(video.name)),), single=True)
 
 
@@ -175,12 +175,12 @@ def _formats(out_format: str | None) -> tuple[str, ...]:
         else tuple(f.strip().lower().lstrip(".") for f in out_format.split(",") if f.strip())
     )
     if not names:
-        raise UsageError("--out-format is empty: give formats such as glb,npz.")
+        raise UsageError("'out_format' is empty: give formats such as glb,npz.")
     supported = output_suffixes()
     for f in names:
         if f".{f}" not in supported:
             raise UnsupportedFormatError(
-                f"unsupported --out-format {f!r}: use one of "
+                f"unsupported 'out_format' {f!r}: use one of "
                 f"{', '.join(s.lstrip('.') for s in supported)}."
             )
     return tuple(dict.fromkeys(names))

@@ -138,7 +138,7 @@ def _check_args(plan: Plan, config: PipelineConfig, engine: str) -> None:
         and len(plan.jobs) + len(plan.rejected) > 1
     ):
         raise UsageError(
-            "--boxes FILE gives the boxes of one video; with several inputs pass a "
+            "'boxes' FILE gives the boxes of one video; with several inputs pass a "
             "folder of box files named after the videos (<stem>.txt or .json)."
         )
     if engine not in ENGINES:
@@ -151,7 +151,7 @@ def _make_out_dir(plan: Plan) -> Path:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise OutputError(
-            f"cannot create the output folder {out_dir}: {e.strerror}; choose another --out."
+            f"cannot create the output folder {out_dir}: {e.strerror}; choose another 'outs'."
         ) from e
     return out_dir
 
@@ -178,7 +178,7 @@ def _select(run: _Run, overwrite: bool) -> list[Job]:
         if not overwrite and is_done(done.get(run.keys[job])):
             run.results[job] = JobResult.skipped(job, "done in an earlier run")
         elif not missing:
-            run.results[job] = JobResult.skipped(job, "outputs exist (--overwrite replaces them)")
+            run.results[job] = JobResult.skipped(job, "outputs exist ('overwrite' replaces them)")
         else:
             sent = replace(job, outputs=missing) if missing != job.outputs else job
             run.planned[sent] = job

@@ -14,6 +14,7 @@ from mocap.batch import plan_jobs, run_batch
 from mocap.batch.manifest import Manifest
 from mocap.batch.runner import _open_run
 from mocap.batch.types import JobResult
+from mocap.cli_run import with_flags
 from mocap.config import PipelineConfig
 
 
@@ -99,4 +100,6 @@ def test_hostile_record_types_do_not_crash_the_resume(tmp_path: Path, cfg: Pipel
     recs[1]["output_sizes"] = {str(out / "b.npz"): "12"}
     manifest.path.write_text("".join(json.dumps(r) + "\n" for r in recs))
     res = run_batch(plan, cfg, stages_factory=factory_real_decoder)
-    assert [j.error for j in res.jobs] == ["outputs exist (--overwrite replaces them)"] * 2
+    assert [with_flags(j.error) for j in res.jobs] == [
+        "outputs exist (--overwrite replaces them)"
+    ] * 2
