@@ -4,7 +4,6 @@ real Blender export (``blender``), where two exports of one motion must be byte-
 from __future__ import annotations
 
 import datetime
-import importlib.util
 import struct
 
 import pytest
@@ -102,7 +101,6 @@ def test_an_unexpected_file_is_refused(data, message):
 
 
 @pytest.mark.blender
-@pytest.mark.skipif(importlib.util.find_spec("bpy") is None, reason="needs bpy")
 def test_two_blender_exports_are_byte_identical(motion, tmp_path):
     """Each export runs Blender in a new process: fails with a random hash seed or the clock."""
     a = exporters.write(motion, tmp_path / "a.fbx")
