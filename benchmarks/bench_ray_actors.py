@@ -15,7 +15,7 @@ every engine is counted the same way. Each row runs in a fresh process with its 
 (``num_cpus`` = ``--cpus``); wall time covers ``run_batch`` only (not ``ray.init``). The machine's
 load average is printed with the table.
 
-Run: ``python benchmarks/bench_ray_actors.py [--videos 6] [--frames 24]
+Run: ``python benchmarks/bench_ray_actors.py [--videos 6] [--frames 12] [--repeat 2]
 [--baseline-tree /path/to/old/checkout]`` (a few minutes on 2 CPU cores).
 """
 
@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -95,7 +96,9 @@ def one_row(args: argparse.Namespace) -> None:
     wall = time.perf_counter() - t0
     loads = [float(line.split()[1]) for line in log.read_text().splitlines()]
     ok = sum(j.status == "ok" for j in res.jobs)
-    print(json.dumps({"wall_s": wall, "loads": len(loads), "load_s": sum(loads), "ok": ok}))
+    video_s = sum(j.seconds for j in res.jobs)
+    print(json.dumps({"wall_s": wall, "loads": len(loads), "load_s": sum(loads), "ok": ok,
+                      "video_s": video_s}))  # fmt: skip
 
 
 ROWS = (  # name, engine, workers, cpus per actor (None: the tree's default), tree
@@ -109,7 +112,7 @@ ROWS = (  # name, engine, workers, cpus per actor (None: the tree's default), tr
 def run_row(work: Path, name: str, engine: str, workers: int, cpa: int | None, tree: Path,
             cpus: int) -> dict:  # fmt: skip
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", "--work", str(work),
-           "--name", name.replace(" ", "_").replace(",", ""), "--engine", engine,
+           "--name", "".join(c if c.isalnum() else "_" for c in name), "--engine", engine,
            "--workers", str(workers), "--cpus", str(cpus)]  # fmt: skip
     if cpa:
         cmd += ["--cpus-per-actor", str(cpa)]
@@ -125,7 +128,8 @@ def run_row(work: Path, name: str, engine: str, workers: int, cpa: int | None, t
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--videos", type=int, default=6)
-    p.add_argument("--frames", type=int, default=24)
+    p.add_argument("--frames", type=int, default=12)
+    p.add_argument("--repeat", type=int, default=2, help="runs of each row (median shown)")
     p.add_argument("--cpus", type=int, default=2, help="CPUs of the local Ray")
     p.add_argument("--baseline-tree", type=Path, help="checkout with the per-task Ray engine")
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
@@ -141,18 +145,22 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-ray-") as tmp:
         work = Path(tmp)
         make_inputs(work, args.videos, args.frames)
-        load = os.getloadavg()
+        rows = [r for r in ROWS if r[4] == "this" or args.baseline_tree is not None]
+        runs: dict[str, list[dict]] = {r[0]: [] for r in rows}
+        before = os.getloadavg()
+        for rep in range(args.repeat):  # rows interleaved, so a load spike hits all of them
+            for name, engine, workers, cpa, which in rows:
+                tree = ROOT if which == "this" else args.baseline_tree.resolve()
+                key = f"{name} {rep}"
+                runs[name].append(run_row(work, key, engine, workers, cpa, tree, args.cpus))
         print(f"{args.videos} clips of {args.frames} frames ({W}x{H}, 2 people), res50 fp32, "
-              f"local Ray with {args.cpus} CPUs; load average before: {load}")  # fmt: skip
-        print(f"{'engine':36} {'loads':>5} {'load s':>7} {'wall s':>7} {'ok':>3}")
-        for name, engine, workers, cpa, which in ROWS:
-            if which == "baseline" and args.baseline_tree is None:
-                continue
-            tree = ROOT if which == "this" else args.baseline_tree.resolve()
-            r = run_row(work, name, engine, workers, cpa, tree, args.cpus)
-            print(f"{name:36} {r['loads']:>5} {r['load_s']:>7.1f} {r['wall_s']:>7.1f} "
-                  f"{r['ok']:>3}")  # fmt: skip
-        print(f"load average after: {os.getloadavg()}")
+              f"local Ray with {args.cpus} CPUs; median of {args.repeat} runs")  # fmt: skip
+        print(f"{'engine':36} {'loads':>5} {'load s':>7} {'video s':>7} {'wall s':>7} {'ok':>3}")
+        for name, rs in runs.items():
+            m = {k: statistics.median(r[k] for r in rs) for k in rs[0]}
+            print(f"{name:36} {m['loads']:>5.0f} {m['load_s']:>7.1f} {m['video_s']:>7.1f} "
+                  f"{m['wall_s']:>7.1f} {m['ok']:>3.0f}")  # fmt: skip
+        print(f"load average (1, 5, 15 min) before: {before}, after: {os.getloadavg()}")
 
 
 if __name__ == "__main__":
