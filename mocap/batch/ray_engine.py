@@ -95,7 +95,7 @@ def run_ray(
             ray.shutdown()
 
 
-@dataclass
+@dataclass(eq=False)  # slots are found by identity
 class _Slot:
     """One actor and what it is doing: loading (``load_ref``), idle, or on ``job``."""
 
@@ -182,6 +182,7 @@ class ActorPool:
         from ray.exceptions import GetTimeoutError, RayActorError, RayError
 
         ref = slot.pending
+        reply: dict[str, Any]
         try:
             reply = self._ray.get(ref, timeout=_GET_S)
         except (RayActorError, GetTimeoutError) as e:  # the actor died (or cannot answer)
