@@ -9,9 +9,11 @@ res50 checkpoint, synthetic SMPL model, MOTChallenge box files: no downloads):
 * ``ray tasks (baseline)`` — with ``--baseline-tree PATH`` (a checkout of the engine before the
   actor pool, one Ray task per video), that tree's Ray engine on the same inputs in the same run.
 
-Model loads are counted by a factory that wraps the real loader
-(:func:`mocap.batch.worker.default_stages_factory`) and appends one line per call to a log, so
-every engine is counted the same way. Each row runs in a fresh process with its own local Ray
+Columns: model loads; seconds of the first load in each worker process (it also imports torch and
+the pipeline, paid by every engine) and of the further loads (what a per-video reload costs); the
+videos' own seconds summed; wall time. Model loads are counted by a factory that wraps the
+real loader (:func:`mocap.batch.worker.default_stages_factory`) and appends one line per call to
+a log, so every engine is counted the same way. Each row runs in a fresh process with its own local Ray
 (``num_cpus`` = ``--cpus``); wall time covers ``run_batch`` only (not ``ray.init``). The machine's
 load average is printed with the table.
 
@@ -94,10 +96,15 @@ def one_row(args: argparse.Namespace) -> None:
     res = run_batch(plan, config, engine=args.engine, workers=args.workers,
                     stages_factory=CountingFactory(log), **extra)  # fmt: skip
     wall = time.perf_counter() - t0
-    loads = [float(line.split()[1]) for line in log.read_text().splitlines()]
+    loads = [line.split() for line in log.read_text().splitlines()]
+    first: dict[str, float] = {}  # the first load of each process also imports torch & co
+    for pid, seconds in loads:
+        first.setdefault(pid, float(seconds))
+    load_s = sum(float(seconds) for _, seconds in loads)
     ok = sum(j.status == "ok" for j in res.jobs)
     video_s = sum(j.seconds for j in res.jobs)
-    print(json.dumps({"wall_s": wall, "loads": len(loads), "load_s": sum(loads), "ok": ok,
+    print(json.dumps({"wall_s": wall, "loads": len(loads), "first_s": sum(first.values()),
+                      "reload_s": load_s - sum(first.values()), "ok": ok,
                       "video_s": video_s}))  # fmt: skip
 
 
@@ -155,11 +162,12 @@ def main() -> None:
                 runs[name].append(run_row(work, key, engine, workers, cpa, tree, args.cpus))
         print(f"{args.videos} clips of {args.frames} frames ({W}x{H}, 2 people), res50 fp32, "
               f"local Ray with {args.cpus} CPUs; median of {args.repeat} runs")  # fmt: skip
-        print(f"{'engine':36} {'loads':>5} {'load s':>7} {'video s':>7} {'wall s':>7} {'ok':>3}")
+        print(f"{'engine':36} {'loads':>5} {'first s':>7} {'reload s':>8} {'video s':>7} "
+              f"{'wall s':>7} {'ok':>3}")  # fmt: skip
         for name, rs in runs.items():
             m = {k: statistics.median(r[k] for r in rs) for k in rs[0]}
-            print(f"{name:36} {m['loads']:>5.0f} {m['load_s']:>7.1f} {m['video_s']:>7.1f} "
-                  f"{m['wall_s']:>7.1f} {m['ok']:>3.0f}")  # fmt: skip
+            print(f"{name:36} {m['loads']:>5.0f} {m['first_s']:>7.1f} {m['reload_s']:>8.1f} "
+                  f"{m['video_s']:>7.1f} {m['wall_s']:>7.1f} {m['ok']:>3.0f}")  # fmt: skip
         print(f"load average (1, 5, 15 min) before: {before}, after: {os.getloadavg()}")
 
 
