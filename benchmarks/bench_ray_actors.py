@@ -13,9 +13,9 @@ Columns: model loads; seconds of the first load in each worker process (it also 
 the pipeline, paid by every engine) and of the further loads (what a per-video reload costs); the
 videos' own seconds summed; wall time. Model loads are counted by a factory that wraps the
 real loader (:func:`mocap.batch.worker.default_stages_factory`) and appends one line per call to
-a log, so every engine is counted the same way. Each row runs in a fresh process with its own local Ray
-(``num_cpus`` = ``--cpus``); wall time covers ``run_batch`` only (not ``ray.init``). The machine's
-load average is printed with the table.
+a log, so every engine is counted the same way. Each row runs in a fresh process with its own
+local Ray (``num_cpus`` = ``--cpus``); wall time covers ``run_batch`` only (not ``ray.init``).
+The machine's load average is printed with the table.
 
 Run: ``python benchmarks/bench_ray_actors.py [--videos 6] [--frames 12] [--repeat 2]
 [--baseline-tree /path/to/old/checkout]`` (a few minutes on 2 CPU cores).
