@@ -21,6 +21,7 @@ from rich.console import Console
 from typer._click.exceptions import NoArgsIsHelpError
 from typer._click.exceptions import UsageError as ClickUsageError
 
+from mocap.batch.types import CPUS_PER_ACTOR, EngineOptions
 from mocap.cli_choices import (
     DecoderChoice,
     Engine,
@@ -255,8 +256,21 @@ def cliffmocap(
         str | None, typer.Option(help="Ray cluster address to join (e.g. auto); with --engine ray.")
     ] = None,
     workers: Annotated[
-        int, typer.Option(min=1, help="Videos processed at the same time in a batch.")
-    ] = 1,
+        int | None,
+        typer.Option(
+            min=1,
+            help="Videos processed at the same time in a batch [local: 1; ray: one per GPU, "
+            "or one per --cpus-per-actor CPUs].",
+        ),
+    ] = None,
+    cpus_per_actor: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="--engine ray on a CPU-only cluster: CPUs each actor reserves (its torch "
+            "threads); each actor loads the models once and takes many videos.",
+        ),
+    ] = CPUS_PER_ACTOR,
     timeout: Annotated[
         float,
         typer.Option(
@@ -360,16 +374,20 @@ def cliffmocap(
                     pose_detector,
                 )  # fmt: skip
             raise typer.Exit(code)
+        options = EngineOptions(
+            workers=workers,
+            timeout_s=timeout,
+            overwrite=overwrite,
+            address=address,
+            cpus_per_actor=cpus_per_actor,
+        )
         code = run_inputs(
             inputs,
             out,
             out_format,
             config,
             engine,
-            address,
-            workers,
-            timeout,
-            overwrite,
+            options,
             quiet,
             err,
             image_folders.value,

@@ -17,7 +17,7 @@ from mocap.cliprogress import RichProgress
 from mocap.config import PipelineConfig
 
 if TYPE_CHECKING:
-    from mocap.batch.types import BatchResult, VideoSummary
+    from mocap.batch.types import BatchResult, EngineOptions, VideoSummary
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -72,10 +72,7 @@ def run_inputs(
     out_format: str | None,
     config: PipelineConfig,
     engine: Engine,
-    address: str | None,
-    workers: int,
-    timeout: float,
-    overwrite: bool,
+    options: EngineOptions,
     quiet: bool,
     err: Console,
     image_folders: str = "auto",
@@ -83,7 +80,11 @@ def run_inputs(
     from mocap import batch, modelfiles
 
     plan = batch.plan_jobs(
-        inputs, outs, out_format=out_format, overwrite=overwrite, image_folders=image_folders
+        inputs,
+        outs,
+        out_format=out_format,
+        overwrite=options.overwrite,
+        image_folders=image_folders,
     )
     reexport = all(batch.is_result_input(job.input) for job in plan.jobs)
     factory = batch.no_stages if reexport else None  # re-export: no CLIFF, no detector
@@ -102,8 +103,8 @@ def run_inputs(
             summary = batch.run_single(
                 job,
                 config,
-                timeout_s=timeout,
-                overwrite=overwrite,
+                timeout_s=options.timeout_s,
+                overwrite=options.overwrite,
                 progress=bars,
                 stages_factory=factory,
             )
@@ -115,12 +116,13 @@ def run_inputs(
             plan,
             config,
             engine=engine.value,
-            address=address,
-            workers=workers,
-            timeout_s=timeout,
-            overwrite=overwrite,
+            address=options.address,
+            workers=options.workers,
+            timeout_s=options.timeout_s,
+            overwrite=options.overwrite,
             progress=bars,
             stages_factory=factory,
+            cpus_per_actor=options.cpus_per_actor,
         )
     print_batch_summary(result)
     return EXIT_OK if result.ok else EXIT_FAILED

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from mocap.batch.outputs import remove_partial_outputs
 from mocap.batch.process import Done, Progress, Ready, StartFailed, WorkerMessage, worker_main
-from mocap.batch.types import Job, JobResult
+from mocap.batch.types import STARTUP_TIMEOUT_S, EngineOptions, Job, JobResult, WorkerStats
 from mocap.batch.worker import ResultCallback, StagesFactory
 from mocap.config import PipelineConfig
 from mocap.progress import ProgressCallback
@@ -35,9 +35,6 @@ MAX_ATTEMPTS = 2
 #: Workers that may die while starting (before they are ready) before the pool gives up; a
 #: worker that cannot start (CUDA, a broken install) would otherwise be restarted forever.
 MAX_STARTUP_DEATHS = 3
-#: Default seconds a worker may take to load its models before it counts as hung (loading the
-#: CLIFF checkpoint, SMPL and YOLO and initialising CUDA takes well under a minute).
-STARTUP_TIMEOUT_S = 300.0
 #: Seconds the parent waits for a message before it checks deadlines again.
 _POLL_S = 0.25
 
@@ -59,6 +56,8 @@ class _Worker:
     conn: Connection
     stderr: Path
     ready: bool = False
+    loads: int = 0  # model loads the worker reported (once, before it is ready)
+    videos: int = 0
     job: Job | None = None
     started: float = field(default_factory=time.monotonic)  # job start, or process start
 
@@ -99,6 +98,8 @@ class WorkerPool:
         self._startup_deaths = 0
         self._started = 0
         self._tmp = Path()  # per run: the workers' start-up stderr files
+        #: what each worker stopped so far did (all of them once :meth:`run` returned)
+        self.stats: list[WorkerStats] = []
 
     def run(self, jobs: list[Job], size: int) -> None:
         """Process ``jobs`` in ``size`` workers; ``on_result`` is called once per job."""
@@ -175,7 +176,7 @@ class WorkerPool:
 
     def _handle(self, w: _Worker, msg: WorkerMessage) -> None:
         if isinstance(msg, Ready):
-            w.ready = True
+            w.ready, w.loads = True, msg.loads
         elif isinstance(msg, StartFailed):
             self._fatal = msg
         elif isinstance(msg, Progress):
@@ -183,6 +184,7 @@ class WorkerPool:
                 self._progress(msg.event)
         elif w.job is not None:
             job, w.job = w.job, None
+            w.videos += 1
             self.done[job] = msg
             self._on_result(job, msg.result)
 
@@ -266,6 +268,7 @@ class WorkerPool:
         if w.job is not None:
             remove_partial_outputs(w.job.outputs)
         w.job = None
+        self.stats.append(WorkerStats(w.loads, w.videos))
 
     def _close(self) -> None:
         for w in self._workers:
@@ -285,21 +288,20 @@ class WorkerPool:
 def run_local(
     jobs: list[Job],
     config: PipelineConfig,
+    options: EngineOptions,
     *,
-    workers: int,
-    timeout_s: float,
-    overwrite: bool,
     on_result: ResultCallback,
     factory: StagesFactory,
-    startup_timeout_s: float = STARTUP_TIMEOUT_S,
-) -> None:
-    """Process ``jobs`` in ``workers`` processes; ``on_result`` is called once per job."""
+) -> tuple[WorkerStats, ...]:
+    """Process ``jobs`` in ``options.workers`` processes (default 1); ``on_result`` is called
+    once per job. Returns what each worker process did."""
     pool = WorkerPool(
         config,
-        overwrite=overwrite,
+        overwrite=options.overwrite,
         factory=factory,
-        timeout_s=timeout_s,
+        timeout_s=options.timeout_s,
         on_result=on_result,
-        startup_timeout_s=startup_timeout_s,
+        startup_timeout_s=options.startup_timeout_s,
     )
-    pool.run(jobs, workers)
+    pool.run(jobs, options.workers or 1)
+    return tuple(pool.stats)

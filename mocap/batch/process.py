@@ -19,7 +19,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from mocap.batch.types import JobResult
-from mocap.batch.worker import Attempt, StagesFactory, attempt_job
+from mocap.batch.worker import Attempt, StagesCache, StagesFactory, attempt_job
 from mocap.config import PipelineConfig
 from mocap.errors import MocapError
 from mocap.progress import ProgressEvent
@@ -34,7 +34,9 @@ _PARENT_CHECK_S = 0.5
 
 @dataclass(frozen=True)
 class Ready:
-    """The worker loaded its models and takes jobs."""
+    """The worker loaded its models (``loads`` times: once) and takes jobs."""
+
+    loads: int = 1
 
 
 @dataclass(frozen=True)
@@ -110,15 +112,15 @@ def worker_main(
     setup_terminal()  # a fresh process: no third-party warning text on the user's terminal
     _exit_with_parent(os.getppid())
     saved = _redirect_stderr(stderr_path)
+    cache = StagesCache(factory)
     try:
-        stages = factory(config)
-        import exporters  # noqa: F401  (loaded before the deadline clock starts, like the models)
+        stages = cache.get(config)  # with the exporters, before the deadline clock starts
     except Exception as e:
         mocap_error = _sendable(e) if isinstance(e, MocapError) else None
         conn.send(StartFailed(str(e), type(e).__name__, mocap_error))
         return
     _restore_stderr(saved)
-    conn.send(Ready())
+    conn.send(Ready(cache.loads))
     while True:
         try:
             job = conn.recv()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from mocap.batch import worker
@@ -12,7 +12,16 @@ from mocap.batch.lock import FolderLock
 from mocap.batch.manifest import Manifest, config_hash, is_done, job_key
 from mocap.batch.outputs import remove_partial_outputs
 from mocap.batch.report import write_report
-from mocap.batch.types import BatchResult, Job, JobResult, Plan
+from mocap.batch.types import (
+    CPUS_PER_ACTOR,
+    STARTUP_TIMEOUT_S,
+    BatchResult,
+    EngineOptions,
+    Job,
+    JobResult,
+    Plan,
+    WorkerStats,
+)
 from mocap.batch.worker import ResultCallback, StagesFactory
 from mocap.config import PipelineConfig
 from mocap.errors import OutputError, UsageError
@@ -42,12 +51,13 @@ def run_batch(
     *,
     engine: str = "local",
     address: str | None = None,
-    workers: int = 1,
+    workers: int | None = None,
     timeout_s: float = 3600.0,
     overwrite: bool = False,
     progress: ProgressCallback | None = None,
     stages_factory: StagesFactory | None = None,
     startup_timeout_s: float | None = None,
+    cpus_per_actor: int = CPUS_PER_ACTOR,
 ) -> BatchResult:
     """Process every job of ``plan``; one failing, crashing or hanging video never stops the rest.
 
@@ -59,15 +69,13 @@ def run_batch(
         plan: from :func:`mocap.batch.plan_jobs`.
         config: pipeline settings (model files already checked by the caller, or checked here).
         engine: ``local`` or ``ray``.
-        address: Ray cluster address (``ray`` engine only; None starts a local Ray).
-        workers: videos processed at the same time.
-        timeout_s: a video running longer is stopped and reported failed.
-        overwrite: redo and replace existing outputs.
+        address, workers, timeout_s, overwrite, cpus_per_actor: see
+            :class:`~mocap.batch.types.EngineOptions`.
         progress: receives ``ProgressEvent("videos", done, total, elapsed)``.
         stages_factory: builds the stages in each worker (picklable; default
             ``mocap.batch.worker.default_stages_factory``, which loads the real models).
-        startup_timeout_s: a local worker not ready (models loaded) after this long counts as
-            hung (default :data:`mocap.batch.local.STARTUP_TIMEOUT_S`).
+        startup_timeout_s: a worker not ready (models loaded) after this long counts as hung
+            (default :data:`mocap.batch.types.STARTUP_TIMEOUT_S`).
 
     Returns:
         The results and the report files. ``result.ok`` is False when any video failed.
@@ -76,59 +84,43 @@ def run_batch(
         OutputInUseError: another run works in the same output folder (nothing is done).
     """
     _check_args(plan, config, engine)
+    options = EngineOptions(
+        workers=workers,
+        timeout_s=timeout_s,
+        overwrite=overwrite,
+        startup_timeout_s=startup_timeout_s or STARTUP_TIMEOUT_S,
+        address=address,
+        cpus_per_actor=cpus_per_actor,
+    )
     out_dir = _make_out_dir(plan)
     with FolderLock(out_dir):
         return _locked_run(
-            plan,
-            config,
-            engine=engine,
-            address=address,
-            workers=workers,
-            timeout_s=timeout_s,
-            overwrite=overwrite,
-            progress=progress,
-            factory=stages_factory or worker.default_stages_factory,
-            startup_timeout_s=startup_timeout_s,
+            plan, config, engine, options, progress, stages_factory or worker.default_stages_factory
         )
 
 
 def _locked_run(
     plan: Plan,
     config: PipelineConfig,
-    *,
     engine: str,
-    address: str | None,
-    workers: int,
-    timeout_s: float,
-    overwrite: bool,
+    options: EngineOptions,
     progress: ProgressCallback | None,
     factory: StagesFactory,
-    startup_timeout_s: float | None,
 ) -> BatchResult:
     """:func:`run_batch` once the output folder is locked for this run."""
     run = _open_run(plan, config)
-    todo = _select(run, overwrite)
+    todo = _select(run, options.overwrite)
     on_result = _recorder(run, progress)
     if progress is not None:
         progress(ProgressEvent("videos", len(run.results), len(plan.jobs), 0.0))
+    stats: tuple[WorkerStats, ...] = ()
     try:
         if todo:
-            _dispatch(
-                todo,
-                config,
-                engine=engine,
-                address=address,
-                workers=workers,
-                timeout_s=timeout_s,
-                overwrite=overwrite,
-                on_result=on_result,
-                factory=factory,
-                startup_timeout_s=startup_timeout_s,
-            )
+            stats = _dispatch(todo, config, engine, options, on_result, factory)
     finally:
         final = _final_results(run)
-        report_json, report_csv, report_error = _report(run, final, engine)
-    return BatchResult(tuple(final), report_json, report_csv, report_error)
+        report_json, report_csv, report_error = _report(run, final, engine, stats)
+    return BatchResult(tuple(final), report_json, report_csv, report_error, stats)
 
 
 def _check_args(plan: Plan, config: PipelineConfig, engine: str) -> None:
@@ -205,43 +197,19 @@ def _recorder(run: _Run, progress: ProgressCallback | None) -> ResultCallback:
 def _dispatch(
     todo: list[Job],
     config: PipelineConfig,
-    *,
     engine: str,
-    address: str | None,
-    workers: int,
-    timeout_s: float,
-    overwrite: bool,
+    options: EngineOptions,
     on_result: ResultCallback,
     factory: StagesFactory,
-    startup_timeout_s: float | None,
-) -> None:
+) -> tuple[WorkerStats, ...]:
     """Run ``todo`` on ``engine``; every job's result reaches ``on_result``."""
     if engine == "ray":
         from mocap.batch.ray_engine import run_ray
 
-        run_ray(
-            todo,
-            config,
-            address=address,
-            workers=workers,
-            timeout_s=timeout_s,
-            overwrite=overwrite,
-            on_result=on_result,
-            factory=factory,
-        )
-    else:
-        from mocap.batch.local import STARTUP_TIMEOUT_S, run_local
+        return run_ray(todo, config, options, on_result=on_result, factory=factory)
+    from mocap.batch.local import run_local
 
-        run_local(
-            todo,
-            config,
-            workers=workers,
-            timeout_s=timeout_s,
-            overwrite=overwrite,
-            on_result=on_result,
-            factory=factory,
-            startup_timeout_s=startup_timeout_s or STARTUP_TIMEOUT_S,
-        )
+    return run_local(todo, config, options, on_result=on_result, factory=factory)
 
 
 def _final_results(run: _Run) -> list[JobResult]:
@@ -254,7 +222,9 @@ def _final_results(run: _Run) -> list[JobResult]:
     return rows + [JobResult.failed(p, why, "InputError") for p, why in run.plan.rejected]
 
 
-def _report(run: _Run, final: list[JobResult], engine: str) -> tuple[Path | None, Path | None, str]:
+def _report(
+    run: _Run, final: list[JobResult], engine: str, stats: tuple[WorkerStats, ...]
+) -> tuple[Path | None, Path | None, str]:
     """Write the report: (json, csv, "") or, when the folder refuses it, (None, None, why)."""
     meta = {
         "version": run.version,
@@ -262,6 +232,7 @@ def _report(run: _Run, final: list[JobResult], engine: str) -> tuple[Path | None
         "engine": engine,
         "out_dir": str(run.out_dir),
         "seconds": round(time.perf_counter() - run.start, 3),
+        "workers": [asdict(s) for s in stats],
     }
     names = {str(job.input): job.rel.as_posix() for job in run.plan.jobs}
     try:

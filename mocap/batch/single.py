@@ -12,8 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from mocap.batch import worker
-from mocap.batch.local import STARTUP_TIMEOUT_S, WorkerPool
-from mocap.batch.types import Job, JobResult, VideoSummary
+from mocap.batch.local import WorkerPool
+from mocap.batch.types import STARTUP_TIMEOUT_S, Job, JobResult, VideoSummary
 from mocap.batch.worker import StagesFactory
 from mocap.config import PipelineConfig
 from mocap.errors import WorkerError

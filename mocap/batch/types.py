@@ -9,6 +9,13 @@ from typing import Any, Literal
 
 JobStatus = Literal["ok", "failed", "skipped"]
 
+#: Default seconds a worker may take to load its models before it counts as hung (loading the
+#: CLIFF checkpoint, SMPL and YOLO and initialising CUDA takes well under a minute).
+STARTUP_TIMEOUT_S = 300.0
+#: Default CPUs of one Ray actor on a CPU-only cluster: its decode thread and torch's intra-op
+#: threads (Ray sets ``OMP_NUM_THREADS`` to it); CLIFF's convolutions scale well to about 4.
+CPUS_PER_ACTOR = 4
+
 
 @dataclass(frozen=True)
 class Job:
@@ -107,6 +114,43 @@ class JobResult:
 
 
 @dataclass(frozen=True)
+class EngineOptions:
+    """How an engine runs the jobs of one batch (the one place for the engines' settings).
+
+    Attributes:
+        workers: videos processed at the same time; None: the engine's default (local: 1; Ray:
+            one actor per GPU, or per ``cpus_per_actor`` CPUs on a CPU-only cluster).
+        timeout_s: a video running longer is stopped and reported failed.
+        overwrite: redo and replace existing outputs.
+        startup_timeout_s: a worker (process or actor) that has not loaded its models after this
+            long counts as hung.
+        address: Ray cluster address (None starts a local Ray); Ray only.
+        cpus_per_actor: CPUs each Ray actor reserves on a CPU-only cluster (its torch threads);
+            Ray only.
+    """
+
+    workers: int | None = None
+    timeout_s: float = 3600.0
+    overwrite: bool = False
+    startup_timeout_s: float = STARTUP_TIMEOUT_S
+    address: str | None = None
+    cpus_per_actor: int = CPUS_PER_ACTOR
+
+
+@dataclass(frozen=True)
+class WorkerStats:
+    """What one worker (a local worker process or a Ray actor) did in a batch.
+
+    Attributes:
+        loads: times it loaded the models (1 when it kept them for all its videos).
+        videos: videos it finished (ok or failed; not those it died or was stopped on).
+    """
+
+    loads: int
+    videos: int
+
+
+@dataclass(frozen=True)
 class BatchResult:
     """Outcome of a batch run.
 
@@ -114,12 +158,14 @@ class BatchResult:
         jobs: one result per planned job and per rejected input.
         report_json, report_csv: the run report files (None when they could not be written).
         report_error: why the report could not be written (disk full...), else empty.
+        workers: what each worker the engine started did (also in the JSON report).
     """
 
     jobs: tuple[JobResult, ...]
     report_json: Path | None
     report_csv: Path | None
     report_error: str = ""
+    workers: tuple[WorkerStats, ...] = ()
 
     @property
     def ok(self) -> bool:

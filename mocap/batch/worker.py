@@ -34,6 +34,36 @@ def default_stages_factory(config: PipelineConfig) -> Stages:
     return load_stages(config)
 
 
+class StagesCache:
+    """The stages of one worker, loaded on first use and kept for the next videos.
+
+    Keyed by the factory and the config (the model settings): a different key replaces the
+    stages (one set of models in memory at a time). ``loads`` counts the factory calls, so an
+    engine can report that a worker loaded its models once for all its videos.
+    """
+
+    def __init__(self, factory: StagesFactory) -> None:
+        self._factory = factory
+        self._key: PipelineConfig | None = None
+        self._stages: Stages | None = None
+        self.loads = 0
+
+    def get(self, config: PipelineConfig) -> Stages | None:
+        """The stages for ``config``, loading them (and the exporters) when the key changed.
+
+        Raises:
+            Exception: whatever the factory raises (nothing is kept then).
+        """
+        if self._key != config:
+            self._key, self._stages = None, None
+            self.loads += 1
+            self._stages = self._factory(config)
+            import exporters  # noqa: F401  (loaded before any deadline clock starts, like the models)
+
+            self._key = config
+        return self._stages
+
+
 @dataclass(frozen=True)
 class Attempt:
     """One try of a job.
