@@ -25,13 +25,15 @@ def test_worker_dying_at_startup_is_given_up_naming_its_last_stderr_line(
     assert res.report_json.is_file()
 
 
-@pytest.mark.slow  # waits for a watchdog deadline
-@pytest.mark.timeout(120)
+@pytest.mark.slow  # waits for a watchdog deadline three times
+@pytest.mark.timeout(180)
 def test_worker_hanging_in_native_code_at_startup_is_killed_and_given_up(
     tmp_path: Path, clips: Path, cfg: PipelineConfig
 ) -> None:
     plan = plan_jobs([clips], [tmp_path / "out"], out_format="npz")
-    deadline = 1.5
+    # Long enough for a worker to import its modules and reach the factory on a loaded 2-core
+    # machine (1.5 s was not: under load the worker was killed before writing its line).
+    deadline = 10.0
     t0 = time.monotonic()
     res = run_batch(
         plan,
@@ -45,8 +47,8 @@ def test_worker_hanging_in_native_code_at_startup_is_killed_and_given_up(
     assert {j.error_type for j in res.jobs} == {"WorkerStartFailed"}
     error = res.jobs[0].error
     assert f"hung while starting {local.MAX_STARTUP_DEATHS} times" in error
-    assert "not ready after 2 s" in error  # the deadline, rounded
+    assert "not ready after 10 s" in error
     assert error.endswith("its last error output: initialising the GPU driver")
     # three deadlines plus process start-up, not the 3600 s the worker would sleep
-    assert deadline * local.MAX_STARTUP_DEATHS <= took < 60
+    assert deadline * local.MAX_STARTUP_DEATHS <= took < 120
     assert not list((tmp_path / "out").glob("*.npz"))
