@@ -279,6 +279,15 @@ def cliffmocap(
             "it finds on an image folder into --out FILE.cliffgt.npz (no keypoint file needed)."
         ),
     ] = None,
+    j_regressor_extra: Annotated[
+        Path | None,
+        typer.Option(
+            help="SPIN's J_regressor_extra.npy for the annotator's 9 LSP/MPII/H36M keypoints "
+            "(hips, neck, head top, pelvis, thorax, spine, jaw, head); default: "
+            "J_regressor_extra.npy in CLIFFMOCAP_HOME when there, else those keypoints take "
+            "the nearest SMPL joint."
+        ),
+    ] = None,
     fit: Annotated[
         FitMode,
         typer.Option(help="Annotator: fine-tune the network (CLIFF/EFT) or SMPL parameters."),
@@ -348,9 +357,11 @@ def cliffmocap(
             with RichProgress(err, not quiet and err.is_terminal) as bars:
                 code = annotate_command(
                     inputs, out, keypoints, config, fitting, overwrite, bars, typer.echo,
-                    pose_detector,
+                    pose_detector, j_regressor_extra,
                 )  # fmt: skip
             raise typer.Exit(code)
+        if j_regressor_extra is not None:
+            raise UsageError("--j-regressor-extra is for labelling (--keypoints, --pose-detector).")
         code = run_inputs(
             inputs,
             out,
