@@ -110,7 +110,11 @@ def _fail(console: Console, message: str, code: int, debug: bool) -> typer.Exit:
 @app.command(cls=_OneLineErrors)
 def cliffmocap(
     inputs: Annotated[
-        list[Path], typer.Argument(help="Video files or folders of videos (searched recursively).")
+        list[Path],
+        typer.Argument(
+            help="Video files or folders of videos (searched recursively); also images, image "
+            "folders, .npz results and .cliffgt.npz pseudo-GT files."
+        ),
     ],
     out: Annotated[
         list[Path],
@@ -265,6 +269,13 @@ def cliffmocap(
             "sequence, or photos."
         ),
     ] = ImageFolders.auto,
+    images: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder the image names of a .cliffgt.npz input are relative to (e.g. the "
+            "COCO root; sizes and overlays come from the images); default: the file's folder."
+        ),
+    ] = None,
     keypoints: Annotated[
         Path | None,
         typer.Option(
@@ -362,6 +373,16 @@ def cliffmocap(
             raise typer.Exit(code)
         if j_regressor_extra is not None:
             raise UsageError("--j-regressor-extra is for labelling (--keypoints, --pose-detector).")
+        from mocap.cli_pseudogt import export_pseudo_gt_command, is_pseudo_gt_input
+
+        if any(is_pseudo_gt_input(p) for p in inputs):
+            with RichProgress(err, not quiet and err.is_terminal) as bars:
+                code = export_pseudo_gt_command(
+                    inputs, out, out_format, images, config, overwrite, bars, typer.echo
+                )
+            raise typer.Exit(code)
+        if images is not None:
+            raise UsageError("--images is for a .cliffgt.npz input (pseudo-GT file).")
         code = run_inputs(
             inputs,
             out,

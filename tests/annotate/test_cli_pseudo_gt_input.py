@@ -1,0 +1,151 @@
+"""A pseudo-GT file (``*.cliffgt.npz``) as the command's input: one image to output files, many
+images to an output folder (every format that makes sense), missing images as failed items, and a
+bad file or a wrong command line as one error line. The synthetic SMPL body; no CLIFF."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+import exporters
+from mocap.cli import app
+from mocap.cliffgt import PseudoGT, write_cliffgt
+from mocap.testing.assets import write_smpl
+
+runner = CliRunner()
+#: Image sizes (width, height); "sub/b.png" is stored rotated by EXIF (displayed 120 x 160).
+SIZES = {"a.jpg": (200, 180), "sub/b.png": (120, 160)}
+
+
+@pytest.fixture(scope="module")
+def smpl(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_smpl(tmp_path_factory.mktemp("pgt") / "SMPL_NEUTRAL.pkl")
+
+
+def _gt(names: list[str], has_smpl: list[bool] | None = None) -> PseudoGT:
+    rng = np.random.default_rng(7)
+    n = len(names)
+    sizes = np.array([SIZES.get(name, (200, 180)) for name in names], float)
+    return PseudoGT(
+        imgname=np.array(names),
+        center=rng.uniform(40, 100, (n, 2)),
+        scale=rng.uniform(0.3, 0.6, n),
+        part=np.zeros((n, 24, 3)),
+        annot_id=np.arange(n),
+        pose=rng.normal(0, 0.3, (n, 72)),
+        shape=rng.normal(0, 1, (n, 10)),
+        has_smpl=np.ones(n, bool) if has_smpl is None else np.array(has_smpl),
+        global_t=rng.uniform([-0.5, -0.5, 4], [0.5, 0.5, 8], (n, 3)),
+        focal_l=np.hypot(sizes[:, 0], sizes[:, 1]),
+        S=np.zeros((n, 24, 4)),
+    )
+
+
+def _images(root: Path) -> Path:
+    (root / "sub").mkdir(parents=True)
+    Image.fromarray(np.full((180, 200, 3), 90, np.uint8)).save(root / "a.jpg")
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotated 90 degrees: stored 160 x 120, displayed 120 x 160
+    Image.fromarray(np.full((120, 160, 3), 90, np.uint8)).save(root / "sub" / "b.png", exif=exif)
+    return root
+
+
+def _run(args: list[str], smpl: Path):
+    return runner.invoke(app, [*args, "--smpl", str(smpl)])
+
+
+def _error_lines(output: str) -> list[str]:
+    return [line for line in output.splitlines() if line.startswith("error:")]
+
+
+@pytest.mark.slow
+def test_one_image_to_output_files(smpl: Path, tmp_path: Path) -> None:
+    _images(tmp_path / "imgs")
+    gt = _gt(["a.jpg", "a.jpg", "a.jpg"], has_smpl=[True, False, True])
+    src = write_cliffgt(tmp_path / "imgs" / "labels.cliffgt.npz", gt)  # images beside the file
+    glb, npz = tmp_path / "x.glb", tmp_path / "x.npz"
+    r = _run([str(src), "--out", str(glb), "--out", str(npz), "--rig", "mixamo"], smpl)
+    assert r.exit_code == 0, r.output
+    assert "1 image, 2 people exported: 1 ok, 0 failed, 1 rows without SMPL left out" in r.output
+    back = exporters.read_npz(npz)
+    assert back.video.path.name == "a.jpg" and back.num_frames == 1
+    assert (back.camera.width, back.camera.height) == (200, 180)
+    assert back.camera.fx == pytest.approx(math.hypot(200, 180)) and back.camera.cx == 100.0
+    for person, row in zip(back.people, (0, 2), strict=True):  # row 1 has no SMPL
+        np.testing.assert_allclose(person.global_orient[0], gt.pose[row, :3])
+        np.testing.assert_allclose(person.body_pose[0].ravel(), gt.pose[row, 3:])
+        np.testing.assert_allclose(person.transl[0], gt.global_t[row])
+        np.testing.assert_allclose(person.betas, gt.shape[row])
+    doc = glb.read_bytes()
+    chunk = json.loads(doc[20 : 20 + int.from_bytes(doc[12:16], "little")])
+    assert len(chunk["skins"]) == 2  # one posed character per person
+    assert any("mixamorig" in node.get("name", "") for node in chunk["nodes"])  # --rig applies
+    r = _run([str(src), "--out", str(glb)], smpl)
+    assert r.exit_code == 1 and "output exists" in r.output and "--overwrite" in r.output
+
+
+@pytest.mark.slow
+def test_many_images_to_a_folder_in_every_format(smpl: Path, tmp_path: Path) -> None:
+    root = _images(tmp_path / "coco")
+    Image.fromarray(np.full((180, 200, 3), 90, np.uint8)).save(tmp_path / "escape.jpg")
+    gt = _gt(["a.jpg", "sub/b.png", "a.jpg", "gone.jpg", "../escape.jpg"])
+    src = write_cliffgt(tmp_path / "labels.cliffgt.npz", gt)
+    out = tmp_path / "out"
+    formats = "glb,npz,bvh,fbx,amass.npz,html,json,mp4"
+    args = [str(src), "--images", str(root), "--out", str(out), "--out-format", formats]
+    r = _run(args, smpl)
+    assert r.exit_code == 1, r.output  # one of the four images is not there
+    assert "4 images, 4 people exported: 3 ok, 1 failed" in r.output
+    assert "failed: gone.jpg: image" in r.output and "does not exist" in r.output
+    assert "--images" in r.output  # the note says where image names are looked up
+    for stem, people, size in (("a", 2, (200, 180)), ("sub/b", 1, (120, 160))):
+        back = exporters.read_npz(out / f"{stem}.npz")
+        assert len(back.people) == people, stem
+        assert (back.camera.width, back.camera.height) == size, stem  # EXIF applied
+        for fmt in ("glb", "fbx", "html", "json", "mp4"):
+            assert (out / f"{stem}.{fmt}").stat().st_size > 0, (stem, fmt)
+        assert len(list(out.glob(f"{stem}_person*.bvh"))) == people
+        assert len(list(out.glob(f"{stem}_person*.amass.npz"))) == people
+    assert len(json.loads((out / "a.json").read_text())["tracks"]) == 2  # the report's people
+    # an image name with '..' is read where it points but written inside --out
+    assert (out / "escape.glb").is_file() and not (tmp_path / "escape.glb").exists()
+    assert not list(out.rglob("gone*"))
+
+
+def test_bad_files_and_command_lines_are_one_line(smpl: Path, tmp_path: Path) -> None:
+    _images(tmp_path)
+    src = write_cliffgt(tmp_path / "two.cliffgt.npz", _gt(["a.jpg", "sub/b.png"]))
+    garbage = tmp_path / "garbage.cliffgt.npz"
+    garbage.write_bytes(b"not a zip")
+    other = tmp_path / "other.cliffgt.npz"
+    np.savez(other, imgname=np.array(["a.jpg"]), pose=np.zeros((1, 72)))  # no shape, ...
+    no_smpl = write_cliffgt(tmp_path / "nosmpl.cliffgt.npz", _gt(["a.jpg"], has_smpl=[False]))
+    cases = [
+        ([str(garbage), "--out", str(tmp_path / "g.glb")], 1, "cannot be read as .npz"),
+        ([str(other), "--out", str(tmp_path / "o.glb")], 1, "lacks shape"),
+        ([str(tmp_path / "none.cliffgt.npz"), "--out", "n.glb"], 1, "does not exist"),
+        ([str(no_smpl), "--out", str(tmp_path / "n.glb")], 2, "no rows with SMPL"),
+        ([str(src), "--out", str(tmp_path / "t.glb")], 2, "holds 2 images: give an output folder"),
+        ([str(src), "--out", str(tmp_path / "o"), "--out-format", "cliffgt.npz"], 2, "already"),
+        ([str(src), "--out", str(tmp_path / "o"), "--out-format", "obj"], 2, "unsupported"),
+        ([str(src), str(src), "--out", str(tmp_path / "o")], 2, "only input"),
+        ([str(tmp_path / "a.jpg"), "--out", "x.glb", "--images", str(tmp_path)], 2, "--images"),
+    ]
+    for args, code, words in cases:
+        r = _run(args, smpl)
+        assert r.exit_code == code, (args, r.output)
+        (line,) = _error_lines(r.output)
+        assert words in line, (args, line)
+        assert "Traceback" not in r.output
+    assert not list(tmp_path.glob("*.glb")) and not (tmp_path / "o").exists()
+    # one image whose image is missing: the single-output form stops with one line
+    lone = write_cliffgt(tmp_path / "lone.cliffgt.npz", _gt(["missing.jpg"]))
+    r = _run([str(lone), "--out", str(tmp_path / "l.glb")], smpl)
+    assert r.exit_code == 1 and "missing.jpg" in _error_lines(r.output)[0], r.output
+    assert not (tmp_path / "l.glb").exists()
