@@ -3,7 +3,8 @@ every image's people exported to our formats, without running CLIFF.
 
 ``cliffmocap labels.cliffgt.npz --out x.glb`` (a file holding one image) or
 ``cliffmocap labels.cliffgt.npz --images coco/ --out out/ --out-format glb,npz,html`` (one set of
-outputs per image: ``out/<imgname without its suffix>.<format>``, the image names' folders kept).
+outputs per image: ``out/<imgname without its suffix>.<format>``, the image names' folders kept,
+see :func:`output_stems`).
 
 The file does not store image sizes, and the camera's principal point is the image centre, so
 every image is looked up: its ``imgname`` relative to ``--images`` (default: the folder of the
@@ -97,13 +98,16 @@ def _with_smpl(gt: PseudoGT) -> PseudoGT:
     return PseudoGT(**{k: np.asarray(getattr(gt, k))[keep] for k in ROW_SHAPES})
 
 
-def _targets(
-    imgname: str, outs: list[Path], folder: Path | None, formats: tuple[str, ...]
-) -> tuple[Path, ...]:
-    if folder is None:
-        return tuple(outs)
-    rel = Path(output_name(imgname))
-    return tuple(folder / rel.with_suffix(f".{fmt}") for fmt in formats)
+def output_stems(names: list[str]) -> dict[str, PurePosixPath]:
+    """Each image's output path without a format suffix: :func:`output_name` without the
+    image's suffix (``train2014/x.jpg`` -> ``train2014/x``), or with it where two images would
+    share one (``a.jpg``, ``a.png`` -> ``a.jpg``, ``a.png``; case ignored)."""
+    full = {name: output_name(name) for name in names}
+    short = {name: path.with_suffix("") if path.suffix else path for name, path in full.items()}
+    counts: dict[str, int] = {}
+    for path in short.values():
+        counts[str(path).lower()] = counts.get(str(path).lower(), 0) + 1
+    return {n: short[n] if counts[str(short[n]).lower()] == 1 else full[n] for n in names}
 
 
 def export_pseudo_gt_command(
@@ -199,11 +203,16 @@ def _export(
     written: list[Path] = []
     failed: list[tuple[str, str]] = []
     people = 0
+    stems = output_stems(names)
     for done, name in enumerate(names, 1):
         image = root / name
         try:
             motion = pseudo_gt_motion(gt, name, image_size(image), path=image, body=model)
-            targets = _targets(name, outs, folder, formats)
+            targets = (
+                tuple(outs)
+                if folder is None
+                else tuple(folder / f"{stems[name]}.{fmt}" for fmt in formats)
+            )
             written.extend(write_outputs(motion, targets, overwrite, config.rig, span=config.span))
             people += len(motion.people)
         except MocapError as e:

@@ -149,3 +149,21 @@ def test_bad_files_and_command_lines_are_one_line(smpl: Path, tmp_path: Path) ->
     r = _run([str(lone), "--out", str(tmp_path / "l.glb")], smpl)
     assert r.exit_code == 1 and "missing.jpg" in _error_lines(r.output)[0], r.output
     assert not (tmp_path / "l.glb").exists()
+
+
+def test_output_names_stay_inside_and_do_not_collide() -> None:
+    from mocap.cli_pseudogt import output_name, output_stems
+
+    assert str(output_name("train2014/COCO_1.jpg")) == "train2014/COCO_1.jpg"
+    assert str(output_name("/abs/../../x.jpg")) == "abs/x.jpg"
+    assert str(output_name("images\\y.jpg")) == "images/y.jpg"
+    assert str(output_name("..")) == "image"
+    names = ["train2014/COCO_1.jpg", "a.jpg", "A.png", "b.jpg", "b"]
+    stems = {k: str(v) for k, v in output_stems(names).items()}
+    assert stems == {
+        "train2014/COCO_1.jpg": "train2014/COCO_1",
+        "a.jpg": "a.jpg",
+        "A.png": "A.png",
+        "b.jpg": "b.jpg",
+        "b": "b",
+    }
