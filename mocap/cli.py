@@ -376,6 +376,10 @@ def cliffmocap(
         from mocap.cli_pseudogt import export_pseudo_gt_command, is_pseudo_gt_input
 
         if any(is_pseudo_gt_input(p) for p in inputs):
+            if engine is Engine.ray:
+                raise UsageError(
+                    "a .cliffgt.npz input is exported in this process: no --engine ray."
+                )
             with RichProgress(err, not quiet and err.is_terminal) as bars:
                 code = export_pseudo_gt_command(
                     inputs, out, out_format, images, config, overwrite, bars, typer.echo

@@ -135,6 +135,7 @@ def test_bad_files_and_command_lines_are_one_line(smpl: Path, tmp_path: Path) ->
         ([str(src), "--out", str(tmp_path / "o"), "--out-format", "cliffgt.npz"], 2, "already"),
         ([str(src), "--out", str(tmp_path / "o"), "--out-format", "obj"], 2, "unsupported"),
         ([str(src), str(src), "--out", str(tmp_path / "o")], 2, "only input"),
+        ([str(src), "--out", str(tmp_path / "o"), "--engine", "ray"], 2, "in this process"),
         ([str(tmp_path / "a.jpg"), "--out", "x.glb", "--images", str(tmp_path)], 2, "--images"),
     ]
     for args, code, words in cases:
