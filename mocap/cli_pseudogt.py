@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 import numpy as np
@@ -82,15 +82,23 @@ def output_name(imgname: str) -> PurePosixPath:
     return PurePosixPath(*parts) if parts else PurePosixPath("image")
 
 
-@dataclass(frozen=True)
+@dataclass
 class Exported:
-    """What the export did: images written, failed (name, reason) and rows without SMPL."""
+    """What the export did (filled image by image).
 
-    written: tuple[Path, ...]
+    Attributes:
+        images: images in the file (with SMPL rows); people: people written.
+        written: files written; failed: (image name, reason); skipped: images whose outputs
+            all exist (without ``overwrite`` only the missing ones of an image are written);
+            no_smpl_rows: rows left out (``has_smpl`` false).
+    """
+
     images: int
-    people: int
-    failed: tuple[tuple[str, str], ...]
     no_smpl_rows: int
+    people: int = 0
+    written: list[Path] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    skipped: int = 0
 
 
 def _with_smpl(gt: PseudoGT) -> PseudoGT:
@@ -147,10 +155,8 @@ def export_pseudo_gt_command(
             "--out-format glb,npz) for one set of outputs per image."
         )
     root = images if images is not None else source.parent
-    written, people, failed = _export(
-        usable, names, root, outs, folder, formats, model, config, overwrite, progress
-    )
-    result = Exported(tuple(written), len(names), people, tuple(failed), len(gt) - len(usable))
+    result = Exported(len(names), len(gt) - len(usable))
+    _export(usable, names, root, outs, folder, formats, model, config, overwrite, progress, result)
     _summary(source, root, result, folder, echo)
     return 1 if result.failed else 0
 
@@ -192,35 +198,50 @@ def _export(
     config: PipelineConfig,
     overwrite: bool,
     progress: Callable[[ProgressEvent], None],
-) -> tuple[list[Path], int, list[tuple[str, str]]]:
-    """Write each image's outputs; with output files (one image) an error is raised, with an
-    output folder it is that image's failure and the others go on."""
+    result: Exported,
+) -> None:
+    """Write each image's outputs into ``result``; with output files (one image) an error is
+    raised, with an output folder it is that image's failure and the others go on."""
     from mocap.batch.outputs import write_outputs
     from mocap.images import image_size
     from mocap.photos import pseudo_gt_motion
 
     t0 = time.perf_counter()
-    written: list[Path] = []
-    failed: list[tuple[str, str]] = []
-    people = 0
     stems = output_stems(names)
+    rows = dict(zip(*np.unique(np.asarray(gt.imgname), return_counts=True), strict=True))
     for done, name in enumerate(names, 1):
         image = root / name
+        targets = (
+            tuple(outs)
+            if folder is None
+            else tuple(folder / f"{stems[name]}.{fmt}" for fmt in formats)
+        )
         try:
+            if folder is not None and not overwrite:  # resume: only what is not there yet
+                targets = tuple(t for t in targets if not _exists(t, int(rows[name])))
+                if not targets:
+                    result.skipped += 1
+                    continue
             motion = pseudo_gt_motion(gt, name, image_size(image), path=image, body=model)
-            targets = (
-                tuple(outs)
-                if folder is None
-                else tuple(folder / f"{stems[name]}.{fmt}" for fmt in formats)
+            result.written.extend(
+                write_outputs(motion, targets, overwrite, config.rig, span=config.span)
             )
-            written.extend(write_outputs(motion, targets, overwrite, config.rig, span=config.span))
-            people += len(motion.people)
+            result.people += len(motion.people)
         except MocapError as e:
             if folder is None:
                 raise
-            failed.append((name, str(e)))
-        progress(ProgressEvent("export", done, len(names), time.perf_counter() - t0))
-    return written, people, failed
+            result.failed.append((name, str(e)))
+        finally:
+            progress(ProgressEvent("export", done, len(names), time.perf_counter() - t0))
+
+
+def _exists(target: Path, people: int) -> bool:
+    """True when ``target`` is in place: the file itself, or a per-person format's files
+    (``<stem>_person<id>.<format>`` for ids 0..people-1, as photos number their people)."""
+    from exporters._output import per_person_paths
+
+    each = per_person_paths(target, list(range(people)), _output_suffix(target))
+    return target.is_file() or all(p.is_file() for p in each)
 
 
 def _summary(
@@ -228,11 +249,14 @@ def _summary(
 ) -> None:
     from mocap.cli_run import with_flags
 
-    ok = result.images - len(result.failed)
-    skipped = f", {result.no_smpl_rows} rows without SMPL left out" if result.no_smpl_rows else ""
+    ok = result.images - len(result.failed) - result.skipped
+    left_out = f", {result.no_smpl_rows} rows without SMPL left out" if result.no_smpl_rows else ""
     images = f"{result.images} image{'' if result.images == 1 else 's'}"
     people = f"{result.people} {'person' if result.people == 1 else 'people'}"
-    echo(f"{source}: {images}, {people} exported: {ok} ok, {len(result.failed)} failed{skipped}")
+    echo(f"{source}: {images}, {people} exported: {ok} ok, {len(result.failed)} failed{left_out}")
+    if result.skipped:
+        n = result.skipped
+        echo(f"{n} image{'' if n == 1 else 's'} skipped: outputs exist (--overwrite replaces them)")
     for name, why in result.failed[:MAX_FAILED_LINES]:
         echo(f"failed: {name}: {with_flags(why)}")
     if len(result.failed) > MAX_FAILED_LINES:

@@ -116,6 +116,19 @@ def test_many_images_to_a_folder_in_every_format(smpl: Path, tmp_path: Path) -> 
     # an image name with '..' is read where it points but written inside --out
     assert (out / "escape.glb").is_file() and not (tmp_path / "escape.glb").exists()
     assert not list(out.rglob("gone*"))
+    # run again: images whose outputs all exist are skipped (resume), the missing one fails again
+    stamp = (out / "a.glb").stat().st_mtime_ns
+    b_glb = (out / "sub" / "b.glb").stat().st_mtime_ns
+    (out / "sub" / "b_person0.bvh").unlink()  # b is incomplete: only its missing file is written
+    r = _run(args, smpl)
+    assert r.exit_code == 1, r.output
+    assert "1 person exported: 1 ok, 1 failed" in r.output and "2 images skipped" in r.output
+    assert (out / "sub" / "b_person0.bvh").is_file()
+    assert (out / "a.glb").stat().st_mtime_ns == stamp
+    assert (out / "sub" / "b.glb").stat().st_mtime_ns == b_glb
+    r = _run([*args, "--overwrite"], smpl)
+    assert r.exit_code == 1 and "4 people exported: 3 ok, 1 failed" in r.output, r.output
+    assert (out / "a.glb").stat().st_mtime_ns != stamp
 
 
 def test_bad_files_and_command_lines_are_one_line(smpl: Path, tmp_path: Path) -> None:
