@@ -29,7 +29,7 @@ from mocap.cliffgt import ROW_SHAPES, PseudoGT
 from mocap.config import PipelineConfig
 from mocap.errors import MocapError, OutputExistsError, UnsupportedFormatError, UsageError
 from mocap.progress import ProgressEvent
-from mocap.types import SmplModelData
+from mocap.types import MotionSet, SmplModelData
 
 PSEUDO_GT_SUFFIX = ".cliffgt.npz"
 #: Formats written per image when ``--out`` is a folder and ``--out-format`` is not given.
@@ -208,7 +208,6 @@ def _export(
 
     t0 = time.perf_counter()
     stems = output_stems(names)
-    rows = dict(zip(*np.unique(np.asarray(gt.imgname), return_counts=True), strict=True))
     for done, name in enumerate(names, 1):
         image = root / name
         targets = (
@@ -217,12 +216,12 @@ def _export(
             else tuple(folder / f"{stems[name]}.{fmt}" for fmt in formats)
         )
         try:
+            motion = pseudo_gt_motion(gt, name, image_size(image), path=image, body=model)
             if folder is not None and not overwrite:  # resume: only what is not there yet
-                targets = tuple(t for t in targets if not _exists(t, int(rows[name])))
+                targets = tuple(t for t in targets if not _exists(t, motion, config.span))
                 if not targets:
                     result.skipped += 1
                     continue
-            motion = pseudo_gt_motion(gt, name, image_size(image), path=image, body=model)
             result.written.extend(
                 write_outputs(motion, targets, overwrite, config.rig, span=config.span)
             )
@@ -235,13 +234,26 @@ def _export(
             progress(ProgressEvent("export", done, len(names), time.perf_counter() - t0))
 
 
-def _exists(target: Path, people: int) -> bool:
-    """True when ``target`` is in place: the file itself, or a per-person format's files
-    (``<stem>_person<id>.<format>`` for ids 0..people-1, as photos number their people)."""
-    from exporters._output import per_person_paths
+#: Formats written as one file per person (or per span, with ``span="spans"``).
+PER_PERSON_SUFFIXES = (".bvh", ".amass.npz")
 
-    each = per_person_paths(target, list(range(people)), _output_suffix(target))
-    return target.is_file() or all(p.is_file() for p in each)
+
+def _exists(target: Path, motion: MotionSet, span: str) -> bool:
+    """True when ``target`` is in place: the file itself, or all of a per-person format's files
+    (``<stem>_person<id>.<format>``, or per span ``<stem>_person<id>_from0.<format>``)."""
+    from exporters._output import per_person_paths
+    from exporters.spans import span_paths, spans_of
+
+    suffix = _output_suffix(target)
+    if target.is_file() or suffix not in PER_PERSON_SUFFIXES:
+        return target.is_file()
+    people = list(motion.people)
+    each = (
+        span_paths(target, spans_of(people), suffix)
+        if span == "spans"
+        else per_person_paths(target, [p.track_id for p in people], suffix)
+    )
+    return all(p.is_file() for p in each)
 
 
 def _summary(

@@ -181,3 +181,18 @@ def test_output_names_stay_inside_and_do_not_collide() -> None:
         "b.jpg": "b.jpg",
         "b": "b",
     }
+
+
+@pytest.mark.slow
+def test_rerun_recognises_per_span_files(smpl: Path, tmp_path: Path) -> None:
+    root = _images(tmp_path / "imgs")
+    src = write_cliffgt(tmp_path / "s.cliffgt.npz", _gt(["a.jpg", "sub/b.png", "a.jpg"]))
+    args = [str(src), "--images", str(root), "--out", str(tmp_path / "o"), "--out-format", "bvh"]
+    r = _run([*args, "--span", "spans"], smpl)
+    assert r.exit_code == 0 and "3 people exported: 2 ok" in r.output, r.output
+    names = sorted(p.name for p in (tmp_path / "o").rglob("*.bvh"))
+    assert names == ["a_person0_from0.bvh", "a_person1_from0.bvh", "b_person0_from0.bvh"]
+    r = _run([*args, "--span", "spans"], smpl)
+    assert r.exit_code == 0 and "2 images skipped" in r.output, r.output
+    r = _run(args, smpl)  # per-track names are other files: written now
+    assert r.exit_code == 0 and "3 people exported: 2 ok" in r.output, r.output
