@@ -27,7 +27,13 @@ import numpy as np
 
 from mocap.cliffgt import ROW_SHAPES, PseudoGT
 from mocap.config import PipelineConfig
-from mocap.errors import MocapError, OutputExistsError, UnsupportedFormatError, UsageError
+from mocap.errors import (
+    MocapError,
+    OutputExistsError,
+    PseudoGTFileError,
+    UnsupportedFormatError,
+    UsageError,
+)
 from mocap.progress import ProgressEvent
 from mocap.types import MotionSet, SmplModelData
 
@@ -132,7 +138,8 @@ def export_pseudo_gt_command(
 
     Raises:
         UsageError: several inputs, output files for a file of several images, or a format
-            that makes no sense here; PseudoGTFileError: the file is unusable;
+            that makes no sense here; PseudoGTFileError: the file is unusable or has no row
+            with SMPL parameters;
         OutputExistsError: an output file exists (one image, without ``overwrite``);
         ModelFileNotFoundError, SmplModelError: the SMPL model (every format needs it).
     """
@@ -148,7 +155,10 @@ def export_pseudo_gt_command(
     usable = _with_smpl(gt)
     names = list(dict.fromkeys(np.asarray(usable.imgname).tolist()))
     if not names:
-        raise UsageError(f"{source} holds no rows with SMPL parameters (has_smpl): nothing to do.")
+        raise PseudoGTFileError(
+            f"pseudo-GT file '{source}' holds no rows with SMPL parameters (has_smpl): nothing "
+            "to export."
+        )
     if folder is None and len(names) > 1:
         raise UsageError(
             f"{source} holds {len(names)} images: give an output folder (e.g. --out out/ "
