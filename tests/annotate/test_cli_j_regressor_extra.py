@@ -97,6 +97,16 @@ def test_option_and_model_folder_give_exact_keypoints(assets, tmp_path: Path) ->
     report = json.loads((tmp_path / "opt.cliffgt.report.json").read_text())
     assert report["j_regressor_extra"] == str(given) and report["exact_keypoints"] == 24
     _check_s_uses(out, assets["smpl"], vids)
+    # the labels back in as an input: one result per image, the file's parameters exactly
+    args = [str(out), "--images", str(assets["images"]), "--out", str(tmp_path / "res"),
+            "--out-format", "npz", "--smpl", str(assets["smpl"])]  # fmt: skip
+    r = runner.invoke(app, args)
+    assert r.exit_code == 0 and "2 images, 2 people exported" in r.output, r.output
+    gt = read_cliffgt(out)
+    for k in range(2):
+        res = np.load(tmp_path / "res" / f"{k}.npz", allow_pickle=False)
+        np.testing.assert_allclose(res["transl"][0], gt.global_t[k])
+        np.testing.assert_allclose(res["body_pose"][0].ravel(), gt.pose[k, 3:])
 
     # dropped into the model folder under its default name: found without the option
     home = tmp_path / "home"
