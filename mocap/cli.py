@@ -359,6 +359,10 @@ def cliffmocap(
             min_observed_share=min_observed_share,
             min_track_score=min_track_score,
         )
+        from mocap.cli_pseudogt import export_pseudo_gt_command, is_pseudo_gt_input
+
+        if images is not None and not any(is_pseudo_gt_input(p) for p in inputs):
+            raise UsageError("--images is for a .cliffgt.npz input (pseudo-GT file).")
         if keypoints is not None or pose_detector is not None:
             from mocap.annotate.types import AnnotatorConfig
 
@@ -373,8 +377,6 @@ def cliffmocap(
             raise typer.Exit(code)
         if j_regressor_extra is not None:
             raise UsageError("--j-regressor-extra is for labelling (--keypoints, --pose-detector).")
-        from mocap.cli_pseudogt import export_pseudo_gt_command, is_pseudo_gt_input
-
         if any(is_pseudo_gt_input(p) for p in inputs):
             if engine is Engine.ray:
                 raise UsageError(
@@ -385,8 +387,6 @@ def cliffmocap(
                     inputs, out, out_format, images, config, overwrite, bars, typer.echo
                 )
             raise typer.Exit(code)
-        if images is not None:
-            raise UsageError("--images is for a .cliffgt.npz input (pseudo-GT file).")
         code = run_inputs(
             inputs,
             out,
