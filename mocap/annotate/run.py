@@ -55,17 +55,16 @@ def annotate_folder(
         modelfiles.J_REGRESSOR_EXTRA, j_regressor_extra, model_dir
     )
     device = resolve_device(config.device)
-    cliff = weights.load_cliff(checkpoint.require(), device="cpu")
     smpl_body = body.load_body_model(smpl.require())
+    nv = smpl_body.data.num_vertices
+    extra_regressor = None if extra is None else read_extra_regressor(extra, nv)  # before CLIFF
     annotator = Annotator(
-        cliff,
+        weights.load_cliff(checkpoint.require(), device="cpu"),
         smpl_body,
         fit,
         device=device,
         batch_size=config.batch_size,
-        extra_regressor=None
-        if extra is None
-        else read_extra_regressor(extra, smpl_body.data.num_vertices),
+        extra_regressor=extra_regressor,
     )
     if annotations is not None:
         gt, report = label_folder(folder, annotations, annotator, progress)
