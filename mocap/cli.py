@@ -362,7 +362,7 @@ def cliffmocap(
         from mocap.cli_pseudogt import export_pseudo_gt_command, is_pseudo_gt_input
 
         if images is not None and not any(is_pseudo_gt_input(p) for p in inputs):
-            raise UsageError("--images is for a .cliffgt.npz input (pseudo-GT file).")
+            raise UsageError("--images is for a pseudo-GT input (.cliffgt.npz, _cliffGT.npz).")
         if keypoints is not None or pose_detector is not None:
             from mocap.annotate.types import AnnotatorConfig
 
@@ -379,9 +379,7 @@ def cliffmocap(
             raise UsageError("--j-regressor-extra is for labelling (--keypoints, --pose-detector).")
         if any(is_pseudo_gt_input(p) for p in inputs):
             if engine is Engine.ray:
-                raise UsageError(
-                    "a .cliffgt.npz input is exported in this process: no --engine ray."
-                )
+                raise UsageError("a pseudo-GT input is exported in this process: no --engine ray.")
             with RichProgress(err, not quiet and err.is_terminal) as bars:
                 code = export_pseudo_gt_command(
                     inputs, out, out_format, images, config, overwrite, bars, typer.echo

@@ -1,5 +1,6 @@
-"""A pseudo-GT file (``*.cliffgt.npz``, ours or a released COCO/MPII one) as the command's input:
-every image's people exported to our formats, without running CLIFF.
+"""A pseudo-GT file (``*.cliffgt.npz``, ours, or a released ``*_cliffGT.npz``; see
+:func:`is_pseudo_gt_input`) as the command's input: every image's people exported to our formats,
+without running CLIFF.
 
 ``cliffmocap labels.cliffgt.npz --out x.glb`` (a file holding one image) or
 ``cliffmocap labels.cliffgt.npz --images coco/ --out out/ --out-format glb,npz,html`` (one set of
@@ -19,6 +20,7 @@ passes its output function in, so this module imports neither typer nor rich.
 from __future__ import annotations
 
 import time
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -45,8 +47,21 @@ MAX_FAILED_LINES = 20
 
 
 def is_pseudo_gt_input(path: Path) -> bool:
-    """True for a ``*.cliffgt.npz`` input (exported by this module, not captured)."""
-    return path.name.lower().endswith(PSEUDO_GT_SUFFIX)
+    """True for a pseudo-GT input (exported by this module, not captured): a name ending in
+    ``cliffgt.npz`` (ours ``x.cliffgt.npz``, the releases ``coco2014part_cliffGT.npz`` and
+    ``mpii_cliffGT.npz``; case ignored), or any ``.npz`` holding ``imgname`` and ``global_t``
+    but no ``schema`` (a cliffmocap result has one)."""
+    name = path.name.lower()
+    if name.endswith(PSEUDO_GT_SUFFIX[1:]):
+        return True
+    if not name.endswith(".npz") or not path.is_file():
+        return False
+    try:
+        with zipfile.ZipFile(path) as z:
+            keys = {n.removesuffix(".npy") for n in z.namelist()}
+    except (OSError, zipfile.BadZipFile):
+        return False  # not ours to judge: the result reader says what is wrong
+    return {"imgname", "global_t"} <= keys and "schema" not in keys
 
 
 def _formats(out_format: str | None) -> tuple[str, ...]:

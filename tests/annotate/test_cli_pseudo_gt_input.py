@@ -94,6 +94,26 @@ def test_one_image_to_output_files(smpl: Path, tmp_path: Path) -> None:
     assert r.exit_code == 1 and "output exists" in r.output and "--overwrite" in r.output
 
 
+@pytest.mark.parametrize("name", ["mpii_cliffGT.npz", "renamed.npz"])
+def test_released_style_files_are_recognised(smpl: Path, tmp_path: Path, name: str) -> None:
+    """The released files' names end in _cliffGT.npz and their arrays are float32 without
+    annot_id or S; a renamed file is recognised by its keys."""
+    _images(tmp_path)
+    gt = _gt(["a.jpg"])
+    keys = ("imgname", "center", "scale", "part", "pose", "shape", "has_smpl", "global_t")
+    arrays = {k: np.asarray(getattr(gt, k)) for k in keys}
+    arrays = {k: v.astype(np.float32) if v.dtype.kind == "f" else v for k, v in arrays.items()}
+    np.savez(tmp_path / name, **arrays, focal_l=gt.focal_l.astype(np.float32))
+    r = _run([str(tmp_path / name), "--out", str(tmp_path / "x.npz")], smpl)
+    assert r.exit_code == 0 and "1 image, 1 person exported" in r.output, r.output
+    back = exporters.read_npz(tmp_path / "x.npz")
+    np.testing.assert_allclose(back.people[0].transl[0], gt.global_t[0], rtol=1e-6)
+    # a cliffmocap result is still a result (re-exported, not taken for a pseudo-GT file)
+    r = _run([str(tmp_path / "x.npz"), "--out", str(tmp_path / "again.glb")], smpl)
+    assert r.exit_code == 0 and "exported" not in r.output, r.output
+    assert (tmp_path / "again.glb").is_file()
+
+
 def _cli(args: list[str], smpl: Path) -> subprocess.CompletedProcess[str]:
     """The command in its own process: the overlay renderer's EGL context must not share a
     process with a later import of triton (measured: that import then segfaults)."""
