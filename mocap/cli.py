@@ -111,7 +111,11 @@ def _fail(console: Console, message: str, code: int, debug: bool) -> typer.Exit:
 @app.command(cls=_OneLineErrors)
 def cliffmocap(
     inputs: Annotated[
-        list[Path], typer.Argument(help="Video files or folders of videos (searched recursively).")
+        list[Path],
+        typer.Argument(
+            help="Video files or folders of videos (searched recursively); also images, image "
+            "folders, .npz results and .cliffgt.npz pseudo-GT files."
+        ),
     ],
     out: Annotated[
         list[Path],
@@ -287,6 +291,13 @@ def cliffmocap(
             "sequence, or photos."
         ),
     ] = ImageFolders.auto,
+    images: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder the image names of a .cliffgt.npz input are relative to (e.g. the "
+            "COCO root; sizes and overlays come from the images); default: the file's folder."
+        ),
+    ] = None,
     keypoints: Annotated[
         Path | None,
         typer.Option(
@@ -299,6 +310,15 @@ def cliffmocap(
         typer.Option(
             help="Ultralytics pose weights (local file, e.g. yolo11x-pose.pt): label the people "
             "it finds on an image folder into --out FILE.cliffgt.npz (no keypoint file needed)."
+        ),
+    ] = None,
+    j_regressor_extra: Annotated[
+        Path | None,
+        typer.Option(
+            help="SPIN's J_regressor_extra.npy for the annotator's 9 LSP/MPII/H36M keypoints "
+            "(hips, neck, head top, pelvis, thorax, spine, jaw, head); default: "
+            "J_regressor_extra.npy in CLIFFMOCAP_HOME when there, else those keypoints take "
+            "the nearest SMPL joint."
         ),
     ] = None,
     fit: Annotated[
@@ -362,6 +382,10 @@ def cliffmocap(
             min_observed_share=min_observed_share,
             min_track_score=min_track_score,
         )
+        from mocap.cli_pseudogt import export_pseudo_gt_command, is_pseudo_gt_input
+
+        if images is not None and not any(is_pseudo_gt_input(p) for p in inputs):
+            raise UsageError("--images is for a pseudo-GT input (.cliffgt.npz, _cliffGT.npz).")
         if keypoints is not None or pose_detector is not None:
             from mocap.annotate.types import AnnotatorConfig
 
@@ -371,8 +395,18 @@ def cliffmocap(
             with RichProgress(err, not quiet and err.is_terminal) as bars:
                 code = annotate_command(
                     inputs, out, keypoints, config, fitting, overwrite, bars, typer.echo,
-                    pose_detector,
+                    pose_detector, j_regressor_extra,
                 )  # fmt: skip
+            raise typer.Exit(code)
+        if j_regressor_extra is not None:
+            raise UsageError("--j-regressor-extra is for labelling (--keypoints, --pose-detector).")
+        if any(is_pseudo_gt_input(p) for p in inputs):
+            if engine is Engine.ray:
+                raise UsageError("a pseudo-GT input is exported in this process: no --engine ray.")
+            with RichProgress(err, not quiet and err.is_terminal) as bars:
+                code = export_pseudo_gt_command(
+                    inputs, out, out_format, images, config, overwrite, bars, typer.echo
+                )
             raise typer.Exit(code)
         options = EngineOptions(
             workers=workers,

@@ -67,10 +67,13 @@ def annotate_command(
     progress: Callable[[ProgressEvent], None],
     echo: Callable[[str], None],
     pose_detector: str | None = None,
+    j_regressor_extra: Path | None = None,
 ) -> int:
     """Label, write ``--out`` and its report; exit code 0, or 1 when any image failed."""
+    from mocap.annotate.joints import J24_SOURCES
     from mocap.annotate.run import annotate_folder
     from mocap.cliffgt import write_cliffgt
+    from mocap.modelfiles import J_REGRESSOR_EXTRA
 
     if keypoints is not None and pose_detector is not None:
         raise UsageError("--keypoints and --pose-detector both given: pass only one of them.")
@@ -80,10 +83,15 @@ def annotate_command(
     def people_done(n: int) -> None:
         progress(ProgressEvent("regress", n, None, time.perf_counter() - t0))
 
-    gt, report = annotate_folder(folder, keypoints, config, fit, people_done, pose_detector)
+    gt, report = annotate_folder(
+        folder, keypoints, config, fit, people_done, pose_detector, j_regressor_extra
+    )
     out.parent.mkdir(parents=True, exist_ok=True)
     write_cliffgt(out, gt)
     seconds = time.perf_counter() - t0
+    extra = report.j_regressor_extra
+    approximated = sum(kind == "extra" for kind, _ in J24_SOURCES) if extra is None else 0
+    exact = len(J24_SOURCES) - approximated
     doc = {
         "keypoints": str(keypoints) if keypoints is not None else None,
         "pose_detector": pose_detector,
@@ -92,6 +100,8 @@ def annotate_command(
         "finetune": fit.finetune,
         "learning_rate": fit.learning_rate,
         "max_iterations": fit.max_iterations,
+        "j_regressor_extra": None if extra is None else str(extra),
+        "exact_keypoints": exact,
         "images": report.images,
         "people": report.labelled,
         "failed": [{"image": name, "error": why} for name, why in report.failed],
@@ -104,6 +114,12 @@ def annotate_command(
         f"{folder}: {report.labelled} people on {report.images} images labelled ({fit.mode} mode), "
         f"{len(report.failed)} images failed, {seconds:.1f} s"
     )
+    if approximated:
+        echo(
+            f"note: no {J_REGRESSOR_EXTRA.default_name} (--j-regressor-extra, or in the model "
+            f"folder): {approximated} of the {len(J24_SOURCES)} keypoints in 'S' approximate "
+            f"the nearest SMPL joint. {J_REGRESSOR_EXTRA.source}."
+        )
     for name, why in report.failed:
         echo(f"failed: {name}: {why}")
     echo(f"wrote {out}")

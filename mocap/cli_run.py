@@ -56,6 +56,7 @@ SETTING_FLAGS = {
     "overwrite": "--overwrite",
     "image_fps": "--fps",
     "timeout_s": "--timeout",
+    "j_regressor_extra": "--j-regressor-extra",
 }
 
 

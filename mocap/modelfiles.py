@@ -1,9 +1,10 @@
 """Model files: one lookup order for every file, and where to get each one.
 
-Every model file (CLIFF checkpoint, SMPL model, detector weights) is found the same way, by the
-pipeline, the detector and the checkpoint loader alike:
+Every model file (CLIFF checkpoint, SMPL model, detector weights, SPIN's extra joint regressor)
+is found the same way, by the pipeline, the detector, the checkpoint loader and the annotator alike:
 
-1. An explicit path (the setting ``checkpoint``, ``smpl_model`` or ``detector``) is used as given
+1. An explicit path (the setting ``checkpoint``, ``smpl_model``, ``detector`` or
+   ``j_regressor_extra``) is used as given
    (``~`` expanded, relative to the working directory). A bare file name that is not there is
    then looked up in the model folder.
 2. Without an explicit path, the file's default name is looked up in the model folder.
@@ -12,9 +13,11 @@ The model folder is ``PipelineConfig.model_dir``, else ``$CLIFFMOCAP_HOME``, els
 dir (:func:`mocap.config.resolve_model_dir`). A detector given as a ``.yaml``/``.yml`` model
 definition needs no file (ultralytics builds random weights; tests and benchmarks).
 
-Where to get each file is said here, once: :data:`CHECKPOINT`, :data:`SMPL` and, per detector
-backend, :data:`DETECTOR_BACKENDS`. :func:`check_model_files` checks every file of a run before
-any work and names every missing or unusable one in a single error, one line each.
+Where to get each file is said here, once: :data:`CHECKPOINT`, :data:`SMPL`,
+:data:`J_REGRESSOR_EXTRA` and, per detector backend, :data:`DETECTOR_BACKENDS`.
+:func:`check_model_files` checks every file of a run before any work and names every missing or
+unusable one in a single error, one line each; :func:`find_optional_model_file` finds a file a
+run can do without (:data:`J_REGRESSOR_EXTRA`).
 """
 
 from __future__ import annotations
@@ -40,6 +43,10 @@ RELEASED_CHECKPOINTS = (
     "res50-PA45.7_MJE72.0_MVE85.3_3dpw.pt",
     "hr48-PA53.7_MJE91.4_MVE110.0_agora_val.pt",
 )
+#: SPIN's data archive (its ``fetch_data.sh``), which holds ``data/J_regressor_extra.npy``.
+SPIN_DATA_URL = "http://visiondata.cis.upenn.edu/spin/data.tar.gz"
+#: File name of SPIN's extra joint regressor (the annotator's 9 LSP/MPII/H36M keypoints).
+DEFAULT_J_REGRESSOR_EXTRA_NAME = "J_regressor_extra.npy"
 #: Where the official YOLO detection weights are published.
 YOLO_RELEASES_URL = "https://github.com/ultralytics/assets/releases"
 #: Suffixes ultralytics builds a randomly initialised model from (used by tests; no file needed).
@@ -52,7 +59,8 @@ class ModelFileSpec:
 
     Attributes:
         label: what the file is, as messages name it ("CLIFF checkpoint").
-        setting: the ``PipelineConfig`` field that gives its explicit path.
+        setting: the setting that gives its explicit path (a ``PipelineConfig`` field; for
+            ``j_regressor_extra`` an argument of the annotator's entry point).
         default_name: the file name looked up in the model folder when no path is given.
         source: how to get it (a sentence without the final full stop).
         alternative: how to do without it ("" when there is no way), also without a full stop.
@@ -83,6 +91,16 @@ SMPL = ModelFileSpec(
     DEFAULT_SMPL_NAME,
     "SMPL is licence-gated: register at https://smpl.is.tue.mpg.de and download "
     '"SMPL for Python" (v1.1.0: basicmodel_neutral_lbs_10_207_0_v1.1.0.pkl)',
+)
+#: Optional: without it the annotator approximates 9 of the 24 pseudo-GT keypoints
+#: (:mod:`mocap.annotate.joints`); it is used when given or when it is in the model folder.
+J_REGRESSOR_EXTRA = ModelFileSpec(
+    "SPIN extra joint regressor",
+    "j_regressor_extra",
+    DEFAULT_J_REGRESSOR_EXTRA_NAME,
+    f"Download SPIN's data archive ({SPIN_DATA_URL}, from SPIN's fetch_data.sh, "
+    f"https://github.com/nkolot/SPIN) and take data/{DEFAULT_J_REGRESSOR_EXTRA_NAME} from it",
+    "or leave it unset to approximate the 9 keypoints it adds by the nearest SMPL joint",
 )
 
 #: The person detector's files, per detector backend: ``yolo`` (ultralytics weights, the
@@ -192,6 +210,28 @@ def find_detector_weights(name: str | os.PathLike[str] | None, model_dir: Path) 
     if name is not None and str(name).lower().endswith(MODEL_CONFIG_SUFFIXES):
         return Lookup(spec, Path(name), (), None)
     return find_model_file(spec, name, model_dir)
+
+
+def find_optional_model_file(
+    spec: ModelFileSpec, explicit: str | os.PathLike[str] | None, model_dir: Path
+) -> Path | None:
+    """An optional model file: the explicit path (which must exist), else the default name in
+    the model folder when it is there, else None.
+
+    Raises:
+        ModelFileNotFoundError: ``explicit`` is given and not found (one line: where looked,
+            how to get it, how to do without it).
+        ModelFileError: the file found is unreadable or empty.
+    """
+    lookup = find_model_file(spec, explicit, model_dir)
+    if lookup.problem is not None:
+        if explicit is None:
+            return None
+        lookup.require()
+    problem = _unusable(spec, lookup.path)
+    if problem is not None:
+        raise ModelFileError(problem)
+    return lookup.path
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,8 @@ class LabelReport:
         px_before, px_after: mean 2D error (px) of CLIFF's prediction and of the labels, over
             the labelled people with keypoints.
         steps: optimiser steps per batch.
+        j_regressor_extra: SPIN's extra joint regressor used for J24, or None (9 keypoints
+            approximated by the nearest SMPL joint, :mod:`mocap.annotate.joints`).
     """
 
     labelled: int = 0
@@ -40,6 +42,7 @@ class LabelReport:
     px_before: list[float] = field(default_factory=list)
     px_after: list[float] = field(default_factory=list)
     steps: list[int] = field(default_factory=list)
+    j_regressor_extra: Path | None = None
 
     def add_fit(self, fit: Fit) -> None:
         self.px_before.extend(fit.initial.px_error.tolist())

@@ -11,6 +11,8 @@ by a few centimetres, the head top lies about 10 cm above SMPL's head joint), so
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
@@ -57,6 +59,40 @@ EXTRA_FALLBACK: Final[tuple[int, ...]] = (2, 1, 12, 15, 0, 12, 6, 15, 15)
 #: The pelvis subtracted from the pseudo-GT files' ``S`` (our choice; the files do not say which):
 #: J24 slot 14, MPII's pelvis.
 S_PELVIS_SLOT: Final = 14
+
+
+def read_extra_regressor(path: str | os.PathLike[str], num_vertices: int) -> np.ndarray:
+    """SPIN's ``J_regressor_extra.npy``: a (9, V) float64 vertex regressor, read with
+    ``allow_pickle=False``.
+
+    Args:
+        path: the ``.npy`` file; num_vertices: V of the SMPL model it must fit (6890).
+
+    Raises:
+        SmplModelError: the file is not a numeric ``.npy`` array of shape (9, V) with finite
+            values (the message names the file and what is wrong).
+    """
+    path = Path(path)
+    what = f"J_regressor_extra file '{path}'"
+    fix = "; use data/J_regressor_extra.npy of SPIN's data archive"
+    try:
+        array = np.load(path, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as e:
+        why = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise SmplModelError(f"{what} cannot be read as a .npy array ({why}){fix}") from None
+    if not isinstance(array, np.ndarray):  # an .npz archive
+        array.close()
+        raise SmplModelError(f"{what} is an .npz archive, not a .npy array{fix}")
+    if array.dtype.kind not in "biuf":
+        raise SmplModelError(f"{what} is not a numeric .npy array{fix}")
+    if array.shape != (NUM_EXTRA, num_vertices):
+        raise SmplModelError(
+            f"{what} has shape {array.shape}; SPIN's regressor for this SMPL model is "
+            f"({NUM_EXTRA}, {num_vertices}){fix}"
+        )
+    if not np.all(np.isfinite(array)):
+        raise SmplModelError(f"{what} holds non-finite values{fix}")
+    return array.astype(np.float64)
 
 
 class J24Joints:

@@ -7,6 +7,7 @@ import os
 from collections.abc import Callable
 
 from mocap.annotate.dataset import LabelReport, label_detected, label_folder
+from mocap.annotate.joints import read_extra_regressor
 from mocap.annotate.label import Annotator
 from mocap.annotate.types import AnnotatorConfig
 from mocap.cliffgt import PseudoGT
@@ -22,6 +23,7 @@ def annotate_folder(
     fit: AnnotatorConfig,
     progress: Callable[[int], None] | None = None,
     pose_detector: str | os.PathLike[str] | None = None,
+    j_regressor_extra: str | os.PathLike[str] | None = None,
 ) -> tuple[PseudoGT, LabelReport]:
     """Label the people of the images in ``folder``: those of a COCO keypoint file, or (without
     one) those a pose detector finds, with CLIFF and SMPL loaded from the ``checkpoint`` and
@@ -30,11 +32,15 @@ def annotate_folder(
     Args:
         keypoints: COCO keypoint JSON (None: use ``pose_detector``).
         pose_detector: Ultralytics pose weights (a local file), used when ``keypoints`` is None.
+        j_regressor_extra: SPIN's ``J_regressor_extra.npy`` (must exist when given); None uses
+            the one in the model folder when it is there, else approximates 9 of the 24
+            keypoints (the report's ``j_regressor_extra`` says which happened).
 
     Raises:
         KeypointFileError: the keypoint file is missing or malformed (before any model loads).
         UsageError: neither a keypoint file nor a pose detector.
-        ModelFileNotFoundError, CheckpointError, SmplModelError, DetectorError: model files.
+        ModelFileNotFoundError, CheckpointError, SmplModelError, DetectorError: model files
+            (SmplModelError also for an unusable ``J_regressor_extra.npy``).
     """
     from mocap import body, modelfiles, weights
     from mocap.device import resolve_device
@@ -45,19 +51,30 @@ def annotate_folder(
     model_dir = config.resolved_model_dir()
     checkpoint = modelfiles.find_model_file(modelfiles.CHECKPOINT, config.checkpoint, model_dir)
     smpl = modelfiles.find_model_file(modelfiles.SMPL, config.smpl_model, model_dir)
+    extra = modelfiles.find_optional_model_file(
+        modelfiles.J_REGRESSOR_EXTRA, j_regressor_extra, model_dir
+    )
     device = resolve_device(config.device)
+    smpl_body = body.load_body_model(smpl.require())
+    nv = smpl_body.data.num_vertices
+    extra_regressor = None if extra is None else read_extra_regressor(extra, nv)  # before CLIFF
     annotator = Annotator(
         weights.load_cliff(checkpoint.require(), device="cpu"),
-        body.load_body_model(smpl.require()),
+        smpl_body,
         fit,
         device=device,
         batch_size=config.batch_size,
+        extra_regressor=extra_regressor,
     )
     if annotations is not None:
-        return label_folder(folder, annotations, annotator, progress)
+        gt, report = label_folder(folder, annotations, annotator, progress)
+        report.j_regressor_extra = extra
+        return gt, report
     from mocap.keypoints.detector import YoloPoseDetector
 
     detector = YoloPoseDetector(
         str(pose_detector), conf=config.det_conf, device=config.device, model_dir=model_dir
     )
-    return label_detected(folder, detector, annotator, progress, config.max_people)
+    gt, report = label_detected(folder, detector, annotator, progress, config.max_people)
+    report.j_regressor_extra = extra
+    return gt, report

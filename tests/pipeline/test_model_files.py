@@ -79,8 +79,14 @@ def test_every_setting_the_cli_maps_is_a_setting_and_an_option() -> None:
     from mocap.batch import run_batch
     from mocap.cli import app
 
+    from mocap.annotate.run import annotate_folder
+    from mocap.batch import plan_jobs
+
     run_arguments = set(inspect.signature(run_batch).parameters)  # overwrite, timeout_s...
+    run_arguments |= set(inspect.signature(plan_jobs).parameters)  # outs, out_format
+    annotate_arguments = set(inspect.signature(annotate_folder).parameters)  # j_regressor_extra
     fields = {f.name for f in dataclasses.fields(PipelineConfig)} | run_arguments
+    fields |= annotate_arguments
     assert set(SETTING_FLAGS) <= fields
     help_text = CliRunner().invoke(app, ["--help"]).output
     for flag in SETTING_FLAGS.values():
