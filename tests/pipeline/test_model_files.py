@@ -76,11 +76,9 @@ def test_every_setting_the_cli_maps_is_a_setting_and_an_option() -> None:
 
     from typer.testing import CliRunner
 
-    from mocap.batch import run_batch
-    from mocap.cli import app
-
     from mocap.annotate.run import annotate_folder
-    from mocap.batch import plan_jobs
+    from mocap.batch import plan_jobs, run_batch
+    from mocap.cli import app
 
     run_arguments = set(inspect.signature(run_batch).parameters)  # overwrite, timeout_s...
     run_arguments |= set(inspect.signature(plan_jobs).parameters)  # outs, out_format
