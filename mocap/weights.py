@@ -44,7 +44,10 @@ _HASH_CHUNK = 1 << 20
 
 # Pickle globals a training checkpoint may legitimately contain (docs/ecosystem.md §6): numpy
 # scalars/arrays (numpy-1 and numpy-2 module paths) and argparse.Namespace; nothing else.
-_NP_MA = np.core.multiarray  # pyright: ignore[reportAttributeAccessIssue]
+try:
+    from numpy._core import multiarray as _NP_MA  # numpy >= 2 (1.26 aliases it to numpy.core)
+except ImportError:  # pragma: no cover - numpy < 1.26
+    from numpy.core import multiarray as _NP_MA  # pyright: ignore[reportMissingImports]
 _DTYPE_CLASSES = tuple(
     type(np.dtype(t)) for t in (np.float64, np.float32, np.float16, np.int64, np.int32, np.bool_)
 )
