@@ -37,7 +37,7 @@ def annotate_folder(
         ModelFileNotFoundError, CheckpointError, SmplModelError, DetectorError: model files.
     """
     from mocap import body, modelfiles, weights
-    from mocap.device import resolve_batch_size, resolve_device
+    from mocap.device import CPU_BATCH_SIZE, resolve_device
 
     annotations = read_coco_keypoints(keypoints) if keypoints is not None else None
     if annotations is None and pose_detector is None:
@@ -51,7 +51,8 @@ def annotate_folder(
         body.load_body_model(smpl.require()),
         fit,
         device=device,
-        batch_size=resolve_batch_size(config.batch_size, device),
+        # the fit's batch keeps 32 on every device (GPU_BATCH_SIZE is sized for inference)
+        batch_size=config.batch_size or CPU_BATCH_SIZE,
     )
     if annotations is not None:
         return label_folder(folder, annotations, annotator, progress)

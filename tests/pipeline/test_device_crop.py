@@ -136,3 +136,21 @@ def test_cuda_run_crops_on_the_gpu_and_matches_cpu(assets) -> None:
     assert diff < CROP_TOL, diff
     for p, q in zip(cpu_motion.people, gpu_motion.people, strict=True):
         np.testing.assert_allclose(q.body_pose, p.body_pose, atol=1e-3)  # TF32/cuDNN vs oneDNN
+
+
+def test_many_boxes_are_cut_in_groups_in_box_order(monkeypatch) -> None:
+    import mocap.pipeline.devicecrop as devicecrop
+    from mocap.crop import prepare_crops_many
+
+    monkeypatch.setattr(devicecrop, "CROP_GROUP", 2)  # 5 boxes -> gathers of 2, 2, 1
+    rng = np.random.default_rng(2)
+    frames = rng.integers(0, 256, (3, 60, 80, 3), dtype=np.uint8)
+    index = np.array([2, 0, 1, 2, 0])
+    boxes = np.array(
+        [[5, 5, 40, 55], [10, 2, 30, 50], [0, 0, 79, 59], [20, 10, 60, 58], [1, 1, 9, 9]]
+    )
+    dev = DeviceCropper("cpu")(frames, index, boxes.astype(np.float32), 100.0)
+    ref = prepare_crops_many(frames, index, boxes, 100.0)
+    assert dev.images.shape == (5, 3, 256, 192)
+    np.testing.assert_array_equal(dev.window, ref.window)
+    assert np.abs(dev.images.numpy() - ref.images).max() < CROP_TOL

@@ -79,3 +79,12 @@ def test_cpu_keeps_full_precision_and_small_batches(recorder) -> None:
     assert sizes == [CPU_DET_BATCH, CPU_DET_BATCH, 20 - 2 * CPU_DET_BATCH]
     for c in recorder.calls:
         assert c["device"] == "cpu" and "half" not in c and "quantize" not in c
+
+
+@pytest.mark.gpu
+def test_cuda_half_precision_detector_runs_a_whole_chunk() -> None:
+    det = YoloDetector("yolo11n.yaml", conf=0.01, imgsz=128, device="cuda")
+    assert det.half and det.batch_size is None
+    out = det.detect(_batch(12))
+    assert [d.frame for d in out] == list(range(12))
+    assert all(d.boxes.dtype == np.float32 and d.boxes.shape[1] == 4 for d in out)
