@@ -18,6 +18,7 @@ import threading
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -73,7 +74,7 @@ def config(a: dict):
     from mocap.config import PipelineConfig
 
     # only settings an older tree (``--before``) also knows, unless asked for
-    extra = {"torch_compile": True} if a.get("compile") else {}
+    extra: dict[str, Any] = {"torch_compile": True} if a.get("compile") else {}
     if a.get("batch") is not None:
         extra["batch_size"] = a["batch"]
     return PipelineConfig(
@@ -174,14 +175,15 @@ def demo(a: dict) -> dict:
     from mocap.pipeline import load_stages
     from mocap.types import FrameBatch
 
-    regressor = load_stages(replace(config(a), crop_on_device=False)).regressor
+    regressor: Any = load_stages(replace(config(a), crop_on_device=False)).regressor
     t0 = time.perf_counter()
-    with tempfile.TemporaryDirectory() as d, av.open(a["video"]) as c:
-        for i, f in enumerate(c.decode(video=0)):
+    with tempfile.TemporaryDirectory() as d, av.open(a["video"], "r") as c:
+        for i, f in enumerate(c.decode(video=0)):  # pyright: ignore[reportAttributeAccessIssue]
             cv2.imwrite(f"{d}/{i + 1:06d}.png", f.to_ndarray(format="bgr24"))
         frames = [cv2.imread(str(p)) for p in sorted(Path(d).glob("*.png"))]
     idx = np.arange(len(frames))
-    dets = BoxFileDetector(Path(a["boxes"])).detect(FrameBatch(idx, idx / 30.0, np.stack(frames)))
+    images: Any = np.stack(frames)  # uint8 (cv2.imread)
+    dets = BoxFileDetector(Path(a["boxes"])).detect(FrameBatch(idx, idx / 30.0, images))
     items = [(i, b) for i, dd in enumerate(dets) for b in dd.boxes]
 
     class Items(torch.utils.data.Dataset):
