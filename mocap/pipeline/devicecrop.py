@@ -75,7 +75,7 @@ class PinnedUploader:
         else:
             np.take(frames, rows, axis=0, out=np_host)  # straight into the pinned buffer
         out = host.to(self.device, non_blocking=True)
-        event.record()
+        event.record(torch.cuda.current_stream(self.device))  # the stream the copy went on
         return out
 
     def _slot(self, nbytes: int) -> tuple[torch.Tensor, Any]:
