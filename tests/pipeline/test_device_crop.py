@@ -154,3 +154,33 @@ def test_many_boxes_are_cut_in_groups_in_box_order(monkeypatch) -> None:
     assert dev.images.shape == (5, 3, 256, 192)
     np.testing.assert_array_equal(dev.window, ref.window)
     assert np.abs(dev.images.numpy() - ref.images).max() < CROP_TOL
+
+
+def test_chunk_cropping_keeps_every_detection_row(tmp_path: Path) -> None:
+    """The chunk path joins each crop to its (frame, detection) like the per-frame path, also
+    with people missing from some frames and a frame with nobody."""
+    from _pipeline_fakes import FakeDetector, FakeVideo, fake_cropper, make_stages
+
+    video = tmp_path / "clip.mp4"
+    video.write_bytes(b"fake")
+    hidden = frozenset({(1, 2), (2, 2), (1, 5), (2, 9)})
+    calls: list[tuple[int, int]] = []
+
+    def chunk_cropper(images, index, boxes, focal):
+        calls.append((len(images), len(boxes)))
+        assert np.all(np.diff(index) >= 0)  # rows in frame order
+        return fake_cropper(images[0], boxes, focal)  # the fake crop carries its box
+
+    def stages(chunked: bool):
+        s = make_stages(video=FakeVideo(frames=12, chunk=4), detector=FakeDetector(hidden=hidden))
+        return replace(s, chunk_cropper=chunk_cropper) if chunked else s
+
+    cfg = PipelineConfig(smooth="off", space="camera", batch_size=5)
+    per_frame = mocap.run(video, cfg, stages=stages(False))
+    chunked = mocap.run(video, cfg, stages=stages(True))
+    assert calls == [(4, 6), (4, 7), (4, 7)]  # one call per chunk, every box of the chunk
+    assert len(chunked.people) == len(per_frame.people) == 2
+    for p, q in zip(per_frame.people, chunked.people, strict=True):
+        np.testing.assert_array_equal(q.observed, p.observed)
+        np.testing.assert_array_equal(q.body_pose, p.body_pose)
+        np.testing.assert_array_equal(q.transl, p.transl)
