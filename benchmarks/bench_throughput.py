@@ -87,6 +87,9 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--batch", type=int, default=None, help="CLIFF batch (default: the device's)")
     ap.add_argument("--decoder", default=None, help="default: auto, pyav where decord is missing")
     ap.add_argument("--compile", action="store_true", help="torch.compile CLIFF's backbone")
+    ap.add_argument(
+        "--crop-on-device", choices=["on", "off"], default=None, help="default: on with CUDA"
+    )
     ap.add_argument("--no-demo", action="store_true", help="skip the official-path baseline")
     ap.add_argument("--max-seconds", type=float, default=None, help="start no row after this")
     ap.add_argument("--before", type=Path, default=None, help="older tree for the fixed cost")
@@ -143,7 +146,8 @@ def main() -> None:
     print(
         f"torch {torch.__version__}, numpy {numpy.__version__}, threads {torch.get_num_threads()}, "
         f"cpus {os.cpu_count()}, device {device} ({gpu}), decoder {decoder}, {frames} frames, "
-        f"batch {args.batch or 'device default'}, compile {args.compile}",
+        f"batch {args.batch or 'device default'}, compile {args.compile}, "
+        f"crop on device {args.crop_on_device or 'auto'}",
         flush=True,
     )
     with tempfile.TemporaryDirectory() as tmp:
@@ -173,6 +177,9 @@ def main() -> None:
                             "device": device,
                             "decoder": decoder,
                             "compile": args.compile,
+                            "crop_on_device": {"on": True, "off": False, None: None}[
+                                args.crop_on_device
+                            ],
                         }
                         o = child(tree, "ours", **a)
                         d = None if args.no_demo else child(tree, "demo", **a)

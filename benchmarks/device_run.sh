@@ -11,7 +11,9 @@
 #   python3 -m pip wheel --no-deps -w .device_wheels filterpy==1.4.5   # sdist only: built here
 #
 # (decord is optional, 13 MiB: without it the benchmark decodes with PyAV.) Then, on the GPU
-# machine, from the repository root (with .device_wheels carried along):
+# machine, from the repository root (with .device_wheels carried along; with this workplace's
+# device tool: run(command="LIMIT_S=480 benchmarks/device_run.sh", carry=[".device_wheels"],
+# timeout_s=560), the table comes back in $OUT):
 #
 #   benchmarks/device_run.sh                 # the GPU table (see ARGS below), within LIMIT_S
 #   benchmarks/device_run.sh --quick --device cpu    # dry run (what was run on CPU)

@@ -77,6 +77,8 @@ def config(a: dict):
     extra: dict[str, Any] = {"torch_compile": True} if a.get("compile") else {}
     if a.get("batch") is not None:
         extra["batch_size"] = a["batch"]
+    if a.get("crop_on_device") is not None:
+        extra["crop_on_device"] = a["crop_on_device"]
     return PipelineConfig(
         checkpoint=Path(a["ckpt"]),
         smpl_model=Path(a["smpl"]),
