@@ -1,23 +1,30 @@
 """Throughput of ``mocap.run`` end to end vs CLIFF alone vs the official demo path, one table.
 
-Each row (variant x precision x video size x people) runs in fresh child processes, so time to the
-first regressed batch includes loading and peak RSS is the row's own:
+Each row (variant x precision x video size x people) runs in fresh child processes
+(``throughput_child.py``), so time to the first regressed batch includes loading and peak RSS is the
+row's own:
 
 - ``ours``: a cold ``mocap.run`` (models loaded by the run; time from the call to the first
-  regressed batch, torch already imported), then a second run with the loaded stages (end-to-end
-  frames/s and crops/s), then CLIFF alone on the same crops (model-only crops/s).
+  regressed batch, torch already imported), a warm-up run with the loaded stages, a timed run
+  (end-to-end frames/s and crops/s; on CUDA also peak device memory and mean NVML GPU
+  utilisation), then CLIFF alone on the same crops (model-only crops/s; on CUDA the crops are
+  the device-cut ones, already on the GPU).
 - ``demo``: the official demo path, built from its description (docs/cliff_spec.md §3, §7):
   every frame written to PNG (the demo calls the ffmpeg CLI; here PyAV, the same libav decoders,
   decodes and OpenCV writes), all PNGs read back into RAM with ``cv2.imread``, one crop per box,
-  a ``torch.utils.data.DataLoader`` with batch 32 (num_workers 0), the same network and precision.
+  a ``torch.utils.data.DataLoader`` with batch 32 (num_workers 0), the same network, precision
+  and device.
 
 Boxes come from a MOTChallenge file (same boxes for both sides); weights are rule-filled
 (``mocap.testing.assets``), so the numbers measure speed only. The fixed-cost section compares
 start -> first regressed batch of this tree with ``--before`` (a checkout of the code before the
-warm start), same inputs, same run.
+warm start), same inputs, same run. ``--device`` picks the device (``auto``: CUDA when present);
+on a GPU machine without a registry, ``benchmarks/device_run.sh`` installs the carried wheels and
+runs this script under a time limit.
 
     python benchmarks/bench_throughput.py --quick [--before /tmp/base]
     python benchmarks/bench_throughput.py --frames 1000 --variants hr48 res50
+    python benchmarks/bench_throughput.py --device cuda --frames 600 --max-seconds 400
 """
 
 from __future__ import annotations
@@ -28,99 +35,10 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from bench_pipeline import W_H, make_video
-
-_CHILD = r"""
-import json, sys, time, resource
-from pathlib import Path
-import numpy as np
-import torch
-mode, video, boxes, ckpt, smpl, precision, batch = sys.argv[1:8]
-batch = int(batch)
-
-def peak_mb():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-def gpu():
-    if not torch.cuda.is_available():
-        return {}
-    return {"gpu_mb": torch.cuda.max_memory_allocated() / 2**20}
-
-if mode == "ours":
-    t0 = time.perf_counter()
-    import mocap
-    from mocap.config import PipelineConfig
-    first = []
-    cb = lambda e: first.append(time.perf_counter() - t0) if e.stage == "regress" else None
-    cfg = PipelineConfig(checkpoint=Path(ckpt), smpl_model=Path(smpl), boxes=Path(boxes),
-                         device="auto", precision=precision, batch_size=batch, smooth="off")
-    mocap.run(video, cfg, cb)
-    cold = time.perf_counter() - t0
-    from mocap.pipeline import load_stages
-    stages = load_stages(cfg)
-    crops = []
-    real = stages.regressor
-    def keep(c):
-        crops.append(c)
-        return real(c)
-    from dataclasses import replace
-    t = time.perf_counter()
-    n = mocap.run(video, cfg, stages=replace(stages, regressor=keep)).num_frames
-    e2e = time.perf_counter() - t
-    t = time.perf_counter()
-    for c in crops:
-        real(c)
-    model = time.perf_counter() - t
-    print(json.dumps({"first_s": first[0], "cold_s": cold, "frames": n, "e2e_s": e2e,
-                      "model_s": model, "crops": sum(len(c) for c in crops),
-                      "peak_mb": peak_mb(), **gpu()}))
-elif mode == "first":
-    t0 = time.perf_counter()
-    import mocap
-    from mocap.config import PipelineConfig
-    first = []
-    cb = lambda e: first.append(time.perf_counter() - t0) if e.stage == "regress" else None
-    cfg = PipelineConfig(checkpoint=Path(ckpt), smpl_model=Path(smpl), boxes=Path(boxes),
-                         device="auto", precision=precision, batch_size=batch, smooth="off")
-    mocap.run(video, cfg, cb)
-    print(json.dumps({"first_s": first[0]}))
-else:
-    import tempfile, cv2, av
-    from mocap.config import PipelineConfig
-    from mocap.crop import prepare_crops
-    from mocap.detect import BoxFileDetector
-    from mocap.pipeline import load_stages
-    from mocap.types import FrameBatch
-    cfg = PipelineConfig(checkpoint=Path(ckpt), smpl_model=Path(smpl), boxes=Path(boxes),
-                         device="auto", precision=precision, smooth="off")
-    regressor = load_stages(cfg).regressor
-    t0 = time.perf_counter()
-    with tempfile.TemporaryDirectory() as d, av.open(video) as c:
-        for i, f in enumerate(c.decode(video=0)):
-            cv2.imwrite(f"{d}/{i + 1:06d}.png", f.to_ndarray(format="bgr24"))
-        frames = [cv2.imread(str(p)) for p in sorted(Path(d).glob("*.png"))]
-    det = BoxFileDetector(Path(boxes))
-    idx = np.arange(len(frames))
-    dets = det.detect(FrameBatch(idx, idx / 30.0, np.stack(frames)))
-    items = [(i, b) for i, dd in enumerate(dets) for b in dd.boxes]
-
-    class Items(torch.utils.data.Dataset):
-        def __len__(self):
-            return len(items)
-        def __getitem__(self, k):
-            i, b = items[k]
-            c = prepare_crops(frames[i][:, :, ::-1], b[None])
-            return c.images[0], c.bbox_info[0]
-
-    first = None
-    for img, info in torch.utils.data.DataLoader(Items(), batch_size=32, num_workers=0):
-        regressor.predict(img, info)
-        first = first or time.perf_counter() - t0
-    print(json.dumps({"e2e_s": time.perf_counter() - t0, "first_s": first, "crops": len(items),
-                      "frames": len(frames), "peak_mb": peak_mb(), **gpu()}))
-"""
 
 
 def people(frame: int, width: int, height: int, n: int) -> list[tuple[float, float, float, float]]:
@@ -139,53 +57,103 @@ def write_boxes(path: Path, width: int, height: int, frames: int, n: int) -> Non
     path.write_text("\n".join(rows) + "\n")
 
 
-def child(tree: Path, *argv: str) -> dict:
+def child(tree: Path, mode: str, **args: object) -> dict:
+    """One measurement (``throughput_child.py``) in a fresh process, importing ``tree``."""
     env = dict(os.environ)
-    here = str(Path(__file__).resolve().parent)
-    env["PYTHONPATH"] = os.pathsep.join([str(tree), here])
-    out = subprocess.run(
-        [sys.executable, "-c", _CHILD, *argv], env=env, capture_output=True, text=True
-    )
+    here = Path(__file__).resolve().parent
+    env["PYTHONPATH"] = os.pathsep.join([str(tree), str(here), env.get("PYTHONPATH", "")])
+    argv = [sys.executable, str(here / "throughput_child.py"), json.dumps({"mode": mode, **args})]
+    out = subprocess.run(argv, env=env, capture_output=True, text=True)
     if out.returncode != 0:
         raise RuntimeError(out.stderr[-2000:])
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def has_module(name: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(name) is not None
+
+
+def parse_args() -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes for a 2-core CPU")
+    ap.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
     ap.add_argument("--frames", type=int, default=None)
     ap.add_argument("--variants", nargs="+", default=None, choices=["hr48", "res50"])
     ap.add_argument("--precisions", nargs="+", default=None, choices=["fp32", "bf16", "fp16"])
     ap.add_argument("--sizes", nargs="+", default=None, choices=list(W_H))
     ap.add_argument("--people", type=int, nargs="+", default=None)
-    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--batch", type=int, default=None, help="CLIFF batch (default: the device's)")
+    ap.add_argument("--decoder", default=None, help="default: auto, pyav where decord is missing")
+    ap.add_argument("--compile", action="store_true", help="torch.compile CLIFF's backbone")
+    ap.add_argument(
+        "--crop-on-device", choices=["on", "off"], default=None, help="default: on with CUDA"
+    )
+    ap.add_argument("--no-demo", action="store_true", help="skip the official-path baseline")
+    ap.add_argument("--max-seconds", type=float, default=None, help="start no row after this")
     ap.add_argument("--before", type=Path, default=None, help="older tree for the fixed cost")
-    args = ap.parse_args()
+    return ap.parse_args()
+
+
+HEAD = (
+    f"{'variant':<6} {'prec':<5} {'video':<6} {'ppl':>3} {'e2e f/s':>8} {'e2e c/s':>8} "
+    f"{'model c/s':>9} {'e2e/model':>9} {'1st batch s':>11} {'RSS MB':>7} {'GPU MB':>7} "
+    f"{'GPU %':>5} {'demo f/s':>8} {'demo 1st*':>10} {'demo RSS':>8} {'demo GPU%':>9} "
+    f"{'x demo':>6}"
+)
+
+
+def _num(v: float | None, fmt: str) -> str:
+    return "-" if v is None else format(v, fmt)
+
+
+def row(variant: str, prec: str, size: str, n: int, o: dict, d: dict | None) -> str:
+    line = (
+        f"{variant:<6} {prec:<5} {size:<6} {n:3d} "
+        f"{o['frames'] / o['e2e_s']:8.2f} {o['crops'] / o['e2e_s']:8.2f} "
+        f"{o['crops'] / o['model_s']:9.2f} {o['e2e_s'] / o['model_s']:9.3f} "
+        f"{o['first_s']:11.2f} {o['peak_mb']:7.0f} {_num(o['gpu_mb'], '7.0f'):>7} "
+        f"{_num(o['gpu_busy'], '5.0f'):>5} "
+    )
+    if d is None:
+        return line + f"{'-':>8} {'-':>10} {'-':>8} {'-':>9} {'-':>6}"
+    return line + (
+        f"{d['frames'] / d['e2e_s']:8.2f} {d['first_s']:10.2f} {d['peak_mb']:8.0f} "
+        f"{_num(d['gpu_busy'], '9.0f'):>9} {d['e2e_s'] / o['e2e_s']:6.2f}"
+    )
+
+
+def main() -> None:
+    args = parse_args()
     quick = args.quick
     frames = args.frames or (32 if quick else 1000)
     variants = args.variants or (["res50"] if quick else ["hr48", "res50"])
     precisions = args.precisions or ["fp32", "bf16"]
     sizes = args.sizes or (["720p"] if quick else ["720p", "1080p"])
     crowd = args.people or ([1, 3] if quick else [1, 3, 10])
+    decoder = args.decoder or ("auto" if has_module("decord") else "pyav")
     tree = Path(__file__).resolve().parent.parent
+    t_start = time.monotonic()
+    import numpy
     import torch
 
+    from mocap.device import resolve_device
     from mocap.testing.assets import write_checkpoint, write_smpl
 
+    device = str(resolve_device(args.device))
+    gpu = torch.cuda.get_device_name(device) if device.startswith("cuda") else "-"
     print(
-        f"torch {torch.__version__}, threads {torch.get_num_threads()}, cpus {os.cpu_count()}, "
-        f"cuda {torch.cuda.is_available()}, {frames} frames, batch {args.batch}"
-    )
-    head = (
-        f"{'variant':<6} {'prec':<5} {'video':<6} {'ppl':>3} {'e2e f/s':>8} {'e2e c/s':>8} "
-        f"{'model c/s':>9} {'e2e/model':>9} {'1st batch s':>11} {'RSS MB':>7} "
-        f"{'demo f/s':>8} {'demo 1st*':>10} {'demo RSS':>8} {'x demo':>6}"
+        f"torch {torch.__version__}, numpy {numpy.__version__}, threads {torch.get_num_threads()}, "
+        f"cpus {os.cpu_count()}, device {device} ({gpu}), decoder {decoder}, {frames} frames, "
+        f"batch {args.batch or 'device default'}, compile {args.compile}, "
+        f"crop on device {args.crop_on_device or 'auto'}",
+        flush=True,
     )
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         smpl = write_smpl(work / "smpl.pkl")
-        print(head)
+        print(HEAD, flush=True)
         for variant in variants:
             ckpt = write_checkpoint(work / f"{variant}.pt", variant)
             for size in sizes:
@@ -196,36 +164,52 @@ def main() -> None:
                     boxes = work / f"{size}-{n}.txt"
                     write_boxes(boxes, w, h, frames, n)
                     for prec in precisions:
-                        a = [str(video), str(boxes), str(ckpt), str(smpl), prec, str(args.batch)]
-                        o = child(tree, "ours", *a)
-                        d = child(tree, "demo", *a)
-                        print(
-                            f"{variant:<6} {prec:<5} {size:<6} {n:3d} "
-                            f"{o['frames'] / o['e2e_s']:8.2f} {o['crops'] / o['e2e_s']:8.2f} "
-                            f"{o['crops'] / o['model_s']:9.2f} {o['e2e_s'] / o['model_s']:9.3f} "
-                            f"{o['first_s']:11.2f} {o['peak_mb']:7.0f} "
-                            f"{d['frames'] / d['e2e_s']:8.2f} {d['first_s']:10.2f} "
-                            f"{d['peak_mb']:8.0f} {d['e2e_s'] / o['e2e_s']:6.2f}"
-                            + (f" gpu {o.get('gpu_mb', 0):.0f} MB" if "gpu_mb" in o else ""),
-                            flush=True,
-                        )
+                        if args.max_seconds and time.monotonic() - t_start > args.max_seconds:
+                            print(f"(stopped: --max-seconds {args.max_seconds:.0f} reached)")
+                            return
+                        a = {
+                            "video": str(video),
+                            "boxes": str(boxes),
+                            "ckpt": str(ckpt),
+                            "smpl": str(smpl),
+                            "precision": prec,
+                            "batch": args.batch,
+                            "device": device,
+                            "decoder": decoder,
+                            "compile": args.compile,
+                            "crop_on_device": {"on": True, "off": False, None: None}[
+                                args.crop_on_device
+                            ],
+                        }
+                        o = child(tree, "ours", **a)
+                        d = None if args.no_demo else child(tree, "demo", **a)
+                        print(row(variant, prec, size, n, o, d), flush=True)
         print("1st batch: from the run's start (models loaded by it, torch imported before);")
         print("* demo 1st: from after its model load (PNG dump + read + first DataLoader batch).")
+        print("GPU MB: peak device memory of the timed run; GPU %: mean NVML utilisation in it.")
         if args.before is not None:
-            fixed_cost(args, work, smpl, tree)
+            fixed_cost(args, work, smpl, tree, device, decoder)
 
 
-def fixed_cost(args: argparse.Namespace, work: Path, smpl: Path, tree: Path) -> None:
+def fixed_cost(
+    args: argparse.Namespace, work: Path, smpl: Path, tree: Path, device: str, decoder: str
+) -> None:
     """Start -> first regressed batch (torch imported before the clock starts), 3 tries each."""
     video, boxes = work / "720p.mp4", work / "720p-1.txt"
     ckpt = work / "res50.pt"
     print("\nfixed cost (res50 fp32 720p, 1 person): start -> first regressed batch, s")
+    a = {
+        "video": str(video),
+        "boxes": str(boxes),
+        "ckpt": str(ckpt),
+        "smpl": str(smpl),
+        "precision": "fp32",
+        "batch": 32,
+        "device": device,
+        "decoder": decoder,
+    }
     for label, t in (("before", args.before), ("now", tree)):
-        runs = [
-            child(t, "first", str(video), str(boxes), str(ckpt), str(smpl), "fp32", "32")
-            for _ in range(3)
-        ]
-        firsts = sorted(r["first_s"] for r in runs)
+        firsts = sorted(child(t, "first", **a)["first_s"] for _ in range(3))
         print(f"{label:<7} median {firsts[1]:6.2f}  min {firsts[0]:6.2f}  ({t})", flush=True)
 
 

@@ -195,8 +195,11 @@ def cliffmocap(
         str, typer.Option(help="auto (CUDA when present), cpu, cuda or cuda:N.")
     ] = "auto",
     batch_size: Annotated[
-        int, typer.Option(min=1, help="Person crops per CLIFF forward pass.")
-    ] = 32,
+        int | None,
+        typer.Option(
+            min=1, help="Person crops per CLIFF forward pass [default: 32 CPU, 128 CUDA]."
+        ),
+    ] = None,
     precision: Annotated[
         Precision, typer.Option(help="auto (bf16 on CUDA, fp32 on CPU), fp32, bf16 or fp16.")
     ] = Precision.auto,

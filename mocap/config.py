@@ -93,8 +93,9 @@ class PipelineConfig:
     """Minimum detector confidence for a person box."""
     det_imgsz: int = 640
     """Detector input size (long side, pixels)."""
-    det_batch: int = 8
-    """Frames per detector call."""
+    det_batch: int | None = None
+    """Frames per detector call; None = 8 on CPU, the whole decoded chunk on CUDA (one batched
+    half-precision call per chunk)."""
 
     # --- tracking -------------------------------------------------------------------------------
     track_memory_s: float = 1.5
@@ -120,10 +121,19 @@ class PipelineConfig:
     # --- regression -----------------------------------------------------------------------------
     device: str = "auto"
     """``auto`` (CUDA when present), ``cpu``, ``cuda`` or ``cuda:N``."""
-    batch_size: int = 32
-    """Person crops per CLIFF forward pass."""
+    batch_size: int | None = None
+    """Person crops per CLIFF forward pass; None = 32 on CPU, 128 on CUDA
+    (:data:`mocap.device.CPU_BATCH_SIZE`, :data:`mocap.device.GPU_BATCH_SIZE`)."""
     precision: Precision = "auto"
-    """``auto`` (bf16 autocast on CUDA, fp32 on CPU), ``fp32``, ``bf16`` or ``fp16`` (CUDA only)."""
+    """``auto`` (bf16 on CUDA, fp16 where the GPU has no bf16; fp32 on CPU), ``fp32``, ``bf16``
+    or ``fp16`` (CUDA only)."""
+    crop_on_device: bool | None = None
+    """Cut the person crops on the compute device from each chunk's frames, uploaded once
+    (:mod:`mocap.pipeline.devicecrop`); None = on CUDA only. The crops agree with the CPU path
+    within :func:`mocap.crop.prepare_crops_torch`'s stated tolerance."""
+    torch_compile: bool = False
+    """Compile CLIFF's backbone with ``torch.compile`` (off: not yet measured faster including
+    the compile time; see ``benchmarks/bench_throughput.py --compile``)."""
     focal: float | None = None
     """Focal length in pixels; None = CLIFF's estimate sqrt(w^2 + h^2). Excludes ``fov``."""
     fov: float | None = None
@@ -159,7 +169,7 @@ class PipelineConfig:
         if self.fov is not None and not 0 < self.fov < 180:
             raise UsageError(f"'fov' must be between 0 and 180 degrees, got {self.fov}.")
         for name in ("chunk_frames", "decode_memory_mb", "det_batch", "batch_size", "det_imgsz"):
-            if getattr(self, name) < 1:
+            if getattr(self, name) is not None and getattr(self, name) < 1:
                 raise UsageError(f"'{name}' must be >= 1, got {getattr(self, name)}.")
         if not self.image_fps > 0:
             raise UsageError(f"'image_fps' must be > 0, got {self.image_fps}.")

@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 
 #: COCO class index of "person" in every ultralytics detection model.
 COCO_PERSON_CLASS = 0
+#: Frames per YOLO call on CPU when none is given (the project's default so far).
+CPU_DET_BATCH = 8
 
 
 @runtime_checkable
@@ -113,7 +115,8 @@ class YoloDetector:
         conf: minimum person confidence in [0, 1].
         imgsz: network input size in pixels (long side; frames are letterboxed, boxes come back
             in frame pixels).
-        batch_size: frames per forward pass.
+        batch_size: frames per forward pass; None = :data:`CPU_DET_BATCH` on CPU and every
+            frame of the batch given to :meth:`detect` (one decoded chunk) on CUDA.
         device: ``auto``, ``cpu``, ``cuda`` or ``cuda:N``; half precision is used on CUDA.
         model_dir: where bare weight names are looked up.
 
@@ -127,16 +130,18 @@ class YoloDetector:
         weights: str | Path | None = None,
         conf: float = 0.5,
         imgsz: int = 640,
-        batch_size: int = 8,
+        batch_size: int | None = None,
         device: str = "auto",
         model_dir: Path | None = None,
     ) -> None:
         self.weights = resolve_detector_weights(weights, model_dir)
         self.conf = conf
         self.imgsz = imgsz
-        self.batch_size = max(1, batch_size)
         self.device = str(resolve_device(device))
         self.half = self.device.startswith("cuda")
+        if batch_size is None and not self.half:
+            batch_size = CPU_DET_BATCH
+        self.batch_size = None if batch_size is None else max(1, batch_size)
         yolo = _import_yolo()
         self._precision = _half_precision_args() if self.half else {}
         try:
@@ -170,8 +175,9 @@ class YoloDetector:
         # ultralytics treats numpy frames as BGR (OpenCV order); ours are RGB.
         frames = [np.ascontiguousarray(img[..., ::-1]) for img in batch.images]
         out: list[Detections] = []
-        for start in range(0, len(frames), self.batch_size):
-            chunk = frames[start : start + self.batch_size]
+        step = self.batch_size or max(1, len(frames))
+        for start in range(0, len(frames), step):
+            chunk = frames[start : start + step]
             try:
                 out.extend(self._predict(chunk, batch.indices[start : start + len(chunk)]))
             except torch.OutOfMemoryError:

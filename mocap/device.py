@@ -37,3 +37,29 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
             f"'device' is {str(device)!r} but no CUDA GPU is available here; use auto or cpu."
         )
     return dev
+
+
+#: CLIFF crops per forward pass on CPU: the project's default so far and the official demo's
+#: DataLoader batch (docs/cliff_spec.md), which the CPU numbers were measured with.
+CPU_BATCH_SIZE = 32
+#: CLIFF crops per forward pass on CUDA. HRNet-W48 is ~250 small convolutions: at batch 32 a
+#: data-centre GPU finishes many kernels faster than Python launches the next, so the batch must
+#: grow for the GPU to stay busy. At 128 crops of 256 x 192 in bf16 the live activations of hr48
+#: are estimated (from its feature-map sizes, ~10 MB a crop) at 1-2 GiB, leaving room for the
+#: detector and the frames on an 8 GiB consumer card. An estimate, NOT yet measured on a GPU:
+#: ``benchmarks/device_run.sh`` prints the peak device memory and takes ``--batch`` to compare.
+GPU_BATCH_SIZE = 128
+
+
+def resolve_batch_size(batch_size: int | None, device: torch.device) -> int:
+    """The CLIFF batch size of a run: ``batch_size``, else the default of the device type."""
+    if batch_size is not None:
+        return int(batch_size)
+    return GPU_BATCH_SIZE if device.type == "cuda" else CPU_BATCH_SIZE
+
+
+def resolve_crop_on_device(crop_on_device: bool | None, device: torch.device) -> bool:
+    """Whether crops are cut on the compute device: ``None`` (auto) means on CUDA only."""
+    if crop_on_device is None:
+        return device.type == "cuda"
+    return bool(crop_on_device)

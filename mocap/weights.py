@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib
 import logging
 import pickle
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -44,7 +46,17 @@ _HASH_CHUNK = 1 << 20
 
 # Pickle globals a training checkpoint may legitimately contain (docs/ecosystem.md §6): numpy
 # scalars/arrays (numpy-1 and numpy-2 module paths) and argparse.Namespace; nothing else.
-_NP_MA = np.core.multiarray  # pyright: ignore[reportAttributeAccessIssue]
+
+
+def _multiarray() -> Any:
+    """numpy's multiarray: ``numpy._core`` (numpy 2; 1.26 aliases it), else ``numpy.core``."""
+    try:
+        return importlib.import_module("numpy._core.multiarray")
+    except ImportError:  # pragma: no cover - numpy < 1.26
+        return importlib.import_module("numpy.core.multiarray")
+
+
+_NP_MA = _multiarray()
 _DTYPE_CLASSES = tuple(
     type(np.dtype(t)) for t in (np.float64, np.float32, np.float16, np.int64, np.int32, np.bool_)
 )

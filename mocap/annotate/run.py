@@ -43,7 +43,7 @@ def annotate_folder(
             (SmplModelError also for an unusable ``J_regressor_extra.npy``).
     """
     from mocap import body, modelfiles, weights
-    from mocap.device import resolve_device
+    from mocap.device import CPU_BATCH_SIZE, resolve_device
 
     annotations = read_coco_keypoints(keypoints) if keypoints is not None else None
     if annotations is None and pose_detector is None:
@@ -63,7 +63,8 @@ def annotate_folder(
         smpl_body,
         fit,
         device=device,
-        batch_size=config.batch_size,
+        # the fit's batch keeps 32 on every device (GPU_BATCH_SIZE is sized for inference)
+        batch_size=config.batch_size or CPU_BATCH_SIZE,
         extra_regressor=extra_regressor,
     )
     if annotations is not None:

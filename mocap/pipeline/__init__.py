@@ -19,6 +19,8 @@ Modules, one job each:
 - :mod:`~mocap.pipeline.capture`: :func:`run`, streaming the video through the stages.
 - :mod:`~mocap.pipeline.prefetch`: the decode-ahead thread.
 - :mod:`~mocap.pipeline.crops`: joining and slicing crop batches.
+- :mod:`~mocap.pipeline.devicecrop`: crops cut on the compute device (CUDA by default), each
+  chunk's frames uploaded once through pinned memory.
 - :mod:`~mocap.pipeline.assemble`: CLIFF rows joined to tracks, gaps filled, shapes consolidated.
 
 This package never prints and never writes files; progress goes to the optional callback.

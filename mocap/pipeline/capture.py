@@ -18,6 +18,7 @@ import numpy as np
 
 from mocap.camera import make_intrinsics
 from mocap.config import PipelineConfig
+from mocap.device import CPU_BATCH_SIZE
 from mocap.errors import NoPeopleFoundError
 from mocap.grounding.camera_motion import CameraMotion, CameraMotionDetector
 from mocap.modelfiles import check_model_files
@@ -29,7 +30,7 @@ from mocap.pipeline.prefetch import PREFETCH_DEPTH, Prefetcher
 from mocap.pipeline.stages import Regressor, Stages
 from mocap.pipeline.warm import BackgroundLoad
 from mocap.progress import ProgressCallback, StageClock
-from mocap.types import CameraIntrinsics, MotionSet, Track, VideoInfo
+from mocap.types import CameraIntrinsics, Detections, MotionSet, Track, VideoInfo
 
 logger = logging.getLogger(__name__)
 
@@ -174,11 +175,10 @@ class _CropQueue:
 
         self.stage = BackgroundStage(regress, OVERLAP_DEPTH, name="regress")
 
-    def add(self, frame: int, crops: Crops) -> None:
-        """The crops of the detections of ``frame`` (row i = detection i)."""
-        n = len(crops)
-        self._parts.append((np.full(n, frame, np.int64), np.arange(n), crops))
-        self._rows += n
+    def add(self, frames: np.ndarray, dets: np.ndarray, crops: Crops) -> None:
+        """Crops of detections (frame (N,), index within the frame's detections (N,))."""
+        self._parts.append((frames, dets, crops))
+        self._rows += len(crops)
 
     def flush(self, limit: int) -> None:
         """Hand full batches to CLIFF while at least ``limit`` (>= 1) rows wait."""
@@ -226,7 +226,8 @@ def _stream(
             stages = replace(stages, detector=stages.detector_for(path), detector_for=None)
         assert stages.detector is not None
         tracker = stages.make_tracker(info)
-        waiting = _CropQueue(stages.regressor, config.batch_size, clock)
+        batch_size = config.batch_size or getattr(stages.regressor, "batch_size", CPU_BATCH_SIZE)
+        waiting = _CropQueue(stages.regressor, batch_size, clock)
         with waiting.stage:
             for batch, decode_s in batches:
                 n_frames += len(batch)
@@ -238,13 +239,11 @@ def _stream(
                     tracker.update(det, image=image)
                     if still is not None:
                         still.update(float(when), image, det.boxes)
-                    if len(det) == 0:
-                        continue
                     n_dets += len(det)
-                    with_people += 1
-                    waiting.add(det.frame, stages.cropper(image, det.boxes, camera.fx))
+                    with_people += len(det) > 0
+                _crop_chunk(stages, batch.images, detections, camera.fx, waiting)
                 clock.add("detect", time.perf_counter() - t0, n_frames, total)
-                waiting.flush(config.batch_size)
+                waiting.flush(batch_size)
             table = waiting.finish()
     t0 = time.perf_counter()
     tracks = tracker.finish()
@@ -252,3 +251,28 @@ def _stream(
     frame_times = np.concatenate(times) if times else np.zeros(0)
     verdict = still.result() if still is not None else None
     return _Streamed(stages, tracks, table, frame_times, n_dets, with_people, verdict)
+
+
+def _crop_chunk(
+    stages: Stages,
+    images: np.ndarray,
+    detections: list[Detections],
+    focal: float,
+    waiting: _CropQueue,
+) -> None:
+    """Cut the crops of one chunk's detections into ``waiting``, rows in (frame, detection)
+    order: per frame on the CPU, or all at once on the compute device (``chunk_cropper``)."""
+    found = [(k, d) for k, d in enumerate(detections) if len(d)]
+    if not found:
+        return
+    if stages.chunk_cropper is None:
+        for k, det in found:
+            n = len(det)
+            crops = stages.cropper(images[k], det.boxes, focal)
+            waiting.add(np.full(n, det.frame, np.int64), np.arange(n), crops)
+        return
+    frames = np.concatenate([np.full(len(d), d.frame, np.int64) for _, d in found])
+    dets = np.concatenate([np.arange(len(d)) for _, d in found])
+    index = np.concatenate([np.full(len(d), k, np.int64) for k, d in found])
+    boxes = np.concatenate([d.boxes for _, d in found])
+    waiting.add(frames, dets, stages.chunk_cropper(images, index, boxes, focal))

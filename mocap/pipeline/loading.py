@@ -32,11 +32,18 @@ def load_stages(config: PipelineConfig) -> Stages:
     files = check_model_files(config)
     import mocap
     from mocap import body, crop, detect, regress, weights
+    from mocap.device import resolve_batch_size, resolve_crop_on_device, resolve_device
+    from mocap.pipeline.devicecrop import DeviceCropper
 
     smpl = body.load_body_model(files.smpl)
     model = weights.load_cliff(files.checkpoint, device="cpu")
+    device = resolve_device(config.device)
     regressor = regress.CliffRegressor(
-        model, device=config.device, precision=config.precision, batch_size=config.batch_size
+        model,
+        device=device,
+        precision=config.precision,
+        batch_size=resolve_batch_size(config.batch_size, device),
+        torch_compile=config.torch_compile,
     )
     box_folder = Path(config.boxes) if config.boxes is not None else None
     if box_folder is not None and not box_folder.is_dir():
@@ -65,6 +72,9 @@ def load_stages(config: PipelineConfig) -> Stages:
             functools.partial(box_file_for, box_folder, min_score=config.det_conf)
             if box_folder
             else None
+        ),
+        chunk_cropper=(
+            DeviceCropper(device) if resolve_crop_on_device(config.crop_on_device, device) else None
         ),
     )
 

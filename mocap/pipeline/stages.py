@@ -47,6 +47,10 @@ class Regressor(Protocol):
 
 #: (image (H, W, 3) uint8, boxes (N, 4) xyxy pixels, focal in pixels) -> N crops (numpy).
 Cropper = Callable[[np.ndarray, np.ndarray, float], "Crops"]
+#: (chunk images (F, H, W, 3) uint8, frame index (N,), boxes (N, 4), focal) -> N crops in box
+#: order, ``images``/``bbox_info`` on the compute device
+#: (:class:`mocap.pipeline.devicecrop.DeviceCropper`).
+ChunkCropper = Callable[[np.ndarray, np.ndarray, np.ndarray, float], "Crops"]
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,8 @@ class Stages:
         provenance: model variant, checkpoint hash, version.
         detector_for: when set, the detector for one video (box files per video); replaces
             ``detector``.
+        chunk_cropper: when set, cuts every crop of a chunk at once on the compute device
+            (replaces ``cropper``; the ``crop_on_device`` setting).
     """
 
     open_video: Callable[[Path], AbstractContextManager[VideoSource]]
@@ -73,3 +79,4 @@ class Stages:
     body: SmplModelData | None
     provenance: Provenance
     detector_for: Callable[[Path], PersonDetector] | None = None
+    chunk_cropper: ChunkCropper | None = None

@@ -135,3 +135,25 @@ def test_bf16_weights_are_resident_on_a_copy(res50):
     rest = {p.dtype for n, p in reg.model.named_parameters() if not n.startswith("encoder.")}
     assert enc == {torch.bfloat16} and rest == {torch.float32}
     assert {p.dtype for p in res50.parameters()} == {torch.float32}  # the shared model is intact
+
+
+def test_torch_compile_wraps_the_backbone_only_when_asked(res50, monkeypatch) -> None:
+    compiled = []
+
+    def fake_compile(module):
+        compiled.append(module)
+
+        def call(x):
+            call.calls += 1
+            return module(x)
+
+        call.calls = 0
+        return call
+
+    monkeypatch.setattr(torch, "compile", fake_compile)
+    plain = CliffRegressor(res50, device="cpu", precision="fp32")
+    assert compiled == [] and plain.encoder is plain.model.encoder
+    reg = CliffRegressor(res50, device="cpu", precision="fp32", torch_compile=True, batch_size=2)
+    assert compiled == [reg.model.encoder]
+    out = reg.predict(torch.zeros(3, 3, 256, 192), torch.zeros(3, 3))
+    assert reg.encoder.calls == 2 and out["rotmat"].shape == (3, 24, 3, 3)  # batches of 2 + 1
