@@ -29,7 +29,16 @@ log = logging.getLogger(__name__)
 
 #: Config fields that change speed or placement, not results; a resume ignores them.
 _NOT_RESULT_FIELDS = frozenset(
-    {"device", "batch_size", "chunk_frames", "decode_memory_mb", "det_batch", "decoder"}
+    {
+        "device",
+        "batch_size",
+        "chunk_frames",
+        "decode_memory_mb",
+        "det_batch",
+        "decoder",
+        "crop_on_device",
+        "torch_compile",
+    }
 )
 
 

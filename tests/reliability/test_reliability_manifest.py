@@ -103,3 +103,18 @@ def test_hostile_record_types_do_not_crash_the_resume(tmp_path: Path, cfg: Pipel
     assert [with_flags(j.error) for j in res.jobs] == [
         "outputs exist (--overwrite replaces them)"
     ] * 2
+
+
+def test_speed_and_placement_settings_do_not_invalidate_a_resume() -> None:
+    """A resume after changing only how the work runs (device, batch sizes, device crops, compile)
+    skips finished jobs; a setting that changes results makes them run again."""
+    import dataclasses
+
+    from mocap.batch.manifest import config_hash
+
+    base = PipelineConfig()
+    same = dataclasses.replace(
+        base, device="cuda", batch_size=128, det_batch=64, crop_on_device=True, torch_compile=True
+    )
+    assert config_hash(same) == config_hash(base)
+    assert config_hash(dataclasses.replace(base, det_conf=base.det_conf + 0.1)) != config_hash(base)
