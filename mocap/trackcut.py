@@ -10,10 +10,13 @@ are checked along the observed rows of a track, each with a limit measured on re
   observed if short;
 * **lasting shape change**: where the median shape of the rows before and after a row differ by
   that much, the track is split;
-* **appearance change** (when embeddings are known): where the mean embedding of the rows before
-  and after a row differ by more than the stitching gate, it is split.
+* **appearance change** (when embeddings are known): where the mean embedding of the known rows
+  before and after a change differ by more than the stitching gate, it is split, unless the look
+  before comes back later in the track or the look after was seen before it (a person covered for a
+  while by someone the detector missed looks like them, then like themselves again).
 
-Pieces keep the track's id; the caller renumbers them and lets :mod:`mocap.stitch` rejoin the
+Each piece is checked again (a window can span two changes close together). Pieces keep the track's
+id; the caller renumbers them and lets :mod:`mocap.stitch` rejoin the
 pieces that do belong together on evidence.
 """
 

@@ -111,3 +111,40 @@ def test_cut_splits_where_appearance_changes():
     pieces = cut_box_jumps(t, FPS, emb)
     assert [int(p.frames[0]) for p in pieces] == [0, 25]
     assert len(cut_box_jumps(t, FPS, np.tile([1.0, 0, 0], (40, 1)))) == 1
+
+
+def looks(frames: int, spans: list[tuple[int, int, int]], every: int = 1) -> np.ndarray:
+    """(frames, 3) embeddings: axis ``k`` on rows [start, stop) for each (start, stop, k); rows
+    off the ``every``-th are unknown (NaN), as for boxes covered by another box."""
+    emb = np.full((frames, 3), np.nan)
+    for start, stop, k in spans:
+        emb[start:stop] = np.eye(3)[k]
+    emb[np.arange(frames) % every != 0] = np.nan
+    return emb
+
+
+def test_cut_sees_an_appearance_change_through_sparse_embeddings():
+    # one known embedding every 3rd row: no 0.24 s window holds enough known rows; the rows
+    # between the last old look (row 24) and the first new one (row 27) go to the new piece
+    frames = np.arange(60)
+    t = track(frames, *walk(frames))
+    pieces = cut_box_jumps(t, FPS, looks(60, [(0, 26, 0), (26, 60, 1)], every=3))
+    assert [int(p.frames[0]) for p in pieces] == [0, 25]
+
+
+def test_cut_ignores_a_look_that_comes_back():
+    # rows 20..29 look like someone else (covered by a person the detector missed), then the
+    # person's own look returns: not a change of person
+    frames = np.arange(60)
+    t = track(frames, *walk(frames))
+    emb = looks(60, [(0, 20, 0), (20, 30, 1), (30, 60, 0)])
+    assert len(cut_box_jumps(t, FPS, emb)) == 1
+
+
+def test_cut_finds_two_changes_that_one_window_spans():
+    # sparse embeddings: the windows around person 1's short stay reach person 0 and person 2,
+    # so the first pass sees one long change; cutting the pieces again finds the second
+    frames = np.arange(60)
+    t = track(frames, *walk(frames))
+    pieces = cut_box_jumps(t, FPS, looks(60, [(0, 20, 0), (20, 30, 1), (30, 60, 2)], every=2))
+    assert [int(p.frames[0]) for p in pieces] == [0, 19, 29]
