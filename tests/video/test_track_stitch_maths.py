@@ -142,9 +142,25 @@ def test_cut_ignores_a_look_that_comes_back():
 
 
 def test_cut_finds_two_changes_that_one_window_spans():
-    # sparse embeddings: the windows around person 1's short stay reach person 0 and person 2,
-    # so the first pass sees one long change; cutting the pieces again finds the second
+    # person 0 until row 30, then person 1 (other clothes) until row 34, then a smaller person in
+    # the same clothes: the appearance and the height change make one run of high scores, cut at
+    # the sharp height step (row 34); the piece before it is cut again where the look changed
+    frames = np.arange(60)
+    centres, heights = walk(frames, rate=0.0)
+    heights = heights.copy()
+    heights[34:] *= 0.7
+    t = track(frames, centres, heights)
+    pieces = cut_box_jumps(t, FPS, looks(60, [(0, 30, 0), (30, 60, 1)]))
+    assert [int(p.frames[0]) for p in pieces] == [0, 30, 34]
+
+
+def test_cut_needs_a_new_look_to_be_seen_again_while_the_track_goes_on():
+    # a look held for 7 rows (0.28 s, one window) and never again while the track goes on is a
+    # passing cover, not a person: only the change to the look that then lasts is cut
     frames = np.arange(60)
     t = track(frames, *walk(frames))
-    pieces = cut_box_jumps(t, FPS, looks(60, [(0, 20, 0), (20, 30, 1), (30, 60, 2)], every=2))
-    assert [int(p.frames[0]) for p in pieces] == [0, 19, 29]
+    pieces = cut_box_jumps(t, FPS, looks(60, [(0, 20, 0), (20, 27, 1), (27, 60, 2)]))
+    assert [int(p.frames[0]) for p in pieces] == [0, 27]
+    # at the end of a track there is nothing after it: the new look is a change
+    ends = cut_box_jumps(t, FPS, looks(60, [(0, 53, 0), (53, 60, 1)]))
+    assert [int(p.frames[0]) for p in ends] == [0, 53]
