@@ -117,7 +117,11 @@ def _shape_steps(shape: FloatArray, half: int) -> FloatArray:
 
 def _seen_in(look: FloatArray, windows: FloatArray) -> bool:
     """True when one of the (N, D) mean embeddings ``windows`` is within the gate of ``look``."""
-    return any(cosine_distance(look, w) <= MAX_APPEARANCE_DISTANCE for w in windows)
+    if not len(windows):
+        return False
+    norms = np.linalg.norm(windows, axis=1) * max(float(np.linalg.norm(look)), 1e-12)
+    cosine = (windows @ look) / np.maximum(norms, 1e-12)  # as mocap.appearance.cosine_distance
+    return bool(np.any(1.0 - cosine <= MAX_APPEARANCE_DISTANCE))
 
 
 @dataclass(frozen=True)
