@@ -111,3 +111,56 @@ def test_cut_splits_where_appearance_changes():
     pieces = cut_box_jumps(t, FPS, emb)
     assert [int(p.frames[0]) for p in pieces] == [0, 25]
     assert len(cut_box_jumps(t, FPS, np.tile([1.0, 0, 0], (40, 1)))) == 1
+
+
+def looks(frames: int, spans: list[tuple[int, int, int]], every: int = 1) -> np.ndarray:
+    """(frames, 3) embeddings: axis ``k`` on rows [start, stop) for each (start, stop, k); rows
+    off the ``every``-th are unknown (NaN), as for boxes covered by another box."""
+    emb = np.full((frames, 3), np.nan)
+    for start, stop, k in spans:
+        emb[start:stop] = np.eye(3)[k]
+    emb[np.arange(frames) % every != 0] = np.nan
+    return emb
+
+
+def test_cut_sees_an_appearance_change_through_sparse_embeddings():
+    # one known embedding every 3rd row: no 0.24 s window holds enough known rows; the rows
+    # between the last old look (row 24) and the first new one (row 27) go to the new piece
+    frames = np.arange(60)
+    t = track(frames, *walk(frames))
+    pieces = cut_box_jumps(t, FPS, looks(60, [(0, 26, 0), (26, 60, 1)], every=3))
+    assert [int(p.frames[0]) for p in pieces] == [0, 25]
+
+
+def test_cut_ignores_a_look_that_comes_back():
+    # rows 20..29 look like someone else (covered by a person the detector missed), then the
+    # person's own look returns: not a change of person
+    frames = np.arange(60)
+    t = track(frames, *walk(frames))
+    emb = looks(60, [(0, 20, 0), (20, 30, 1), (30, 60, 0)])
+    assert len(cut_box_jumps(t, FPS, emb)) == 1
+
+
+def test_cut_finds_two_changes_that_one_window_spans():
+    # person 0 until row 30, then person 1 (other clothes) until row 34, then a smaller person in
+    # the same clothes: the appearance and the height change make one run of high scores, cut at
+    # the sharp height step (row 34); the piece before it is cut again where the look changed
+    frames = np.arange(60)
+    centres, heights = walk(frames, rate=0.0)
+    heights = heights.copy()
+    heights[34:] *= 0.7
+    t = track(frames, centres, heights)
+    pieces = cut_box_jumps(t, FPS, looks(60, [(0, 30, 0), (30, 60, 1)]))
+    assert [int(p.frames[0]) for p in pieces] == [0, 30, 34]
+
+
+def test_cut_needs_a_new_look_to_be_seen_again_while_the_track_goes_on():
+    # a look held for 7 rows (0.28 s, one window) and never again while the track goes on is a
+    # passing cover, not a person: only the change to the look that then lasts is cut
+    frames = np.arange(60)
+    t = track(frames, *walk(frames))
+    pieces = cut_box_jumps(t, FPS, looks(60, [(0, 20, 0), (20, 27, 1), (27, 60, 2)]))
+    assert [int(p.frames[0]) for p in pieces] == [0, 27]
+    # at the end of a track there is nothing after it: the new look is a change
+    ends = cut_box_jumps(t, FPS, looks(60, [(0, 53, 0), (53, 60, 1)]))
+    assert [int(p.frames[0]) for p in ends] == [0, 53]
