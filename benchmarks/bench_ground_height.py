@@ -116,7 +116,7 @@ def print_table(rows: dict[str, list[tuple[float, float, float, float]]]) -> Non
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="four runs only")
     run(parser.parse_args().quick)
 
