@@ -36,6 +36,14 @@ times the few-percent depth error of monocular regressors."""
 TUKEY_C = 4.685
 """Tukey biweight constant (95 % efficiency under Gaussian noise)."""
 IRLS_ITERATIONS = 10
+DEPTH_SIGMA = 0.07
+"""Relative depth error of monocular regression (CLIFF: ~5-10 %), for the shape of the point
+weights (their overall scale is measured robustly)."""
+FOOT_SIGMA_M = 0.008
+"""Height error of a planted foot joint apart from depth (pose error, a foot not quite flat),
+metres; sets how much more a foot seen from near its root's height counts (its height hardly
+moves with depth). ``benchmarks/bench_ground.py`` camera height error 2.6 / 2.3 / 3.1 cm at
+0.004 / 0.008 / 0.015 m."""
 PAIR_THRESHOLD_M = 0.05
 """Height mismatch (metres) beyond which a pair of joints cannot both be planted (MSAC)."""
 PAIR_SCALE_FLOOR_M = 0.005
@@ -158,40 +166,71 @@ def _inflation(groups: IntArray, used: np.ndarray) -> float:
     return len(np.unique(groups[used])) / n if n else 1.0
 
 
-def _rows(
-    points: FloatArray, offsets: FloatArray, groups: IntArray, pairs: FootPairs, m: FloatArray
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    """Weighted linear rows ``A m = b`` (weights W, already 1/variance) and point inlier weights.
+@dataclass(frozen=True)
+class _Points:
+    """Point observations of :func:`fit_floor` (see its arguments)."""
 
-    Point rows: ``q . m = 1`` (relative depth). Pair rows: ``H d . m = -do`` (metres), with the
-    current height ``H = 1 / |m|``.
+    q: FloatArray  # (N, 3) foot joints, camera frame
+    offsets: FloatArray  # (N,)
+    groups: IntArray  # (N,)
+    roots: FloatArray  # (N, 3) the root each point's depth error moves along
+
+
+def _rows(
+    obs: _Points, pairs: FootPairs, m: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Weighted linear rows ``A m = b`` with instruments ``Z`` (solved as ``Z^T W A m = Z^T W b``,
+    weights W already 1/variance) and the point inlier weights, at the current plane ``m``.
+
+    Point rows: ``q . m = 1`` (relative height of the floor point ``q``, the joint lowered by its
+    flat-foot height). A depth error ``e`` moves the whole body along the ray of its root ``R``,
+    so the residual is ``e g + eps`` with ``g = R . m`` (``(H - root height) / H``: nearly 0
+    when the camera is at pelvis height, where depth errors do not move feet up or down) and
+    ``eps`` the foot's own pose error. Each row is weighted by ``1 / (DEPTH_SIGMA^2 g^2 +
+    (FOOT_SIGMA_M / H)^2)`` times a robust overall scale. The same error also moves ``q``
+    itself along ``R``, a spread that plain least squares would read as evidence of tilt (a
+    person standing still at one spot, seen with a wobbling depth, would tilt the floor towards
+    the camera by degrees). The instrument is therefore ``q - e_hat R``, the row with its depth
+    error removed by the Wiener estimate ``e_hat = g r / (g^2 + k^2)``, ``k = (FOOT_SIGMA_M /
+    H) / DEPTH_SIGMA``, which leaves it uncorrelated with the residual ``r``.
+
+    Pair rows: ``u . d = do`` (metres) with ``u = -m / |m|``, linearised at the current ``m``
+    (Gauss-Newton): ``H (P d) . m = u . d - do`` where ``P`` removes the component along ``m``
+    and ``H = 1 / |m|``. They turn the plane but never change the height, which only the points
+    measure (rows ``H d . m = -do`` would hold the height at the previous iterate).
     """
     height = 1.0 / float(np.linalg.norm(m))
     up = -m * height
-    q = points - offsets[:, None] * up[None, :]
-    wp, sp = _tukey(q @ m - 1.0, 1e-4)
-    wp = wp * _inflation(groups, wp > 0) / sp**2
-    hd = height * pairs.d
-    wd, sd = _tukey(hd @ m + pairs.do, PAIR_SCALE_FLOOR_M)
+    q = obs.q - obs.offsets[:, None] * up[None, :]
+    r = q @ m - 1.0
+    g = obs.roots @ m
+    k2 = (FOOT_SIGMA_M / height / DEPTH_SIGMA) ** 2
+    spread = np.sqrt(g * g + k2)  # residual std in units of DEPTH_SIGMA
+    wp, sp = _tukey(r / spread, 1e-6)
+    wp = wp * _inflation(obs.groups, wp > 0) / (sp * spread) ** 2
+    wd, sd = _tukey(pairs.d @ up - pairs.do, PAIR_SCALE_FLOOR_M)
     wd = wd * _inflation(pairs.groups, wd > 0) / sd**2
-    a = np.concatenate([q, hd])
-    b = np.concatenate([np.ones(len(q)), -pairs.do])
-    return a, b, np.concatenate([wp, wd]), wp
+    across = height * (pairs.d - np.outer(pairs.d @ up, up))  # P d: the part tilt can move
+    a = np.concatenate([q, across])
+    z = np.concatenate([q - (g * r / (g * g + k2))[:, None] * obs.roots, across])
+    b = np.concatenate([np.ones(len(q)), pairs.d @ up - pairs.do])
+    return a, z, b, np.concatenate([wp, wd]), wp
 
 
 def _irls(
-    points: FloatArray, offsets: FloatArray, groups: IntArray, pairs: FootPairs, m: FloatArray
+    obs: _Points, pairs: FootPairs, m: FloatArray
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Refine ``m`` with Tukey weights on both kinds of rows; returns m, point weights (N,) and
     the (3, 3) covariance of ``m``."""
-    wp = np.ones(len(points))
+    wp = np.ones(len(obs.q))
     info = np.eye(3)
     for _ in range(IRLS_ITERATIONS):
-        a, b, w, wp = _rows(points, offsets, groups, pairs, m)
-        info = (a * w[:, None]).T @ a
+        a, z, b, w, wp = _rows(obs, pairs, m)
+        zw = z * w[:, None]
+        info = zw.T @ z
         if np.linalg.cond(info) > 1e12:
             break
-        m = np.linalg.solve(info, (a * w[:, None]).T @ b)
+        m = np.linalg.solve(zw.T @ a, zw.T @ b)
     return m, wp, np.linalg.inv(info)
 
 
@@ -234,6 +273,7 @@ def fit_floor(
     groups: IntArray,
     pairs: FootPairs | None = None,
     seed: int = 0,
+    roots: FloatArray | None = None,
 ) -> FloorFit:
     """Fit the floor to foot joints that are (mostly) planted.
 
@@ -245,6 +285,9 @@ def fit_floor(
             label share their depth error), used for the standard errors and ``MIN_GROUPS``.
         pairs: same-frame differences of planted joints (tilt evidence free of depth errors).
         seed: random seed of the sampler (the fit is deterministic for a given seed).
+        roots: (N, 3) root (pelvis) of the body each point belongs to, on the point's frame:
+            a depth error moves the whole body along the root's viewing ray. None: each point
+            along its own ray.
 
     Returns:
         the fitted :class:`FloorFit`, or the level-camera assumption (confidence 0, the reason in
@@ -262,7 +305,8 @@ def fit_floor(
     if m is None:
         reason = "the planted feet lie on a line (no plane through them)"
         return assumed_floor(points - offsets[:, None] * LEVEL_UP[None, :], reason)
-    m, w, cov = _irls(points, offsets, groups, pairs, m)
+    obs = _Points(points, offsets, groups, points if roots is None else np.asarray(roots))
+    m, w, cov = _irls(obs, pairs, m)
     up = -m / np.linalg.norm(m)
     tilt_se, height_se = _standard_errors(m, cov)
     if not tilt_se <= MAX_TILT_SE_DEG:

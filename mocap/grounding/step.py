@@ -116,7 +116,7 @@ def _fit(people: list[_Person], settings: GroundingSettings) -> FloorFit:
     """Fit the floor to slow feet, then twice more to slow feet that are their frame's lowest."""
     floor: FloorFit | None = None
     for _ in range(FIT_ROUNDS):
-        pts, offs, groups, pairs = [], [], [], []
+        pts, offs, groups, roots, pairs = [], [], [], [], []
         for i, p in enumerate(people):
             candidate = _candidates(p, floor, settings)
             label = i * 1_000_000 + np.floor(p.seq.times / GROUP_S).astype(np.int64)
@@ -124,6 +124,7 @@ def _fit(people: list[_Person], settings: GroundingSettings) -> FloorFit:
             pts.append(p.joints[rows, np.asarray(FOOT_POINTS)[cols]])
             offs.append(p.offsets[cols])
             groups.append(label[rows])
+            roots.append(p.joints[rows, 0])
             pairs.append(_pairs(p, candidate, label))
         floor = fit_floor(
             np.concatenate(pts) if pts else np.zeros((0, 3)),
@@ -135,6 +136,7 @@ def _fit(people: list[_Person], settings: GroundingSettings) -> FloorFit:
                 np.concatenate([q.groups for q in pairs]) if pairs else np.zeros(0, np.int64),
             ),
             seed=settings.seed,
+            roots=np.concatenate(roots) if roots else np.zeros((0, 3)),
         )
         if floor.assumption:
             break
@@ -143,19 +145,20 @@ def _fit(people: list[_Person], settings: GroundingSettings) -> FloorFit:
 
 
 def _pin(p: _Person, floor: FloorFit, settings: GroundingSettings) -> FloatArray:
-    """(T, 3) ``transl`` with depth pinned by candidate contacts (camera frame)."""
+    """(T, 3) ``transl`` with depth pinned by candidate contacts (camera frame): the body moves
+    along the viewing ray of its root (pelvis), the point a monocular depth error scales."""
     feet = p.joints[:, FOOT_POINTS]
-    relative = feet - p.seq.transl[:, None, :]
+    root = p.joints[:, 0]
     scales = depth_scales(
         p.seq.times,
-        p.seq.transl,
-        relative,
+        root,
+        feet - root[:, None, :],
         p.offsets,
         _candidates(p, floor, settings),
         floor.up,
         floor.height,
     )
-    return p.seq.transl * scales[:, None]
+    return p.seq.transl + root * (scales - 1.0)[:, None]
 
 
 def _world_person(

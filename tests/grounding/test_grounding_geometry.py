@@ -137,3 +137,41 @@ def test_same_frame_pairs_fix_the_tilt_despite_depth_errors():
     tilt_without = np.degrees(np.arccos(np.clip(without.up @ truth.up, -1, 1)))
     assert tilt < 0.1 and tilt_without > 5 * tilt
     assert with_pairs.tilt_se_deg < without.tilt_se_deg
+
+
+def test_depth_wobble_along_the_root_ray_does_not_tilt_the_floor():
+    """People standing at one distance (all feet near one line across the view): a depth error
+    moves each whole body along the ray of its pelvis, which spreads the feet towards and away
+    from the camera and up and down together. Read as tilt evidence, that spread would pitch
+    the floor by degrees; the fit must take the pitch from the exact same-frame pairs."""
+    rng = np.random.default_rng(4)
+    height, pitch = 1.2, -5.0
+    truth = Grounding(camera_from_pitch_roll(pitch, 0.0, height))
+    c_from_w = np.linalg.inv(truth.world_from_camera)
+    frames = 200
+    spots = np.array([[-1.0, -3.4], [1.2, -3.4], [0.2, -3.4]])  # (x, z) of three people
+    pts, offs, groups, roots, d, do, pair_groups = [], [], [], [], [], [], []
+    for k, (x, z) in enumerate(spots):
+        heel = np.array([x, 0.08, z])
+        toe = np.array([x, 0.03, z + 0.14])  # facing the camera: heel-toe along the depth
+        pelvis = np.array([x, 0.9, z + 0.05])
+        world = np.stack([heel, toe, pelvis])
+        cam = transform_points(c_from_w, world)
+        wobble = 0.08 * rng.normal(size=frames)  # relative depth error of the body per frame
+        for f in range(frames):
+            shift = wobble[f] * cam[2]  # the body moves along its pelvis ray
+            pts += [cam[0] + shift, cam[1] + shift]
+            offs += [0.08, 0.03]
+            roots += [cam[2] + shift, cam[2] + shift]
+            groups += [1000 * k + f // 10] * 2
+            d.append(cam[0] - cam[1])
+            do.append(0.08 - 0.03)
+            pair_groups.append(1000 * k + f // 10)
+    args = (np.array(pts), np.array(offs), np.array(groups))
+    pairs = FootPairs(np.array(d), np.array(do), np.array(pair_groups))
+    fit = fit_floor(*args, pairs=pairs, roots=np.array(roots))
+    blind = fit_floor(*args, pairs=pairs)  # depth error assumed along each point's own ray
+    tilt = np.degrees(np.arccos(np.clip(fit.up @ truth.up, -1, 1)))
+    tilt_blind = np.degrees(np.arccos(np.clip(blind.up @ truth.up, -1, 1)))
+    assert tilt < 0.2 and tilt_blind > 3 * tilt
+    assert fit.height == pytest.approx(height, abs=0.03)

@@ -43,7 +43,9 @@ def test_exact_scene_recovers_the_camera_and_the_world_motion(walk_scene, ground
         # frames are exact to millimetres except where a detected contact ends a frame or two
         # after the true one (the foot is then held while it starts to lift)
         worst = error.max(axis=1)
-        assert np.median(worst) < 0.003 and np.percentile(worst, 75) < 0.01
+        # (pinning moves a body along its root's ray, where a planted foot a few mm off flat
+        # shifts the depth a little more than along the `transl` ray did: 3.2 mm median)
+        assert np.median(worst) < 0.004 and np.percentile(worst, 75) < 0.01
         agree = (w.foot_contact == person.contact).mean()
         assert agree > 0.9
 
