@@ -1,8 +1,9 @@
 """The ``cliffmocap`` command: options -> PipelineConfig -> one video or a batch, each video in a
 watched worker process (``mocap.batch``).
 
-This module and its progress bars (:mod:`mocap.cliprogress`) are the only ones that import typer
-and rich and talk to the terminal (warnings: :mod:`mocap.terminal`).
+This module, its error lines (:mod:`mocap.cli_errors`) and progress bars (:mod:`mocap.cliprogress`)
+are the only ones that import typer and rich and talk to the terminal (warnings:
+:mod:`mocap.terminal`).
 Progress bars and errors go to stderr, the summary to stdout. Exit codes: 0 ok; 1 failure (in a
 batch: any input failed); 2 usage; 130 interrupted. Errors are one line ``error: <message>``;
 ``--debug`` or ``CLIFFMOCAP_DEBUG=1`` adds the traceback.
@@ -11,15 +12,11 @@ batch: any input failed); 2 usage; 130 interrupted. Errors are one line ``error:
 from __future__ import annotations
 
 import sys
-import traceback
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 import typer
-import typer.core
 from rich.console import Console
-from typer._click.exceptions import NoArgsIsHelpError
-from typer._click.exceptions import UsageError as ClickUsageError
 
 from mocap.batch.types import CPUS_PER_ACTOR, EngineOptions
 from mocap.cli_choices import (
@@ -34,52 +31,17 @@ from mocap.cli_choices import (
     SpaceChoice,
     SpanChoice,
 )
+from mocap.cli_errors import OneLineErrors, fail
 from mocap.cli_run import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_OK,
-    EXIT_USAGE,
     run_inputs,
-    with_flags,
 )
 from mocap.cliprogress import RichProgress
 from mocap.config import PipelineConfig
 from mocap.errors import MocapError, UsageError, WorkerError
 from mocap.terminal import setup_terminal
-
-if TYPE_CHECKING:
-    pass
-
-
-class _OneLineErrors(typer.core.TyperCommand):
-    """Command-line mistakes found by the parser are one ``error:`` line too (exit 2), not the
-    parser's usage block; a file name starting with ``-`` gets the ``--`` hint."""
-
-    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
-        err = Console(stderr=True, highlight=False)
-        try:
-            code = super().main(*args, standalone_mode=False, **kwargs)
-        except NoArgsIsHelpError as e:
-            e.show()
-            code = e.exit_code
-        except typer.TyperException as e:  # bad option, missing or invalid value...
-            message = e.format_message()
-            argv = kwargs.get("args") or (args[0] if args else None) or sys.argv[1:]
-            dashed = [a for a in argv if a.startswith("-") and "." in a and "=" not in a]
-            if isinstance(e, ClickUsageError) and "No such option" in message and dashed:
-                message += (
-                    "; a file name that starts with '-' goes after '--', e.g. "
-                    "cliffmocap --out a.glb -- -clip.mp4"
-                )
-            err.print(f"error: {message}", markup=False, soft_wrap=True)
-            code = EXIT_USAGE if isinstance(e, ClickUsageError) else e.exit_code
-        except typer.Abort:
-            err.print("error: interrupted.", markup=False)
-            code = EXIT_INTERRUPTED
-        if not standalone_mode:
-            return code
-        sys.exit(code or 0)
-
 
 app = typer.Typer(
     add_completion=False,
@@ -99,16 +61,7 @@ def _version_callback(value: bool) -> None:
         raise typer.Exit(EXIT_OK)
 
 
-def _fail(console: Console, message: str, code: int, debug: bool) -> typer.Exit:
-    """Print ``error: <line>`` for each line of ``message`` (options in place of settings)."""
-    if debug:
-        console.print(traceback.format_exc(), markup=False, highlight=False)
-    for line in with_flags(message).splitlines() or [""]:
-        console.print(f"error: {line}", markup=False, highlight=False, soft_wrap=True)
-    return typer.Exit(code)
-
-
-@app.command(cls=_OneLineErrors)
+@app.command(cls=OneLineErrors)
 def cliffmocap(
     inputs: Annotated[
         list[Path],
@@ -435,16 +388,16 @@ def cliffmocap(
         if debug and e.trace:
             err.print(e.trace, markup=False, highlight=False)
         hint = "; rerun with --debug for the traceback." if e.trace and not debug else ""
-        raise _fail(err, str(e) + hint, e.exit_code, debug=False) from None
+        raise fail(err, str(e) + hint, e.exit_code, debug=False) from None
     except MocapError as e:
-        raise _fail(err, str(e), e.exit_code, debug) from None
+        raise fail(err, str(e), e.exit_code, debug) from None
     except KeyboardInterrupt:
-        raise _fail(
+        raise fail(
             err, "interrupted; no partial outputs were left.", EXIT_INTERRUPTED, debug
         ) from None
     except Exception as e:  # anything else is a bug: one line unless --debug
         msg = f"internal error ({type(e).__name__}: {e}); rerun with --debug for the traceback."
-        raise _fail(err, msg, EXIT_FAILED, debug) from None
+        raise fail(err, msg, EXIT_FAILED, debug) from None
     raise typer.Exit(code)
 
 
