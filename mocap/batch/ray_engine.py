@@ -44,7 +44,7 @@ def _import_ray() -> Any:
         import ray
     except ImportError as e:
         raise DependencyMissingError(
-            "--engine ray needs Ray: install the extra with uv sync --extra ray (or pip install "
+            "the Ray engine needs Ray: install the extra with uv sync --extra ray (or pip install "
             "'cliffmocap[ray]')."
         ) from e
     return ray
