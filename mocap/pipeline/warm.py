@@ -3,8 +3,9 @@
 A run that loads its own stages starts :class:`BackgroundLoad` after the model files are checked,
 opens the video with :func:`mocap.pipeline.loading.open_video_for` (no models needed) and lets the
 prefetch thread decode the first chunks; it waits for the stages only when the first chunk is
-ready for detection. The load thread also imports the tracker and, on CUDA, makes one small CLIFF
-call so the first real batch does not pay the CUDA context and cuDNN set-up.
+ready for detection. A second thread imports the tracker's library meanwhile; on CUDA the load
+thread also makes one small CLIFF call so the first real batch does not pay the CUDA context and
+cuDNN set-up.
 """
 
 from __future__ import annotations
@@ -38,9 +39,18 @@ def warm_up(regressor: Regressor, crops: int = WARM_UP_CROPS) -> None:
     regressor(prepare_crops(np.zeros((h, w, 3), np.uint8), boxes))
 
 
+def _import_tracker() -> None:
+    from contextlib import suppress
+
+    with suppress(Exception):
+        from mocap.track import import_backend
+
+        import_backend()
+
+
 class BackgroundLoad:
-    """``load(config)`` (default :func:`load_stages`), the tracker import and a warm-up call,
-    on a background thread.
+    """``load(config)`` (default :func:`load_stages`) and a warm-up call on a background thread,
+    the tracker's imports on another.
 
     ``result()`` waits and returns the stages with the seconds the load took (re-raising its
     error in the caller).
@@ -60,13 +70,15 @@ class BackgroundLoad:
         self._seconds = 0.0
         self._thread = threading.Thread(target=self._work, name="cliffmocap-load", daemon=True)
         self._thread.start()
+        # The tracker's imports (norfair, 1-4 s on a cold start) on their own thread: they run
+        # while the models load and the first chunks decode; the run needs them only after it
+        # has handed CLIFF its first batch. A failure here surfaces where the tracker is made.
+        threading.Thread(target=_import_tracker, name="cliffmocap-import", daemon=True).start()
 
     def _work(self) -> None:
         t0 = time.perf_counter()
         try:
             stages = self._load(self._config)
-            import mocap.track  # noqa: F401  (the tracker's imports, before the first frame needs it)
-
             on_gpu = str(getattr(stages.regressor, "device", "cpu")).startswith("cuda")
             if self._warm and on_gpu:
                 # On CPU a small call only adds work: oneDNN sets up per batch shape anyway
