@@ -81,11 +81,13 @@ elif mode == "first":
     import mocap
     from mocap.config import PipelineConfig
     first = []
-    cb = lambda e: first.append(time.perf_counter() - t0) if e.stage == "regress" else None
+    def cb(e):
+        if e.stage == "regress":
+            first.append((time.perf_counter() - t0, e.elapsed_s))
     cfg = PipelineConfig(checkpoint=Path(ckpt), smpl_model=Path(smpl), boxes=Path(boxes),
                          device="auto", precision=precision, batch_size=batch, smooth="off")
     mocap.run(video, cfg, cb)
-    print(json.dumps({"first_s": first[0]}))
+    print(json.dumps({"first_s": first[0][0], "network_s": first[0][1]}))
 else:
     import tempfile, cv2, av
     from mocap.config import PipelineConfig
@@ -161,6 +163,14 @@ def main() -> None:
     ap.add_argument("--people", type=int, nargs="+", default=None)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--before", type=Path, default=None, help="older tree for the fixed cost")
+    ap.add_argument("--tries", type=int, default=5, help="fixed-cost runs per tree")
+    ap.add_argument(
+        "--first-batch",
+        type=int,
+        default=4,
+        help="batch size of the fixed-cost runs (small: the network's own time is not fixed cost)",
+    )
+    ap.add_argument("--fixed-only", action="store_true", help="only the fixed-cost comparison")
     args = ap.parse_args()
     quick = args.quick
     frames = args.frames or (32 if quick else 1000)
@@ -185,6 +195,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         smpl = write_smpl(work / "smpl.pkl")
+        if args.fixed_only:
+            w, h = W_H["720p"]
+            write_checkpoint(work / "res50.pt", "res50")
+            make_video(work / "720p.mp4", w, h, frames)
+            write_boxes(work / "720p-1.txt", w, h, frames, 1)
+            fixed_cost(args, work, smpl, tree)
+            return
         print(head)
         for variant in variants:
             ckpt = write_checkpoint(work / f"{variant}.pt", variant)
@@ -216,17 +233,34 @@ def main() -> None:
 
 
 def fixed_cost(args: argparse.Namespace, work: Path, smpl: Path, tree: Path) -> None:
-    """Start -> first regressed batch (torch imported before the clock starts), 3 tries each."""
+    """Start -> first regressed batch (torch imported before the clock starts), ``--tries`` runs
+    of each tree, alternating; the minimum is the least disturbed run (the machine is shared)."""
     video, boxes = work / "720p.mp4", work / "720p-1.txt"
     ckpt = work / "res50.pt"
-    print("\nfixed cost (res50 fp32 720p, 1 person): start -> first regressed batch, s")
-    for label, t in (("before", args.before), ("now", tree)):
-        runs = [
-            child(t, "first", str(video), str(boxes), str(ckpt), str(smpl), "fp32", "32")
-            for _ in range(3)
-        ]
-        firsts = sorted(r["first_s"] for r in runs)
-        print(f"{label:<7} median {firsts[1]:6.2f}  min {firsts[0]:6.2f}  ({t})", flush=True)
+    batch = str(args.first_batch)
+    print(
+        f"\nfixed cost (res50 fp32 720p, 1 person, batch {batch}): start -> first regressed "
+        f"batch, s, {args.tries} runs each; network = the first batch's CLIFF call"
+    )
+    trees = (("before", args.before), ("now", tree))
+    runs: dict[str, list[dict]] = {label: [] for label, _ in trees}
+    loads = []
+    for _ in range(args.tries):
+        for label, t in trees:
+            loads.append(os.getloadavg()[0])
+            a = [str(video), str(boxes), str(ckpt), str(smpl), "fp32", batch]
+            runs[label].append(child(t, "first", *a))
+    for label, t in trees:
+        firsts = sorted(r["first_s"] for r in runs[label])
+        net = min(r["network_s"] for r in runs[label])
+        print(
+            f"{label:<7} min {firsts[0]:6.2f}  median {firsts[len(firsts) // 2]:6.2f}  "
+            f"network min {net:5.2f}  ({t})",
+            flush=True,
+        )
+    print(
+        f"load average during the runs: {min(loads):.1f}-{max(loads):.1f} on {os.cpu_count()} CPUs"
+    )
 
 
 if __name__ == "__main__":
