@@ -2,8 +2,10 @@
 
 Throughput: crops/s of both variants at several batch sizes, float32 vs bf16 (resident weights),
 NCHW vs channels_last, each configuration in a fresh subprocess (so its peak RSS is its own).
-Achieved GFLOP/s (hr48 33.87, res50 8.03 GFLOP per crop, docs/cliff_spec.md §10) is set against
-the float32 and bf16 matmul ceilings measured in the same run.
+Achieved GFLOP/s (FLOP per crop counted by ``torch.utils.flop_counter``, printed next to the
+hr48 33.87 / res50 8.03 of docs/cliff_spec.md §10) is set against the float32 and bf16 matmul
+ceilings measured in the same run; "x vs fp32 same layout" is bf16 over fp32 at the same layout
+and batch.
 
 Accuracy (``--accuracy``): bf16 vs float32 outputs on the same crops, as rotation error (degrees),
 joint-position error through forward kinematics of the rotations over a fixed skeleton (mm), and
@@ -44,6 +46,21 @@ def matmul_ceiling(dtype: torch.dtype, repeats: int = 5) -> float:
         torch.mm(a, b)
         best = min(best, time.perf_counter() - t)
     return 2 * MATMUL_N**3 / best / 1e9
+
+
+def counted_gflop_per_crop(variant: str) -> float:
+    """GFLOP of one 256x192 crop through CLIFF, counted by ``torch.utils.flop_counter`` (conv
+    and matmul, 2 FLOP per multiply-add; elementwise ops not counted)."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from mocap.cliff import build_model
+    from mocap.regress import CliffRegressor
+
+    reg = CliffRegressor(build_model(variant), device="cpu", precision="fp32", batch_size=1)
+    counter = FlopCounterMode(display=False)
+    with counter:
+        reg.predict(torch.zeros(1, 3, 256, 192), torch.zeros(1, 3))
+    return counter.get_total_flops() / 1e9
 
 
 def damped_fill(model: torch.nn.Module, seed: int = 0) -> None:
@@ -153,12 +170,19 @@ def run_throughput(args: argparse.Namespace) -> None:
         "local ceil GFLOP/s",
         "% ceil",
         "x vs fp32 NCHW",
+        "x vs fp32 same layout",
         "peak MiB",
     )
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
+    counted = {v: counted_gflop_per_crop(v) for v in args.variants}
+    print(
+        "GFLOP per crop, counted (torch.utils.flop_counter) vs docs/cliff_spec.md: "
+        + ", ".join(f"{v} {counted[v]:.2f} vs {GFLOP_PER_CROP[v]:.2f}" for v in args.variants)
+    )
     for variant in args.variants:
         base: dict[int, float] = {}
+        same: dict[tuple[str, int], float] = {}
         for precision in args.precisions:
             for layout in args.layouts:
                 for batch in args.batches:
@@ -184,15 +208,19 @@ def run_throughput(args: argparse.Namespace) -> None:
                     out = subprocess.run(cmd, check=True, capture_output=True, text=True)
                     r = json.loads(out.stdout.strip().splitlines()[-1])
                     cps = batch / r["best"]
-                    gflops = cps * GFLOP_PER_CROP[variant]
+                    gflops = cps * counted[variant]
                     ceil = max(r["ceiling"], ceil32 if precision == "fp32" else ceil16)
                     if precision == "fp32" and layout == "nchw":
                         base[batch] = cps
+                    if precision == "fp32":
+                        same[layout, batch] = cps
                     ratio = f"{cps / base[batch]:.2f}" if batch in base else "-"
+                    key = (layout, batch)
+                    ratio_same = f"{cps / same[key]:.2f}" if key in same else "-"
                     print(
                         f"| {variant} | {precision} | {layout} | {batch} | {r['calls']} | "
                         f"{r['best']:.3f} | {r['median']:.3f} | {cps:.1f} | {gflops:.0f} | "
-                        f"{ceil:.0f} | {100 * gflops / ceil:.0f} | {ratio} | "
+                        f"{ceil:.0f} | {100 * gflops / ceil:.0f} | {ratio} | {ratio_same} | "
                         f"{r['peak_mib']:.0f} |",
                         flush=True,
                     )
@@ -222,6 +250,21 @@ def _angle_deg(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.degrees(np.arccos(cos))
 
 
+def synthetic_crops(n: int, seed: int = 1):
+    """``n`` person crops (mocap.crop.Crops) cut from a smooth synthetic 1280 x 720 image with
+    random boxes, so the translation is placed through the real camera geometry."""
+    from mocap.crop import prepare_crops
+
+    rng = np.random.default_rng(seed)
+    coarse = torch.rand(1, 3, 18, 32, generator=torch.Generator().manual_seed(seed))
+    img = torch.nn.functional.interpolate(coarse, size=(720, 1280), mode="bilinear")
+    image = (255 * img[0].permute(1, 2, 0)).to(torch.uint8).numpy()
+    h = rng.uniform(150, 650, n)
+    x0, y0 = rng.uniform(0, 1280 - 0.4 * h), rng.uniform(0, 720 - h)
+    boxes = np.stack([x0, y0, x0 + 0.4 * h, y0 + h], 1).astype(np.float32)
+    return prepare_crops(image, boxes)
+
+
 def run_accuracy(args: argparse.Namespace) -> None:
     from mocap.cliff import build_model
     from mocap.regress import CliffRegressor
@@ -231,17 +274,18 @@ def run_accuracy(args: argparse.Namespace) -> None:
 
     torch.set_num_threads(args.threads)
     rest = designed_joints()
-    images = smooth_crops(args.crops, seed=1)
-    info = torch.from_numpy(np.random.default_rng(1).uniform(-1, 1, (args.crops, 3))).float()
+    crops = synthetic_crops(args.crops)
     print(
-        f"bf16 (resident backbone weights) vs float32 on {args.crops} crops; skeleton: synthetic "
-        f"SMPL joints (height {np.ptp(rest[:, 1]):.2f} m)"
+        f"bf16 (resident backbone weights) vs float32 on {args.crops} crops (random boxes on a "
+        f"synthetic 1280x720 image); skeleton: synthetic SMPL joints (height "
+        f"{np.ptp(rest[:, 1]):.2f} m). Random weights: NOT the accuracy of the released weights."
     )
     print(
         "| variant | weights | rot err deg mean | max | joint err mm mean | max | "
-        "betas max abs | cam max abs | fp32 crop-to-crop rot spread deg |"
+        "transl err mm mean | max | betas max abs | cam max abs | fp32 crop-to-crop rot "
+        "spread deg |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for variant in args.variants:
         if args.checkpoint:
             model32 = load_cliff(args.checkpoint)
@@ -256,20 +300,22 @@ def run_accuracy(args: argparse.Namespace) -> None:
             weights = "damped random"
         out = {}
         for name, model, prec in (("fp32", model32, "fp32"), ("bf16", model16, "bf16")):
-            reg = CliffRegressor(model, device="cpu", precision=prec, batch_size=16)
-            out[name] = {k: v.double().numpy() for k, v in reg.predict(images, info).items()}
-        r32, r16 = out["fp32"]["rotmat"], out["bf16"]["rotmat"]
+            out[name] = CliffRegressor(model, device="cpu", precision=prec, batch_size=16)(crops)
+        a, b = out["fp32"], out["bf16"]
+        r32, r16 = a.rotmat.astype(np.float64), b.rotmat.astype(np.float64)
         ang = _angle_deg(r32, r16)
         j32 = forward_kinematics(r32, rest, SMPL_PARENTS)
         j16 = forward_kinematics(r16, rest, SMPL_PARENTS)
         jerr = 1000 * np.linalg.norm(j32 - j16, axis=-1)
-        db = np.abs(out["fp32"]["betas"] - out["bf16"]["betas"]).max()
-        dc = np.abs(out["fp32"]["cam"] - out["bf16"]["cam"]).max()
+        terr = 1000 * np.linalg.norm(a.transl - b.transl, axis=-1)
+        db = np.abs(a.betas - b.betas).max()
+        dc = np.abs(a.cam_crop - b.cam_crop).max()
         # how much the fp32 predictions differ between crops: the signal the error competes with
         spread = _angle_deg(r32[:1], r32[1:]).mean()
         print(
             f"| {variant} | {weights} | {ang.mean():.3f} | {ang.max():.3f} | "
-            f"{jerr.mean():.2f} | {jerr.max():.2f} | {db:.4f} | {dc:.4f} | {spread:.2f} |",
+            f"{jerr.mean():.2f} | {jerr.max():.2f} | {terr.mean():.1f} | {terr.max():.1f} | "
+            f"{db:.4f} | {dc:.4f} | {spread:.2f} |",
             flush=True,
         )
 
