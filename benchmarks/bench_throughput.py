@@ -81,13 +81,17 @@ elif mode == "first":
     import mocap
     from mocap.config import PipelineConfig
     first = []
+    def cpu():
+        r = resource.getrusage(resource.RUSAGE_SELF)
+        return r.ru_utime + r.ru_stime
+    c0 = cpu()
     def cb(e):
         if e.stage == "regress":
-            first.append((time.perf_counter() - t0, e.elapsed_s))
+            first.append((time.perf_counter() - t0, e.elapsed_s, cpu() - c0))
     cfg = PipelineConfig(checkpoint=Path(ckpt), smpl_model=Path(smpl), boxes=Path(boxes),
                          device="auto", precision=precision, batch_size=batch, smooth="off")
     mocap.run(video, cfg, cb)
-    print(json.dumps({"first_s": first[0][0], "network_s": first[0][1]}))
+    print(json.dumps({"first_s": first[0][0], "network_s": first[0][1], "cpu_s": first[0][2]}))
 else:
     import tempfile, cv2, av
     from mocap.config import PipelineConfig
@@ -155,8 +159,8 @@ def child(tree: Path, *argv: str) -> dict:
     here = str(Path(__file__).resolve().parent)
     env["PYTHONPATH"] = os.pathsep.join([str(tree), here])
     out = subprocess.run(
-        [sys.executable, "-c", _CHILD, *argv], env=env, capture_output=True, text=True
-    )
+        [sys.executable, "-c", _CHILD, *argv], env=env, capture_output=True, text=True, cwd=tree
+    )  # cwd: ``python -c`` puts the working directory first on sys.path
     if out.returncode != 0:
         raise RuntimeError(out.stderr[-2000:])
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -250,7 +254,8 @@ def fixed_cost(args: argparse.Namespace, work: Path, smpl: Path, tree: Path) -> 
     batch = str(args.first_batch)
     print(
         f"\nfixed cost (res50 fp32 720p, 1 person, batch {batch}): start -> first regressed "
-        f"batch, s, {args.tries} runs each; network = the first batch's CLIFF call"
+        f"batch, s, {args.tries} runs each; network = the first batch's CLIFF call; CPU s = the "
+        "process's user+sys seconds to that point (work done, less sensitive to a shared machine)"
     )
     trees = (("before", args.before), ("now", tree))
     runs: dict[str, list[dict]] = {label: [] for label, _ in trees}
@@ -263,9 +268,11 @@ def fixed_cost(args: argparse.Namespace, work: Path, smpl: Path, tree: Path) -> 
     for label, t in trees:
         firsts = sorted(r["first_s"] for r in runs[label])
         net = min(r["network_s"] for r in runs[label])
+        cpu = sorted(r["cpu_s"] for r in runs[label])
         print(
             f"{label:<7} min {firsts[0]:6.2f}  median {firsts[len(firsts) // 2]:6.2f}  "
-            f"network min {net:5.2f}  ({t})",
+            f"network min {net:5.2f}  CPU s min {cpu[0]:5.2f} median {cpu[len(cpu) // 2]:5.2f}"
+            f"  ({t})",
             flush=True,
         )
     print(
