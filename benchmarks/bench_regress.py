@@ -4,8 +4,9 @@ Throughput: crops/s of both variants at several batch sizes, float32 vs bf16 (re
 NCHW vs channels_last, each configuration in a fresh subprocess (so its peak RSS is its own).
 Achieved GFLOP/s (FLOP per crop counted by ``torch.utils.flop_counter``, printed next to the
 hr48 33.87 / res50 8.03 of docs/cliff_spec.md §10) is set against the float32 and bf16 matmul
-ceilings measured in the same run; "x vs fp32 same layout" is bf16 over fp32 at the same layout
-and batch.
+ceilings measured in the same run; "x vs fp32 same layout" is bf16 over fp32 at the same layout,
+batch and mode. ``--modes compiled`` adds ``torch.compile`` (inductor with freezing: batch norm
+folded, oneDNN weights prepacked) of the backbone, with its compile seconds (the first call).
 
 Accuracy (``--accuracy``): bf16 vs float32 outputs on the same crops, as rotation error (degrees),
 joint-position error through forward kinematics of the rotations over a fixed skeleton (mm), and
@@ -13,6 +14,8 @@ betas / crop-camera differences. With ``--checkpoint`` the released weights are 
 a deterministic damped random fill (no checkpoints can be downloaded here).
 
     python benchmarks/bench_regress.py --quick
+    python benchmarks/bench_regress.py --variants res50 --layouts channels_last --batches 16 \
+        --modes eager compiled
     python benchmarks/bench_regress.py --variants hr48 --batches 1 16 64 --repeats 3
     python benchmarks/bench_regress.py --accuracy [--checkpoint hr48-...pt]
 """
@@ -124,6 +127,16 @@ def worker(args: argparse.Namespace) -> None:
     info = torch.zeros(args.batch, 3)
     dtype = torch.float32 if args.precision == "fp32" else torch.bfloat16
     ceiling = matmul_ceiling(dtype)
+    compile_s = 0.0
+    if args.mode == "compiled":
+        # inductor with freezing: weights become constants (BN folded, oneDNN weights prepacked)
+        import torch._inductor.config as inductor
+
+        inductor.freezing = True
+        reg.model.encoder = torch.compile(reg.model.encoder)
+        t = time.perf_counter()
+        reg.predict(images, info)  # compiles (C++ kernels built by the system compiler)
+        compile_s = time.perf_counter() - t
     reg.predict(images, info)  # warm-up (oneDNN primitive creation)
     times: list[float] = []
     start = time.perf_counter()
@@ -144,6 +157,7 @@ def worker(args: argparse.Namespace) -> None:
                 "calls": len(times),
                 "ceiling": ceiling,
                 "peak_mib": peak_mib,
+                "compile_s": compile_s,
             }
         )
     )
@@ -159,9 +173,11 @@ def run_throughput(args: argparse.Namespace) -> None:
     )
     header = (
         "variant",
+        "mode",
         "prec",
         "layout",
         "batch",
+        "compile s",
         "calls",
         "best s/call",
         "median s/call",
@@ -183,7 +199,7 @@ def run_throughput(args: argparse.Namespace) -> None:
     for variant in args.variants:
         base: dict[int, float] = {}
         same: dict[tuple[str, int], float] = {}
-        for precision in args.precisions:
+        for mode, precision in [(m, p) for m in args.modes for p in args.precisions]:
             for layout in args.layouts:
                 for batch in args.batches:
                     cmd = [
@@ -204,21 +220,24 @@ def run_throughput(args: argparse.Namespace) -> None:
                         str(args.threads),
                         "--min-time",
                         str(args.min_time),
+                        "--mode",
+                        mode,
                     ]
                     out = subprocess.run(cmd, check=True, capture_output=True, text=True)
                     r = json.loads(out.stdout.strip().splitlines()[-1])
                     cps = batch / r["best"]
                     gflops = cps * counted[variant]
                     ceil = max(r["ceiling"], ceil32 if precision == "fp32" else ceil16)
-                    if precision == "fp32" and layout == "nchw":
+                    if precision == "fp32" and layout == "nchw" and mode == "eager":
                         base[batch] = cps
                     if precision == "fp32":
-                        same[layout, batch] = cps
+                        same[mode, layout, batch] = cps
                     ratio = f"{cps / base[batch]:.2f}" if batch in base else "-"
-                    key = (layout, batch)
+                    key = (mode, layout, batch)
                     ratio_same = f"{cps / same[key]:.2f}" if key in same else "-"
                     print(
-                        f"| {variant} | {precision} | {layout} | {batch} | {r['calls']} | "
+                        f"| {variant} | {mode} | {precision} | {layout} | {batch} | "
+                        f"{r['compile_s']:.1f} | {r['calls']} | "
                         f"{r['best']:.3f} | {r['median']:.3f} | {cps:.1f} | {gflops:.0f} | "
                         f"{ceil:.0f} | {100 * gflops / ceil:.0f} | {ratio} | {ratio_same} | "
                         f"{r['peak_mib']:.0f} |",
@@ -331,6 +350,14 @@ def main() -> None:
     p.add_argument("--variants", nargs="+", default=["res50", "hr48"])
     p.add_argument("--precisions", nargs="+", default=["fp32", "bf16"])
     p.add_argument("--layouts", nargs="+", default=["nchw", "channels_last"])
+    p.add_argument(
+        "--modes",
+        nargs="+",
+        default=["eager"],
+        choices=["eager", "compiled"],
+        help="compiled: torch.compile (inductor, freezing) of the backbone; its compile time shown",
+    )
+    p.add_argument("--mode", default="eager", help=argparse.SUPPRESS)
     p.add_argument("--batches", nargs="+", type=int, default=[1, 16, 64])
     p.add_argument("--repeats", type=int, default=2, help="timed calls at least")
     p.add_argument(
