@@ -36,6 +36,8 @@ import torch
 #: FLOP per 256x192 crop (conv + matmul, 2 FLOP per MAC; docs/cliff_spec.md §1.3/§1.4).
 GFLOP_PER_CROP = {"hr48": 33.87, "res50": 8.03}
 MATMUL_N = 2048
+#: Depth (metres) at which the relative translation error is shown in mm (a person in a room).
+TYPICAL_DEPTH_M = 4.0
 
 
 def matmul_ceiling(dtype: torch.dtype, repeats: int = 5) -> float:
@@ -301,10 +303,10 @@ def run_accuracy(args: argparse.Namespace) -> None:
     )
     print(
         "| variant | weights | rot err deg mean | max | joint err mm mean | max | "
-        "transl err mm mean | max | betas max abs | cam max abs | fp32 crop-to-crop rot "
-        "spread deg |"
+        "transl err % mean | max | at 4 m, mm mean | max | betas max abs | cam max abs | "
+        "fp32 crop-to-crop rot spread deg |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for variant in args.variants:
         if args.checkpoint:
             model32 = load_cliff(args.checkpoint)
@@ -326,14 +328,19 @@ def run_accuracy(args: argparse.Namespace) -> None:
         j32 = forward_kinematics(r32, rest, SMPL_PARENTS)
         j16 = forward_kinematics(r16, rest, SMPL_PARENTS)
         jerr = 1000 * np.linalg.norm(j32 - j16, axis=-1)
-        terr = 1000 * np.linalg.norm(a.transl - b.transl, axis=-1)
+        # random weights can predict a near-zero crop scale s, placing the person far away
+        # (depth 2f / (b s)), where mm differences mean nothing: the translation error is
+        # relative, and shown in mm for a person TYPICAL_DEPTH_M away
+        trel = np.linalg.norm(a.transl - b.transl, axis=-1) / np.linalg.norm(a.transl, axis=-1)
+        terr = 1000 * TYPICAL_DEPTH_M * trel
         db = np.abs(a.betas - b.betas).max()
         dc = np.abs(a.cam_crop - b.cam_crop).max()
         # how much the fp32 predictions differ between crops: the signal the error competes with
         spread = _angle_deg(r32[:1], r32[1:]).mean()
         print(
             f"| {variant} | {weights} | {ang.mean():.3f} | {ang.max():.3f} | "
-            f"{jerr.mean():.2f} | {jerr.max():.2f} | {terr.mean():.1f} | {terr.max():.1f} | "
+            f"{jerr.mean():.2f} | {jerr.max():.2f} | {100 * trel.mean():.2f} | "
+            f"{100 * trel.max():.2f} | {terr.mean():.1f} | {terr.max():.1f} | "
             f"{db:.4f} | {dc:.4f} | {spread:.2f} |",
             flush=True,
         )
