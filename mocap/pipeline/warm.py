@@ -3,9 +3,9 @@
 A run that loads its own stages starts :class:`BackgroundLoad` after the model files are checked,
 opens the video with :func:`mocap.pipeline.loading.open_video_for` (no models needed) and lets the
 prefetch thread decode the first chunks; it waits for the stages only when the first chunk is
-ready for detection. A second thread imports the tracker's library meanwhile; on CUDA the load
-thread also makes one small CLIFF call so the first real batch does not pay the CUDA context and
-cuDNN set-up.
+ready for detection. On CUDA the load thread also makes one small CLIFF call so the first real
+batch does not pay the CUDA context and cuDNN set-up; once the stages are ready it imports the
+tracker's library, while the run detects, crops and regresses its first batch.
 """
 
 from __future__ import annotations
@@ -49,8 +49,8 @@ def _import_tracker() -> None:
 
 
 class BackgroundLoad:
-    """``load(config)`` (default :func:`load_stages`) and a warm-up call on a background thread,
-    the tracker's imports on another.
+    """``load(config)`` (default :func:`load_stages`), a warm-up call, then the tracker's imports,
+    on a background thread.
 
     ``result()`` waits and returns the stages with the seconds the load took (re-raising its
     error in the caller).
@@ -68,12 +68,9 @@ class BackgroundLoad:
         self._stages: Stages | None = None
         self._error: BaseException | None = None
         self._seconds = 0.0
+        self._ready = threading.Event()
         self._thread = threading.Thread(target=self._work, name="cliffmocap-load", daemon=True)
         self._thread.start()
-        # The tracker's imports (norfair, 1-4 s on a cold start) on their own thread: they run
-        # while the models load and the first chunks decode; the run needs them only after it
-        # has handed CLIFF its first batch. A failure here surfaces where the tracker is made.
-        threading.Thread(target=_import_tracker, name="cliffmocap-import", daemon=True).start()
 
     def _work(self) -> None:
         t0 = time.perf_counter()
@@ -88,10 +85,16 @@ class BackgroundLoad:
         except BaseException as e:  # re-raised by result()
             self._error = e
         self._seconds = time.perf_counter() - t0
+        self._ready.set()
+        if self._error is None:
+            # Then the tracker's imports (norfair, 1-4 s on a cold start), which nobody waits
+            # for: the run makes its tracker after CLIFF has its first batch. Not sooner: the
+            # imports hold the GIL and would slow the model load, which the run waits for.
+            _import_tracker()
 
     def result(self) -> tuple[Stages, float]:
-        """The loaded stages and the load seconds (waits for the thread)."""
-        self._thread.join()
+        """The loaded stages and the load seconds (waits for the load, not the imports after)."""
+        self._ready.wait()
         if self._error is not None:
             raise self._error
         assert self._stages is not None
