@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-W_H = {"720p": (1280, 720), "1080p": (1920, 1080)}
+W_H = {"360p": (640, 360), "720p": (1280, 720), "1080p": (1920, 1080)}
 
 
 def make_video(path: Path, width: int, height: int, frames: int, fps: int = 30) -> None:

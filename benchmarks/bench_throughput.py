@@ -63,7 +63,7 @@ def child(tree: Path, mode: str, **args: object) -> dict:
     here = Path(__file__).resolve().parent
     env["PYTHONPATH"] = os.pathsep.join([str(tree), str(here), env.get("PYTHONPATH", "")])
     argv = [sys.executable, str(here / "throughput_child.py"), json.dumps({"mode": mode, **args})]
-    out = subprocess.run(argv, env=env, capture_output=True, text=True)
+    out = subprocess.run(argv, env=env, capture_output=True, text=True, cwd=tree)
     if out.returncode != 0:
         raise RuntimeError(out.stderr[-2000:])
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -93,6 +93,17 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--no-demo", action="store_true", help="skip the official-path baseline")
     ap.add_argument("--max-seconds", type=float, default=None, help="start no row after this")
     ap.add_argument("--before", type=Path, default=None, help="older tree for the fixed cost")
+    ap.add_argument("--tries", type=int, default=5, help="fixed-cost runs per tree")
+    ap.add_argument(
+        "--first-batch",
+        type=int,
+        default=32,
+        help="CLIFF batch of the fixed-cost runs (results are collected only after a full batch)",
+    )
+    ap.add_argument("--fixed-only", action="store_true", help="only the fixed-cost comparison")
+    ap.add_argument(
+        "--no-cold", action="store_true", help="skip the cold run (no time to first batch)"
+    )
     return ap.parse_args()
 
 
@@ -153,6 +164,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         smpl = write_smpl(work / "smpl.pkl")
+        if args.fixed_only:
+            w, h = W_H["720p"]
+            write_checkpoint(work / "res50.pt", "res50")
+            make_video(work / "720p.mp4", w, h, frames)
+            write_boxes(work / "720p-1.txt", w, h, frames, 1)
+            fixed_cost(args, work, smpl, tree, device, decoder)
+            return
         print(HEAD, flush=True)
         for variant in variants:
             ckpt = write_checkpoint(work / f"{variant}.pt", variant)
@@ -177,6 +195,7 @@ def main() -> None:
                             "device": device,
                             "decoder": decoder,
                             "compile": args.compile,
+                            "cold": not args.no_cold,
                             "crop_on_device": {"on": True, "off": False, None: None}[
                                 args.crop_on_device
                             ],
@@ -194,23 +213,45 @@ def main() -> None:
 def fixed_cost(
     args: argparse.Namespace, work: Path, smpl: Path, tree: Path, device: str, decoder: str
 ) -> None:
-    """Start -> first regressed batch (torch imported before the clock starts), 3 tries each."""
-    video, boxes = work / "720p.mp4", work / "720p-1.txt"
-    ckpt = work / "res50.pt"
-    print("\nfixed cost (res50 fp32 720p, 1 person): start -> first regressed batch, s")
+    """Start -> first regressed batch (torch imported before the clock starts), ``--tries`` runs
+    of each tree, alternating; the minimum is the least disturbed run (the machine is shared)."""
+    if args.before is None:
+        raise SystemExit("--fixed-only needs --before TREE (the tree to compare with)")
+    print(
+        f"\nfixed cost (res50 fp32 720p, 1 person, batch {args.first_batch}): start -> first "
+        f"regressed batch, s, {args.tries} runs each; network = the first batch's CLIFF call; "
+        "CPU s = the process's user+sys seconds to that point (less sensitive to a shared machine)"
+    )
     a = {
-        "video": str(video),
-        "boxes": str(boxes),
-        "ckpt": str(ckpt),
+        "video": str(work / "720p.mp4"),
+        "boxes": str(work / "720p-1.txt"),
+        "ckpt": str(work / "res50.pt"),
         "smpl": str(smpl),
         "precision": "fp32",
-        "batch": 32,
+        "batch": args.first_batch,
         "device": device,
         "decoder": decoder,
     }
-    for label, t in (("before", args.before), ("now", tree)):
-        firsts = sorted(child(t, "first", **a)["first_s"] for _ in range(3))
-        print(f"{label:<7} median {firsts[1]:6.2f}  min {firsts[0]:6.2f}  ({t})", flush=True)
+    trees = (("before", args.before), ("now", tree))
+    runs: dict[str, list[dict]] = {label: [] for label, _ in trees}
+    loads = []
+    for _ in range(args.tries):
+        for label, t in trees:
+            loads.append(os.getloadavg()[0])
+            runs[label].append(child(t, "first", **a))
+    for label, t in trees:
+        firsts = sorted(r["first_s"] for r in runs[label])
+        net = min(r["network_s"] for r in runs[label])
+        cpu = sorted(r["cpu_s"] for r in runs[label])
+        print(
+            f"{label:<7} min {firsts[0]:6.2f}  median {firsts[len(firsts) // 2]:6.2f}  "
+            f"network min {net:5.2f}  CPU s min {cpu[0]:5.2f} median {cpu[len(cpu) // 2]:5.2f}"
+            f"  ({t})",
+            flush=True,
+        )
+    print(
+        f"load average during the runs: {min(loads):.1f}-{max(loads):.1f} on {os.cpu_count()} CPUs"
+    )
 
 
 if __name__ == "__main__":

@@ -2,10 +2,11 @@
 
     python benchmarks/throughput_child.py '{"mode": "ours", "video": ..., ...}'
 
-Modes: ``ours`` (cold run, warm end-to-end run, CLIFF alone on the same crops), ``first`` (cold run
-to the first regressed batch only) and ``demo`` (the official demo path). torch is imported before
-any clock starts. On CUDA every timed section ends with a synchronisation (the regressor brings
-its results to the CPU per batch, so a run's end is already synchronised).
+Modes: ``ours`` (cold run unless ``cold`` is false, warm end-to-end run, CLIFF alone on the same
+crops), ``first`` (cold run to the first regressed batch only) and ``demo`` (the official demo
+path). torch is imported before any clock starts. On CUDA every timed section ends with a
+synchronisation (the regressor brings its results to the CPU per batch, so a run's end is already
+synchronised).
 """
 
 from __future__ import annotations
@@ -91,19 +92,26 @@ def config(a: dict):
     )
 
 
-def first_batch(a: dict) -> tuple[float, float]:
-    """(seconds to the first regressed batch, seconds of the whole cold run)."""
+def cpu_s() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def first_batch(a: dict) -> dict:
+    """The cold run: seconds to the first regressed batch (``first_s``), that batch's CLIFF call
+    (``network_s``), CPU seconds to it (``cpu_s``) and the whole run (``cold_s``)."""
     import mocap
 
-    t0 = time.perf_counter()
-    first: list[float] = []
+    t0, c0 = time.perf_counter(), cpu_s()
+    first: list[tuple[float, float, float]] = []
 
     def seen(e) -> None:
-        if e.stage == "regress":
-            first.append(time.perf_counter() - t0)
+        if e.stage == "regress" and not first:
+            first.append((time.perf_counter() - t0, e.elapsed_s, cpu_s() - c0))
 
     mocap.run(a["video"], config(a), seen)
-    return first[0], time.perf_counter() - t0
+    (first_s, network_s, cpu), cold_s = first[0], time.perf_counter() - t0
+    return {"first_s": first_s, "network_s": network_s, "cpu_s": cpu, "cold_s": cold_s}
 
 
 def on_worker_thread(fn):
@@ -132,7 +140,7 @@ def ours(a: dict) -> dict:
     import mocap
     from mocap.pipeline import load_stages
 
-    first_s, cold_s = first_batch(a)
+    cold = first_batch(a) if a.get("cold", True) else {"first_s": float("nan"), "cold_s": 0.0}
     cfg = config(a)
     stages = load_stages(cfg)
     mocap.run(a["video"], cfg, stages=stages)  # warm: every batch shape seen once
@@ -154,8 +162,8 @@ def ours(a: dict) -> dict:
     mocap.run(a["video"], cfg, stages=replace(stages, regressor=keep))  # untimed: the crops
     model = on_worker_thread(lambda: time_model(real, crops))
     return {
-        "first_s": first_s,
-        "cold_s": cold_s,
+        "first_s": cold["first_s"],
+        "cold_s": cold["cold_s"],
         "frames": n,
         "e2e_s": e2e,
         "model_s": model,
@@ -215,11 +223,8 @@ def demo(a: dict) -> dict:
 
 def main() -> None:
     a = json.loads(sys.argv[1])
-    if a["mode"] == "first":
-        out = {"first_s": first_batch(a)[0]}
-    else:
-        out = ours(a) if a["mode"] == "ours" else demo(a)
-    print(json.dumps(out))
+    run = {"first": first_batch, "ours": ours, "demo": demo}[a["mode"]]
+    print(json.dumps(run(a)))
 
 
 if __name__ == "__main__":

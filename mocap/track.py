@@ -68,6 +68,12 @@ class _Rows:
         )
 
 
+def import_backend() -> None:
+    """Import the tracking library (norfair, with pandas and scipy.stats: 1-4 s on a cold start)
+    ahead of the first :class:`PersonTracker`, e.g. on a thread while models load."""
+    import norfair  # noqa: F401  # pyright: ignore[reportUnusedImport]
+
+
 class PersonTracker:
     """norfair IoU tracker plus offline post-processing.
 

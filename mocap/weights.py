@@ -213,7 +213,7 @@ def _strict_load(model: Cliff, state: dict[str, torch.Tensor], path: Path) -> No
         raise CheckpointMismatchError(
             f"{path} is not a CLIFF {model.variant} checkpoint: wrong shapes {_few(wrong)}."
         )
-    model.load_state_dict(state, strict=True)
+    model.load_state_dict(state, strict=True, assign=True)
 
 
 def load_cliff(path: str | Path, device: str | torch.device = "cpu") -> Cliff:
@@ -242,7 +242,8 @@ def load_cliff(path: str | Path, device: str | torch.device = "cpu") -> Cliff:
             f"{path} is not a CLIFF checkpoint: no HRNet-W48 ('encoder.stage2.*') or ResNet-50 "
             f"('encoder.layer4.*') keys; it has {_few(list(state))}."
         )
-    model = build_model(variant)
+    with torch.device("meta"):  # no random initialisation: every tensor comes from the file
+        model = build_model(variant)
     _strict_load(model, state, path)
     model.checkpoint_path = path
     model.checkpoint_sha256 = file_sha256(path)

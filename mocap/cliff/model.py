@@ -58,8 +58,9 @@ class CliffOutput(NamedTuple):
 def _default_init_pose() -> torch.Tensor:
     """(1, 144) 6D start pose used before a checkpoint is loaded: root rotated 180 deg about x
     (as in smpl_mean_params.npz, the camera sees the person's front), other joints identity."""
-    rots = torch.eye(3).repeat(NUM_JOINTS, 1, 1)
-    rots[0] = torch.diag(torch.tensor([1.0, -1.0, -1.0]))
+    # on the CPU even when the network is built on the meta device (mocap.weights.load_cliff)
+    rots = torch.eye(3, device="cpu").repeat(NUM_JOINTS, 1, 1)
+    rots[0] = torch.diag(torch.tensor([1.0, -1.0, -1.0], device="cpu"))
     return matrix_to_rot6d(rots).reshape(1, NPOSE)
 
 

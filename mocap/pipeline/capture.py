@@ -27,7 +27,7 @@ from mocap.pipeline.crops import concat_crops, take_crops
 from mocap.pipeline.loading import load_stages, open_video_for
 from mocap.pipeline.overlap import OVERLAP_DEPTH, BackgroundStage
 from mocap.pipeline.prefetch import PREFETCH_DEPTH, Prefetcher
-from mocap.pipeline.stages import Regressor, Stages
+from mocap.pipeline.stages import OnlineTracker, Regressor, Stages
 from mocap.pipeline.warm import BackgroundLoad
 from mocap.progress import ProgressCallback, StageClock
 from mocap.types import CameraIntrinsics, Detections, MotionSet, Track, VideoInfo
@@ -225,7 +225,7 @@ def _stream(
         if stages.detector_for is not None:
             stages = replace(stages, detector=stages.detector_for(path), detector_for=None)
         assert stages.detector is not None
-        tracker = stages.make_tracker(info)
+        tracker: OnlineTracker | None = None
         batch_size = config.batch_size or getattr(stages.regressor, "batch_size", CPU_BATCH_SIZE)
         waiting = _CropQueue(stages.regressor, batch_size, clock)
         with waiting.stage:
@@ -235,16 +235,23 @@ def _stream(
                 clock.add("decode", decode_s, n_frames, total)
                 t0 = time.perf_counter()
                 detections = stages.detector.detect(batch)
+                for det in detections:
+                    n_dets += len(det)
+                    with_people += len(det) > 0
+                _crop_chunk(stages, batch.images, detections, camera.fx, waiting)
+                waiting.flush(batch_size)
+                # The tracker is made once CLIFF has its first batch: its imports (norfair,
+                # seconds on a cold start) then overlap the network instead of delaying it.
+                if tracker is None:
+                    tracker = stages.make_tracker(info)
                 for when, image, det in zip(batch.times, batch.images, detections, strict=True):
                     tracker.update(det, image=image)
                     if still is not None:
                         still.update(float(when), image, det.boxes)
-                    n_dets += len(det)
-                    with_people += len(det) > 0
-                _crop_chunk(stages, batch.images, detections, camera.fx, waiting)
                 clock.add("detect", time.perf_counter() - t0, n_frames, total)
-                waiting.flush(batch_size)
             table = waiting.finish()
+        if tracker is None:  # a video without frames
+            tracker = stages.make_tracker(info)
     t0 = time.perf_counter()
     tracks = tracker.finish()
     clock.add("track", time.perf_counter() - t0, len(tracks), len(tracks))

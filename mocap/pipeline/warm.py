@@ -3,8 +3,9 @@
 A run that loads its own stages starts :class:`BackgroundLoad` after the model files are checked,
 opens the video with :func:`mocap.pipeline.loading.open_video_for` (no models needed) and lets the
 prefetch thread decode the first chunks; it waits for the stages only when the first chunk is
-ready for detection. The load thread also imports the tracker and, on CUDA, makes one small CLIFF
-call so the first real batch does not pay the CUDA context and cuDNN set-up.
+ready for detection. On CUDA the load thread also makes one small CLIFF call so the first real
+batch does not pay the CUDA context and cuDNN set-up; once the stages are ready it imports the
+tracker's library, while the run detects, crops and regresses its first batch.
 """
 
 from __future__ import annotations
@@ -38,8 +39,17 @@ def warm_up(regressor: Regressor, crops: int = WARM_UP_CROPS) -> None:
     regressor(prepare_crops(np.zeros((h, w, 3), np.uint8), boxes))
 
 
+def _import_tracker() -> None:
+    from contextlib import suppress
+
+    with suppress(Exception):
+        from mocap.track import import_backend
+
+        import_backend()
+
+
 class BackgroundLoad:
-    """``load(config)`` (default :func:`load_stages`), the tracker import and a warm-up call,
+    """``load(config)`` (default :func:`load_stages`), a warm-up call, then the tracker's imports,
     on a background thread.
 
     ``result()`` waits and returns the stages with the seconds the load took (re-raising its
@@ -58,6 +68,7 @@ class BackgroundLoad:
         self._stages: Stages | None = None
         self._error: BaseException | None = None
         self._seconds = 0.0
+        self._ready = threading.Event()
         self._thread = threading.Thread(target=self._work, name="cliffmocap-load", daemon=True)
         self._thread.start()
 
@@ -65,8 +76,6 @@ class BackgroundLoad:
         t0 = time.perf_counter()
         try:
             stages = self._load(self._config)
-            import mocap.track  # noqa: F401  (the tracker's imports, before the first frame needs it)
-
             on_gpu = str(getattr(stages.regressor, "device", "cpu")).startswith("cuda")
             if self._warm and on_gpu:
                 # On CPU a small call only adds work: oneDNN sets up per batch shape anyway
@@ -76,10 +85,16 @@ class BackgroundLoad:
         except BaseException as e:  # re-raised by result()
             self._error = e
         self._seconds = time.perf_counter() - t0
+        self._ready.set()
+        if self._error is None:
+            # Then the tracker's imports (norfair, 1-4 s on a cold start), which nobody waits
+            # for: the run makes its tracker after CLIFF has its first batch. Not sooner: the
+            # imports hold the GIL and would slow the model load, which the run waits for.
+            _import_tracker()
 
     def result(self) -> tuple[Stages, float]:
-        """The loaded stages and the load seconds (waits for the thread)."""
-        self._thread.join()
+        """The loaded stages and the load seconds (waits for the load, not the imports after)."""
+        self._ready.wait()
         if self._error is not None:
             raise self._error
         assert self._stages is not None

@@ -73,3 +73,19 @@ def test_a_load_error_reaches_the_caller(video: Path, monkeypatch) -> None:
     _patch(monkeypatch, FakeVideo(), broken)
     with pytest.raises(CheckpointError, match="not a CLIFF"):
         capture.run(video, PipelineConfig(smooth="off"))
+
+
+def test_streaming_imports_leave_grounding_solvers_and_tracker_library_for_later() -> None:
+    """``import mocap.pipeline`` (all a run needs before its first batch) does not pull in scipy's
+    sparse solvers (the grounding step, after the stream) nor norfair (imported on a thread)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import sys, mocap.pipeline, mocap.pipeline.capture; "
+        "print(sorted(m for m in ('scipy.sparse', 'norfair', 'pandas') if m in sys.modules))"
+    )
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True)
+    assert out.stdout.strip() == "[]", out.stderr
