@@ -174,6 +174,7 @@ def bvh_channels(
     span: str = "track",
     rig: str = "smpl",
     to_yup: np.ndarray = CAMERA_TO_YUP,
+    skeleton: RigSkeleton | None = None,
 ) -> np.ndarray:
     """(N, C) BVH channel values of one person, one row per BVH frame.
 
@@ -181,11 +182,13 @@ def bvh_channels(
     (the root; with a root bone also the pelvis, relative to it), then per bone its Euler angles
     (degrees, in the bone's ``joint_orders(order, rig)`` order) after its position if it has one.
     ``to_yup`` (3, 3) turns the rows' frame into the y-up world (``exporters.space``: the camera
-    frame or the grounded world).
+    frame or the grounded world). ``skeleton``: :func:`bvh_rig`'s result when the caller has it
+    (``rig`` is then not used).
     """
     body = require_body(motion, "BVH (.bvh)")
     rest = body.rest_joints(seq.betas)
-    skeleton = bvh_rig(motion, seq, rig)
+    if skeleton is None:
+        skeleton = bvh_rig(motion, seq, rig)
     frames, rotvecs, transl = dense_track(seq, motion.frame_times)
     if span == "video":  # hold the first/last pose outside the track
         before, after = int(frames[0]), motion.num_frames - 1 - int(frames[-1])
@@ -217,7 +220,7 @@ def bvh_text(
 ) -> str:
     """The complete BVH file of one person (see the module docstring)."""
     skeleton = bvh_rig(motion, seq, rig)
-    values = bvh_channels(motion, seq, order, span, rig, to_yup)
+    values = bvh_channels(motion, seq, order, span, rig, to_yup, skeleton)
     out = io.StringIO()
     out.write(_hierarchy(skeleton, joint_orders(order, skeleton)))
     out.write(f"MOTION\nFrames: {len(values)}\n")
