@@ -16,11 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from mocap.annotate.types import AnnotatorConfig
+from mocap.cliffgt import CLIFFGT_SUFFIX
 from mocap.config import PipelineConfig
 from mocap.errors import OutputExistsError, UsageError
 from mocap.progress import ProgressEvent
-
-CLIFFGT_SUFFIX = ".cliffgt.npz"
 
 
 def report_path(out: Path) -> Path:

@@ -27,7 +27,7 @@ from pathlib import Path, PurePosixPath
 
 import numpy as np
 
-from mocap.cliffgt import ROW_SHAPES, PseudoGT
+from mocap.cliffgt import CLIFFGT_SUFFIX, ROW_SHAPES, PseudoGT
 from mocap.config import PipelineConfig
 from mocap.errors import (
     MocapError,
@@ -39,9 +39,6 @@ from mocap.errors import (
 from mocap.progress import ProgressEvent
 from mocap.types import MotionSet, SmplModelData
 
-PSEUDO_GT_SUFFIX = ".cliffgt.npz"
-#: Formats written per image when ``--out`` is a folder and ``--out-format`` is not given.
-DEFAULT_FORMATS = ("glb",)
 #: Failed images listed one per line in the summary; the rest are counted.
 MAX_FAILED_LINES = 20
 
@@ -52,7 +49,7 @@ def is_pseudo_gt_input(path: Path) -> bool:
     ``mpii_cliffGT.npz``; case ignored), or any ``.npz`` holding ``imgname`` and ``global_t``
     but no ``schema`` (a cliffmocap result has one)."""
     name = path.name.lower()
-    if name.endswith(PSEUDO_GT_SUFFIX[1:]):
+    if name.endswith(CLIFFGT_SUFFIX[1:]):
         return True
     if not name.endswith(".npz") or not path.is_file():
         return False
@@ -66,27 +63,21 @@ def is_pseudo_gt_input(path: Path) -> bool:
 
 def _formats(out_format: str | None) -> tuple[str, ...]:
     """The formats of ``--out-format`` (default glb), each one a writer exists for."""
-    from mocap.batch.plan import output_suffixes
+    from mocap.batch.plan import format_names, output_suffixes
 
-    names = (
-        DEFAULT_FORMATS
-        if out_format is None
-        else tuple(f.strip().lower().lstrip(".") for f in out_format.split(",") if f.strip())
-    )
-    if not names:
-        raise UsageError("--out-format is empty: give formats such as glb,npz.")
+    names = format_names(out_format)
     for name in names:
         _check_suffix(f".{name}", output_suffixes())
-    return tuple(dict.fromkeys(names))
+    return names
 
 
 def _check_suffix(suffix: str, supported: tuple[str, ...]) -> None:
-    if suffix.lower() == PSEUDO_GT_SUFFIX:
+    if suffix.lower() == CLIFFGT_SUFFIX:
         raise UsageError(
-            f"the input is a pseudo-GT file already: choose other outputs than {PSEUDO_GT_SUFFIX}."
+            f"the input is a pseudo-GT file already: choose other outputs than {CLIFFGT_SUFFIX}."
         )
     if suffix.lower() not in supported:
-        usable = ", ".join(s.lstrip(".") for s in supported if s != PSEUDO_GT_SUFFIX)
+        usable = ", ".join(s.lstrip(".") for s in supported if s != CLIFFGT_SUFFIX)
         raise UnsupportedFormatError(f"unsupported output format {suffix!r}: use one of {usable}.")
 
 

@@ -27,6 +27,9 @@ import numpy.typing as npt
 
 from mocap.errors import OutputError, PseudoGTFileError
 
+#: The file suffix of a pseudo-GT file written by this module.
+CLIFFGT_SUFFIX = ".cliffgt.npz"
+
 F64 = npt.NDArray[np.float64]
 
 #: Row shapes of every key (after the row dimension N).

@@ -9,7 +9,7 @@ from __future__ import annotations
 import errno
 from pathlib import Path
 
-from mocap.batch.plan import CLIFFGT_SUFFIX
+from mocap.cliffgt import CLIFFGT_SUFFIX
 from mocap.errors import OutputError, OutputExistsError
 from mocap.types import MotionSet
 

@@ -7,6 +7,7 @@ import stat
 from pathlib import Path
 
 from mocap.batch.types import Job, Plan
+from mocap.cliffgt import CLIFFGT_SUFFIX
 from mocap.errors import (
     InputError,
     OutputExistsError,
@@ -38,9 +39,6 @@ VIDEO_SUFFIXES = frozenset(
     }
 )
 DEFAULT_BATCH_FORMATS = ("glb",)
-#: Outputs the batch layer writes itself (not a MotionSet exporter): the official pseudo-GT
-#: format (:mod:`mocap.cliffgt`).
-CLIFFGT_SUFFIX = ".cliffgt.npz"
 #: :func:`input_problem`'s reason for a path that does not exist.
 NOT_FOUND = "input not found; check the path"
 
@@ -168,7 +166,13 @@ def _plan_single(video: Path, outs: list[Path], out_format: str | None, overwrit
     return Plan(jobs=(Job(video, tuple(outs), Path(video.name)),), single=True)
 
 
-def _formats(out_format: str | None) -> tuple[str, ...]:
+def format_names(out_format: str | None) -> tuple[str, ...]:
+    """The formats named by ``out_format`` ("glb,npz", any case, dots allowed; None = glb), in
+    order, each once; not yet checked against the writers.
+
+    Raises:
+        UsageError: ``out_format`` names no format.
+    """
     names = (
         DEFAULT_BATCH_FORMATS
         if out_format is None
@@ -176,6 +180,11 @@ def _formats(out_format: str | None) -> tuple[str, ...]:
     )
     if not names:
         raise UsageError("'out_format' is empty: give formats such as glb,npz.")
+    return tuple(dict.fromkeys(names))
+
+
+def _formats(out_format: str | None) -> tuple[str, ...]:
+    names = format_names(out_format)
     supported = output_suffixes()
     for f in names:
         if f".{f}" not in supported:
@@ -183,7 +192,7 @@ def _formats(out_format: str | None) -> tuple[str, ...]:
                 f"unsupported 'out_format' {f!r}: use one of "
                 f"{', '.join(s.lstrip('.') for s in supported)}."
             )
-    return tuple(dict.fromkeys(names))
+    return names
 
 
 def _is_dir(path: Path) -> bool:
