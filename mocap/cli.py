@@ -149,9 +149,7 @@ def cliffmocap(
     ] = "auto",
     batch_size: Annotated[
         int | None,
-        typer.Option(
-            min=1, help="Person crops per CLIFF forward pass [default: 32 CPU, 128 CUDA]."
-        ),
+        typer.Option(min=1, help="Person crops per CLIFF forward pass [default: 8 CPU, 128 CUDA]."),
     ] = None,
     precision: Annotated[
         Precision, typer.Option(help="auto (bf16 on CUDA, fp32 on CPU), fp32, bf16 or fp16.")

@@ -122,7 +122,7 @@ class PipelineConfig:
     device: str = "auto"
     """``auto`` (CUDA when present), ``cpu``, ``cuda`` or ``cuda:N``."""
     batch_size: int | None = None
-    """Person crops per CLIFF forward pass; None = 32 on CPU, 128 on CUDA
+    """Person crops per CLIFF forward pass; None = 8 on CPU, 128 on CUDA
     (:data:`mocap.device.CPU_BATCH_SIZE`, :data:`mocap.device.GPU_BATCH_SIZE`)."""
     precision: Precision = "auto"
     """``auto`` (bf16 on CUDA, fp16 where the GPU has no bf16; fp32 on CPU), ``fp32``, ``bf16``

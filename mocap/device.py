@@ -39,9 +39,12 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     return dev
 
 
-#: CLIFF crops per forward pass on CPU: the project's default so far and the official demo's
-#: DataLoader batch (docs/cliff_spec.md), which the CPU numbers were measured with.
-CPU_BATCH_SIZE = 32
+#: CLIFF crops per forward pass on CPU. Smaller batches keep the activations in the caches: on
+#: the 2-core CPU (channels_last, BatchNorm folded; benchmarks/bench_regress.py --batches 4 8 16
+#: 32) crops/s at batch 4 / 8 / 16 / 32 were res50 fp32 30.4 / 31.4 / 27.9 / 24, bf16 91 / 80 /
+#: 79 / 59, hr48 fp32 9.1 / 9.8 / 9.6 / 8.0, bf16 28.7 / 31.3 / 30.1 / 24.9: 8 is best or within
+#: 12 % of best everywhere (the official demo's DataLoader batch, 32, is 20-30 % slower).
+CPU_BATCH_SIZE = 8
 #: CLIFF crops per forward pass on CUDA. HRNet-W48 is ~250 small convolutions: at batch 32 a
 #: data-centre GPU finishes many kernels faster than Python launches the next, so the batch must
 #: grow for the GPU to stay busy. At 128 crops of 256 x 192 in bf16 the live activations of hr48

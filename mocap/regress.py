@@ -3,7 +3,7 @@
 Usage::
 
     model = mocap.weights.load_cliff(path)
-    regressor = CliffRegressor(model, device="auto", precision="auto", batch_size=32)
+    regressor = CliffRegressor(model, device="auto", precision="auto")
     result = regressor(mocap.crop.prepare_crops(image, boxes))   # or prepare_crops_torch(...)
     result.pose_aa  # (N, 24, 3) axis-angle, result.transl (N, 3) metres (a CropPrediction)
 
@@ -26,8 +26,9 @@ import torch
 
 from mocap.camera import cam_crop2full
 from mocap.cliff import Cliff
+from mocap.cliff.fold import fold_batchnorm as fold_encoder
 from mocap.crop import Crops
-from mocap.device import resolve_device
+from mocap.device import resolve_batch_size, resolve_device
 from mocap.errors import UsageError
 from mocap.prediction import CropPrediction
 from mocap.rotations import matrix_to_axis_angle
@@ -59,13 +60,17 @@ class CliffRegressor:
     """Runs a CLIFF network over any number of crops in bounded-memory chunks.
 
     Args:
-        model: a :class:`mocap.cliff.Cliff` (e.g. from :func:`mocap.weights.load_cliff`);
-            moved to ``device`` and put in eval mode.
+        model: a :class:`mocap.cliff.Cliff` (e.g. from :func:`mocap.weights.load_cliff`),
+            converted in place for inference: float32, eval mode, BatchNorms folded (unless
+            ``fold_batchnorm`` is false), moved to ``device``.
         device: ``auto``, ``cpu``, ``cuda`` or ``cuda:N``.
         precision: ``auto``, ``fp32``, ``bf16`` or ``fp16`` (the backbone's weights and
             activations; the head in fp32).
-        batch_size: crops per forward pass (>= 1).
+        batch_size: crops per forward pass (>= 1; default: the device's,
+            :func:`mocap.device.resolve_batch_size`).
         channels_last: NHWC memory format for the convolutions (faster on CPU and CUDA).
+        fold_batchnorm: fold the backbone's BatchNorms into its convolutions
+            (:mod:`mocap.cliff.fold`: the same numbers within float rounding, ~20 % faster).
         torch_compile: compile the backbone with ``torch.compile`` (first batches of each shape
             pay the compile time; off by default until measured faster end to end).
     """
@@ -75,17 +80,22 @@ class CliffRegressor:
         model: Cliff,
         device: str | torch.device = "auto",
         precision: str = "auto",
-        batch_size: int = 32,
+        batch_size: int | None = None,
         channels_last: bool = True,
+        fold_batchnorm: bool = True,
         torch_compile: bool = False,
     ) -> None:
+        self.device = resolve_device(device)
+        batch_size = resolve_batch_size(batch_size, self.device)
         if batch_size < 1:
             raise UsageError(f"batch size must be >= 1, got {batch_size}")
-        self.device = resolve_device(device)
         self.precision = resolve_precision(precision, self.device)
         self.batch_size = int(batch_size)
         self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
-        self.model = model.to(self.device, memory_format=self.memory_format).float().eval()  # pyright: ignore[reportCallIssue]
+        model = model.float().eval()
+        if fold_batchnorm:
+            fold_encoder(model.encoder)
+        self.model = model.to(self.device, memory_format=self.memory_format)  # pyright: ignore[reportCallIssue]
         self.dtype = _AUTOCAST.get(self.precision, torch.float32)
         if self.dtype != torch.float32:
             # Weights resident in the backbone's precision (cast once, no per-batch autocast), on

@@ -44,6 +44,12 @@ class LabelItem:
     annot_id: int = -1
 
 
+#: People per fitted mini-batch when the run gives none: the fit (EFT on a mini-batch, weights
+#: reset per batch) depends on which people share a batch, so this stays at the 32 the labels
+#: were made with (inference's CPU batch, :data:`mocap.device.CPU_BATCH_SIZE`, is a speed choice).
+FIT_BATCH_SIZE = 32
+
+
 class Annotator:
     """Labels batches of people with a private copy of a CLIFF network.
 

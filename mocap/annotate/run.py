@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from mocap.annotate.dataset import LabelReport, label_detected, label_folder
 from mocap.annotate.joints import read_extra_regressor
-from mocap.annotate.label import Annotator
+from mocap.annotate.label import FIT_BATCH_SIZE, Annotator
 from mocap.annotate.types import AnnotatorConfig
 from mocap.cliffgt import PseudoGT
 from mocap.config import PipelineConfig
@@ -43,7 +43,7 @@ def annotate_folder(
             (SmplModelError also for an unusable ``J_regressor_extra.npy``).
     """
     from mocap import body, modelfiles, weights
-    from mocap.device import CPU_BATCH_SIZE, resolve_device
+    from mocap.device import resolve_device
 
     annotations = read_coco_keypoints(keypoints) if keypoints is not None else None
     if annotations is None and pose_detector is None:
@@ -63,8 +63,7 @@ def annotate_folder(
         smpl_body,
         fit,
         device=device,
-        # the fit's batch keeps 32 on every device (GPU_BATCH_SIZE is sized for inference)
-        batch_size=config.batch_size or CPU_BATCH_SIZE,
+        batch_size=config.batch_size or FIT_BATCH_SIZE,
         extra_regressor=extra_regressor,
     )
     if annotations is not None:

@@ -32,7 +32,7 @@ def load_stages(config: PipelineConfig) -> Stages:
     files = check_model_files(config)
     import mocap
     from mocap import body, crop, detect, regress, weights
-    from mocap.device import resolve_batch_size, resolve_crop_on_device, resolve_device
+    from mocap.device import resolve_crop_on_device, resolve_device
     from mocap.pipeline.devicecrop import DeviceCropper
 
     smpl = body.load_body_model(files.smpl)
@@ -42,7 +42,7 @@ def load_stages(config: PipelineConfig) -> Stages:
         model,
         device=device,
         precision=config.precision,
-        batch_size=resolve_batch_size(config.batch_size, device),
+        batch_size=config.batch_size,
         torch_compile=config.torch_compile,
     )
     box_folder = Path(config.boxes) if config.boxes is not None else None
