@@ -7,6 +7,7 @@ never writes files; progress goes to the optional callback.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from mocap import appearance
 from mocap.camera import make_intrinsics
 from mocap.config import PipelineConfig
 from mocap.device import CPU_BATCH_SIZE
@@ -28,7 +30,7 @@ from mocap.pipeline.loading import load_stages, open_video_for
 from mocap.pipeline.overlap import OVERLAP_DEPTH, BackgroundStage
 from mocap.pipeline.prefetch import PREFETCH_DEPTH, Prefetcher
 from mocap.pipeline.stages import OnlineTracker, Regressor, Stages
-from mocap.pipeline.warm import BackgroundLoad
+from mocap.pipeline.warm import BackgroundLoad, TrackerImport
 from mocap.progress import ProgressCallback, StageClock
 from mocap.types import CameraIntrinsics, Detections, MotionSet, Track, VideoInfo
 
@@ -68,10 +70,12 @@ def run(
     config = config or PipelineConfig()
     clock = StageClock(progress)
     path = Path(video)
+    imports: TrackerImport | None = None
     if stages is None:
         check_model_files(config)  # a missing file stops the run before anything is decoded
         open_video = open_video_for(config)
         pending = BackgroundLoad(config, load_stages)
+        imports = TrackerImport()
 
         def ready() -> Stages:
             loaded, seconds = pending.result()
@@ -83,10 +87,14 @@ def run(
         def ready() -> Stages:
             return given
 
-    with open_video(path) as source:
-        info = source.info
-        camera = intrinsics_for(info, config)
-        streamed = _stream(source, path, config, ready, camera, clock)
+    try:
+        with open_video(path) as source:
+            info = source.info
+            camera = intrinsics_for(info, config)
+            streamed = _stream(source, path, config, ready, camera, clock, imports)
+    finally:
+        if imports is not None:
+            imports.start()  # its thread ends (at once when the library is already imported)
     stages = streamed.stages
     t0 = time.perf_counter()
     people = assemble_people(streamed.tracks, streamed.table, streamed.frame_times)
@@ -207,6 +215,57 @@ class _CropQueue:
             self._clock.add("regress", seconds, len(self.table), None)
 
 
+#: Frames whose detections may wait for the tracker before it is made regardless (its import
+#: then blocks the run): bounds the wait when CLIFF gets no batch for a while (nobody in view).
+#: The rows are small (boxes and a 64-value appearance vector per person).
+TRACKER_BACKLOG_FRAMES = 256
+
+
+class _TrackerFeed:
+    """Feeds the online tracker each frame's detections with their appearance
+    (:func:`mocap.appearance.embed`). With ``imports`` (a run that loads its own stages) the
+    tracker is made once its library is imported, which :meth:`poll` starts when CLIFF has
+    returned its first batch; frames before wait here."""
+
+    def __init__(self, make: Callable[[], OnlineTracker], imports: TrackerImport | None) -> None:
+        self._make = make
+        self._imports = imports
+        self._tracker: OnlineTracker | None = None
+        self._waiting: list[tuple[Detections, np.ndarray | None]] = []
+
+    def add(self, det: Detections, image: np.ndarray) -> None:
+        embeddings = appearance.embed(image, det.boxes) if len(det) else None
+        if self._tracker is None and self._imports is None:
+            self._tracker = self._make()
+        if self._tracker is None:
+            self._waiting.append((det, embeddings))
+        else:
+            self._tracker.update(det, embeddings)
+
+    def poll(self, first_batch_back: bool) -> None:
+        """Start the import once CLIFF has a batch back; make the tracker once it is done (or
+        when ``TRACKER_BACKLOG_FRAMES`` frames wait)."""
+        if self._tracker is not None or self._imports is None:
+            return
+        full = len(self._waiting) >= TRACKER_BACKLOG_FRAMES
+        if first_batch_back or full:
+            self._imports.start()
+        if self._imports.done or full:
+            self._flush()
+
+    def finish(self) -> list[Track]:
+        if self._tracker is None:
+            self._flush()
+        assert self._tracker is not None
+        return self._tracker.finish()
+
+    def _flush(self) -> None:
+        self._tracker = self._make()
+        for det, embeddings in self._waiting:
+            self._tracker.update(det, embeddings)
+        self._waiting.clear()
+
+
 def _stream(
     source: VideoSource,
     path: Path,
@@ -214,6 +273,7 @@ def _stream(
     ready: Callable[[], Stages],
     camera: CameraIntrinsics,
     clock: StageClock,
+    imports: TrackerImport | None = None,
 ) -> _Streamed:
     info = source.info
     times: list[np.ndarray] = []
@@ -225,7 +285,7 @@ def _stream(
         if stages.detector_for is not None:
             stages = replace(stages, detector=stages.detector_for(path), detector_for=None)
         assert stages.detector is not None
-        tracker: OnlineTracker | None = None
+        tracker = _TrackerFeed(functools.partial(stages.make_tracker, info), imports)
         batch_size = config.batch_size or getattr(stages.regressor, "batch_size", CPU_BATCH_SIZE)
         waiting = _CropQueue(stages.regressor, batch_size, clock)
         with waiting.stage:
@@ -240,18 +300,13 @@ def _stream(
                     with_people += len(det) > 0
                 _crop_chunk(stages, batch.images, detections, camera.fx, waiting)
                 waiting.flush(batch_size)
-                # The tracker is made once CLIFF has its first batch: its imports (norfair,
-                # seconds on a cold start) then overlap the network instead of delaying it.
-                if tracker is None:
-                    tracker = stages.make_tracker(info)
                 for when, image, det in zip(batch.times, batch.images, detections, strict=True):
-                    tracker.update(det, image=image)
+                    tracker.add(det, image)
                     if still is not None:
                         still.update(float(when), image, det.boxes)
+                tracker.poll(first_batch_back=len(waiting.table) > 0)
                 clock.add("detect", time.perf_counter() - t0, n_frames, total)
             table = waiting.finish()
-        if tracker is None:  # a video without frames
-            tracker = stages.make_tracker(info)
     t0 = time.perf_counter()
     tracks = tracker.finish()
     clock.add("track", time.perf_counter() - t0, len(tracks), len(tracks))

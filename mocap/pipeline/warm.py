@@ -4,8 +4,8 @@ A run that loads its own stages starts :class:`BackgroundLoad` after the model f
 opens the video with :func:`mocap.pipeline.loading.open_video_for` (no models needed) and lets the
 prefetch thread decode the first chunks; it waits for the stages only when the first chunk is
 ready for detection. On CUDA the load thread also makes one small CLIFF call so the first real
-batch does not pay the CUDA context and cuDNN set-up; once the stages are ready it imports the
-tracker's library, while the run detects, crops and regresses its first batch.
+batch does not pay the CUDA context and cuDNN set-up. The tracker's library is imported by
+:class:`TrackerImport` once CLIFF has returned its first batch.
 """
 
 from __future__ import annotations
@@ -42,15 +42,45 @@ def warm_up(regressor: Regressor, crops: int = WARM_UP_CROPS) -> None:
 def _import_tracker() -> None:
     from contextlib import suppress
 
-    with suppress(Exception):
+    with suppress(Exception):  # a broken install fails where the tracker is made, with its error
         from mocap.track import import_backend
 
         import_backend()
 
 
+class TrackerImport:
+    """The tracker library's import (norfair, with pandas and scipy.stats: 0.7-4 s of GIL-bound
+    work on a cold start) on its own thread, begun by :meth:`start`.
+
+    The run starts it when CLIFF has returned its first batch: started with the model load it
+    slowed the load, started after it it slowed the first forward pass (res50, 32 crops, 2 CPUs:
+    1.55 -> 1.98 s); meanwhile the run keeps the frames' detections and appearance for the tracker.
+    """
+
+    def __init__(self) -> None:
+        self._wanted = threading.Event()
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._work, name="cliffmocap-import", daemon=True)
+        self._thread.start()
+
+    def _work(self) -> None:
+        self._wanted.wait()
+        _import_tracker()
+        self._done.set()
+
+    def start(self) -> None:
+        """Begin the import (no-op once begun)."""
+        self._wanted.set()
+
+    @property
+    def done(self) -> bool:
+        """Whether the import has finished (making the tracker no longer waits for it)."""
+        return self._done.is_set()
+
+
 class BackgroundLoad:
-    """``load(config)`` (default :func:`load_stages`), a warm-up call, then the tracker's imports,
-    on a background thread.
+    """``load(config)`` (default :func:`load_stages`) and, on CUDA, a warm-up call, on a
+    background thread.
 
     ``result()`` waits and returns the stages with the seconds the load took (re-raising its
     error in the caller).
@@ -86,14 +116,9 @@ class BackgroundLoad:
             self._error = e
         self._seconds = time.perf_counter() - t0
         self._ready.set()
-        if self._error is None:
-            # Then the tracker's imports (norfair, 1-4 s on a cold start), which nobody waits
-            # for: the run makes its tracker after CLIFF has its first batch. Not sooner: the
-            # imports hold the GIL and would slow the model load, which the run waits for.
-            _import_tracker()
 
     def result(self) -> tuple[Stages, float]:
-        """The loaded stages and the load seconds (waits for the load, not the imports after)."""
+        """The loaded stages and the load seconds (waits for the load)."""
         self._ready.wait()
         if self._error is not None:
             raise self._error

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
-from _pipeline_fakes import FakeRegressor, FakeVideo, make_stages
+from _pipeline_fakes import FakeDetector, FakeRegressor, FakeTracker, FakeVideo, make_stages
 
+from mocap import appearance
 from mocap.config import PipelineConfig
-from mocap.errors import CheckpointError
+from mocap.errors import CheckpointError, NoPeopleFoundError
 from mocap.pipeline import capture, warm
 
 LOAD_S = 0.3
@@ -89,3 +92,80 @@ def test_streaming_imports_leave_grounding_solvers_and_tracker_library_for_later
     root = Path(__file__).resolve().parents[2]
     out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True)
     assert out.stdout.strip() == "[]", out.stderr
+
+
+class _LoggingTracker(FakeTracker):
+    """FakeTracker that logs what it is fed (frame, appearance rows) into a shared log."""
+
+    def __init__(self, log: list[str]) -> None:
+        super().__init__(2)
+        self.log = log
+        self.fed: list[tuple[int, object]] = []
+        log.append("tracker made")
+
+    def update(self, detections, embeddings=None, image=None):
+        self.fed.append((detections.frame, embeddings))
+        return super().update(detections, embeddings, image)
+
+
+def _own_load(monkeypatch, video: Path, fv: FakeVideo, stages) -> list[str]:
+    """Patch ``run`` to load ``stages`` itself; returns the log the tracker import writes into."""
+    log = fv.log
+    reg = stages.regressor
+    calls_at_import: list[str] = []
+
+    def record_import() -> None:
+        calls_at_import.append(f"import after {len(reg.calls)} CLIFF calls")
+        log.append("tracker import")
+
+    _patch(monkeypatch, fv, lambda config: stages)
+    monkeypatch.setattr(warm, "_import_tracker", record_import)
+    return calls_at_import
+
+
+def test_the_tracker_library_is_imported_after_the_first_batch_and_misses_no_frame(
+    video: Path, monkeypatch
+) -> None:
+    fv = FakeVideo(frames=24, chunk=4)
+    trackers: list[_LoggingTracker] = []
+
+    def make(info):
+        trackers.append(_LoggingTracker(fv.log))
+        return trackers[-1]
+
+    reg = FakeRegressor()
+    detector = FakeDetector(log=fv.log)
+    stages = replace(make_stages(fv, detector, reg), make_tracker=make)
+    imports = _own_load(monkeypatch, video, fv, stages)
+    out = capture.run(video, PipelineConfig(smooth="off", batch_size=4), None)
+    # The import began only once CLIFF had returned a batch, and the tracker was made after it,
+    # while the video was still decoding (not at the end).
+    assert imports and imports[0] != "import after 0 CLIFF calls"
+    made = fv.log.index("tracker made")
+    assert fv.log.index("tracker import") < made < fv.log.index("detect 20")
+    # Every frame reached the tracker once, in order, with one appearance row per person.
+    fed = trackers[0].fed
+    assert [f for f, _ in fed] == list(range(24))
+    assert all(np.shape(e) == (2, appearance.DIM) for _, e in fed)
+    # Same people as a run with given stages (tracker made at once).
+    given_stages = make_stages(FakeVideo(frames=24, chunk=4))
+    given = capture.run(video, PipelineConfig(smooth="off", batch_size=4), stages=given_stages)
+    assert [p.track_id for p in out.people] == [p.track_id for p in given.people]
+    for a, b in zip(out.people, given.people, strict=True):
+        np.testing.assert_array_equal(a.frames, b.frames)
+        np.testing.assert_array_equal(a.transl, b.transl)
+
+
+def test_frames_wait_for_the_tracker_only_up_to_a_bound(video: Path, monkeypatch) -> None:
+    """Nobody in view, so CLIFF returns no batch: the tracker is still made after
+    ``TRACKER_BACKLOG_FRAMES`` frames instead of holding every frame's detections."""
+    fv = FakeVideo(frames=40, chunk=4)
+    stages = replace(
+        make_stages(video=fv, detector=FakeDetector(tracks=(), log=fv.log)),
+        make_tracker=lambda info: _LoggingTracker(fv.log),
+    )
+    _own_load(monkeypatch, video, fv, stages)
+    monkeypatch.setattr(capture, "TRACKER_BACKLOG_FRAMES", 8)
+    with pytest.raises(NoPeopleFoundError):
+        capture.run(video, PipelineConfig(smooth="off"))
+    assert fv.log.index("detect 4") < fv.log.index("tracker made") < fv.log.index("detect 8")
