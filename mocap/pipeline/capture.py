@@ -190,17 +190,22 @@ class _CropQueue:
 
     def flush(self, limit: int) -> None:
         """Hand full batches to CLIFF while at least ``limit`` (>= 1) rows wait."""
-        while self._rows >= limit and self._rows > 0:
+        if self._rows >= limit and self._rows > 0:
+            # joined once, then sliced: the batches are views of one array (re-joining the rest
+            # after each batch copied a chunk's crops up to chunk / batch times)
             frames = np.concatenate([p[0] for p in self._parts])
             dets = np.concatenate([p[1] for p in self._parts])
             crops = concat_crops([p[2] for p in self._parts])
-            take = min(self._batch_size, len(crops))
-            self.stage.submit((frames[:take], dets[:take], take_crops(crops, slice(0, take))))
-            rest = slice(take, None)
+            start = 0
+            while self._rows - start >= limit and self._rows > start:
+                take = slice(start, min(start + self._batch_size, self._rows))
+                self.stage.submit((frames[take], dets[take], take_crops(crops, take)))
+                start = take.stop
+            rest = slice(start, None)
             self._parts = (
-                [(frames[rest], dets[rest], take_crops(crops, rest))] if take < len(crops) else []
+                [(frames[rest], dets[rest], take_crops(crops, rest))] if start < self._rows else []
             )
-            self._rows = len(crops) - take
+            self._rows -= start
         self._collect(self.stage.done())
 
     def finish(self) -> DetectionTable:
