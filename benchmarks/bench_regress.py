@@ -5,10 +5,10 @@ NCHW vs channels_last, each configuration in a fresh subprocess (so its peak RSS
 Achieved GFLOP/s (FLOP per crop counted by ``torch.utils.flop_counter``, printed next to the
 hr48 33.87 / res50 8.03 of docs/cliff_spec.md §10) is set against the float32 and bf16 matmul
 ceilings measured in the same run; "x vs fp32 same layout" is bf16 over fp32 at the same layout,
-batch and mode. ``--modes unfolded`` adds eager runs with the BatchNorms kept (the regressor
-folds them by default, :mod:`mocap.cliff.fold`); ``--modes compiled`` adds ``torch.compile``
-(inductor with freezing: batch norm folded, oneDNN weights prepacked) of the backbone, with its
-compile seconds (the first call).
+batch and mode. ``--modes plain`` adds eager runs without the regressor's inference rewrites
+(:mod:`mocap.cliff.inference`: folded BatchNorms, bf16 sign-bit ReLUs); ``--modes compiled``
+adds ``torch.compile`` (inductor with freezing: batch norm folded, oneDNN weights prepacked) of
+the backbone, with its compile seconds (the first call).
 
 Accuracy (``--accuracy``): bf16 vs float32 outputs on the same crops, as rotation error (degrees),
 joint-position error through forward kinematics of the rotations over a fixed skeleton (mm), and
@@ -126,7 +126,7 @@ def worker(args: argparse.Namespace) -> None:
         precision=args.precision,
         batch_size=args.batch,
         channels_last=args.layout == "channels_last",
-        fold_batchnorm=args.mode != "unfolded",
+        rewrite=args.mode != "plain",
     )
     images = smooth_crops(args.batch)
     info = torch.zeros(args.batch, 3)
@@ -364,8 +364,8 @@ def main() -> None:
         "--modes",
         nargs="+",
         default=["eager"],
-        choices=["eager", "unfolded", "compiled"],
-        help="eager: the product (BatchNorm folded); unfolded: eager with the BatchNorms kept; "
+        choices=["eager", "plain", "compiled"],
+        help="eager: the product (inference rewrites); plain: eager without them; "
         "compiled: torch.compile (inductor, freezing) of the backbone; its compile time shown",
     )
     p.add_argument("--mode", default="eager", help=argparse.SUPPRESS)

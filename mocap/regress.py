@@ -26,7 +26,7 @@ import torch
 
 from mocap.camera import cam_crop2full
 from mocap.cliff import Cliff
-from mocap.cliff.fold import fold_batchnorm as fold_encoder
+from mocap.cliff.inference import fold_batchnorm, use_sign_bit_relu
 from mocap.crop import Crops
 from mocap.device import resolve_batch_size, resolve_device
 from mocap.errors import UsageError
@@ -62,15 +62,16 @@ class CliffRegressor:
     Args:
         model: a :class:`mocap.cliff.Cliff` (e.g. from :func:`mocap.weights.load_cliff`),
             converted in place for inference: float32, eval mode, BatchNorms folded (unless
-            ``fold_batchnorm`` is false), moved to ``device``.
+            ``rewrite`` is false), moved to ``device``.
         device: ``auto``, ``cpu``, ``cuda`` or ``cuda:N``.
         precision: ``auto``, ``fp32``, ``bf16`` or ``fp16`` (the backbone's weights and
             activations; the head in fp32).
         batch_size: crops per forward pass (>= 1; default: the device's,
             :func:`mocap.device.resolve_batch_size`).
         channels_last: NHWC memory format for the convolutions (faster on CPU and CUDA).
-        fold_batchnorm: fold the backbone's BatchNorms into its convolutions
-            (:mod:`mocap.cliff.fold`: the same numbers within float rounding, ~20 % faster).
+        rewrite: inference-only rewrites of the backbone (:mod:`mocap.cliff.inference`):
+            BatchNorms folded into the convolutions (the same numbers within float rounding),
+            and for bf16 on CPU ReLUs on the sign bit (bit-identical); 1.1-1.5x crops/s.
         torch_compile: compile the backbone with ``torch.compile`` (first batches of each shape
             pay the compile time; off by default until measured faster end to end).
     """
@@ -82,7 +83,7 @@ class CliffRegressor:
         precision: str = "auto",
         batch_size: int | None = None,
         channels_last: bool = True,
-        fold_batchnorm: bool = True,
+        rewrite: bool = True,
         torch_compile: bool = False,
     ) -> None:
         self.device = resolve_device(device)
@@ -93,8 +94,8 @@ class CliffRegressor:
         self.batch_size = int(batch_size)
         self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
         model = model.float().eval()
-        if fold_batchnorm:
-            fold_encoder(model.encoder)
+        if rewrite:
+            fold_batchnorm(model.encoder)
         self.model = model.to(self.device, memory_format=self.memory_format)  # pyright: ignore[reportCallIssue]
         self.dtype = _AUTOCAST.get(self.precision, torch.float32)
         if self.dtype != torch.float32:
@@ -102,6 +103,8 @@ class CliffRegressor:
             # a copy: a model shared with a float32 regressor must stay float32.
             self.model = copy.deepcopy(self.model)
             self.model.encoder.to(self.dtype)
+            if rewrite and self.dtype == torch.bfloat16 and self.device.type == "cpu":
+                use_sign_bit_relu(self.model.encoder)
         self.encoder = torch.compile(self.model.encoder) if torch_compile else self.model.encoder
         log.info(
             "CLIFF %s on %s, %s, batch %d",

@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from mocap.cliff import build_model
-from mocap.cliff.fold import fold_batchnorm
+from mocap.cliff.inference import SignBitReLU, fold_batchnorm, use_sign_bit_relu
 from mocap.crop import prepare_crops
 from mocap.errors import UsageError
 from mocap.regress import CliffRegressor
@@ -65,7 +65,7 @@ def test_regressor_folds_by_default_and_agrees_with_the_unfolded_one():
     torch.manual_seed(1)
     model = build_model("res50")
     _random_statistics(model)
-    plain = CliffRegressor(copy.deepcopy(model), device="cpu", fold_batchnorm=False)
+    plain = CliffRegressor(copy.deepcopy(model), device="cpu", rewrite=False)
     fast = CliffRegressor(model, device="cpu")
     assert _count(plain.model, nn.BatchNorm2d) == BATCHNORMS["res50"]
     assert _count(fast.model, nn.BatchNorm2d) == 0
@@ -76,3 +76,35 @@ def test_regressor_folds_by_default_and_agrees_with_the_unfolded_one():
     np.testing.assert_allclose(b.rotmat, a.rotmat, atol=1e-4)
     np.testing.assert_allclose(b.cam_crop, a.cam_crop, atol=1e-4)
     np.testing.assert_allclose(b.betas, a.betas, atol=1e-4)
+
+
+def test_sign_bit_relu_is_relu_bit_for_bit_on_bf16():
+    values = torch.tensor(
+        [0.0, -0.0, 1e-38, -1e-38, 3.5, -3.5, float("inf"), float("-inf"), 6e4, -6e4]
+    ).to(torch.bfloat16)
+    x = torch.cat([values, torch.randn(10_000).to(torch.bfloat16)]).reshape(1, -1, 1, 1)
+    want = torch.relu(x.clone())
+    got = SignBitReLU()(x.clone())
+    assert torch.equal(got.view(torch.int16), want.view(torch.int16).clamp_min(0))
+    assert torch.equal(got, want)
+    assert int((got == 0).sum()) > 4000  # about half were negative
+    y = torch.randn(100)  # other dtypes: plain ReLU
+    assert torch.equal(SignBitReLU()(y.clone()), torch.relu(y))
+
+
+def test_bf16_backbone_with_sign_bit_relus_gives_identical_numbers():
+    torch.manual_seed(2)
+    encoder = build_model("res50").encoder.eval().to(torch.bfloat16)
+    fast = copy.deepcopy(encoder)
+    assert use_sign_bit_relu(fast) == _count(encoder, nn.ReLU) > 0
+    assert _count(fast, nn.ReLU) == 0
+    x = torch.randn(2, 3, 256, 192).to(torch.bfloat16)
+    with torch.inference_mode():
+        assert torch.equal(fast(x), encoder(x))
+
+
+def test_bf16_regressor_on_cpu_uses_sign_bit_relus():
+    reg = CliffRegressor(build_model("res50"), device="cpu", precision="bf16")
+    assert _count(reg.model.encoder, SignBitReLU) > 0 and _count(reg.model.encoder, nn.ReLU) == 0
+    plain = CliffRegressor(build_model("res50"), device="cpu", precision="fp32")
+    assert _count(plain.model.encoder, SignBitReLU) == 0
