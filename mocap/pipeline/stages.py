@@ -28,8 +28,9 @@ if TYPE_CHECKING:
 class OnlineTracker(Protocol):
     """Fed one frame's detections at a time; ``finish`` post-processes and returns the tracks.
 
-    ``update`` also gets the frame (``image``, (H, W, 3) uint8 RGB) so that the tracker can tell
-    people apart by appearance (:mod:`mocap.appearance`).
+    ``update`` also gets an appearance vector per detection (``embeddings``, (N, D), from
+    :func:`mocap.appearance.embed`; None when the frame has no detections) so that the tracker
+    can tell people apart after a gap; other callers may pass the frame as ``image`` instead.
     """
 
     def update(
