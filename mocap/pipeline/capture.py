@@ -222,7 +222,7 @@ class _CropQueue:
 
 #: Frames whose detections may wait for the tracker before it is made regardless (its import
 #: then blocks the run): bounds the wait when CLIFF gets no batch for a while (nobody in view).
-#: The rows are small (boxes and a 64-value appearance vector per person).
+#: The rows are small (a box and an ``appearance.DIM``-value vector per person).
 TRACKER_BACKLOG_FRAMES = 256
 
 
@@ -235,13 +235,11 @@ class _TrackerFeed:
     def __init__(self, make: Callable[[], OnlineTracker], imports: TrackerImport | None) -> None:
         self._make = make
         self._imports = imports
-        self._tracker: OnlineTracker | None = None
+        self._tracker: OnlineTracker | None = make() if imports is None else None
         self._waiting: list[tuple[Detections, np.ndarray | None]] = []
 
     def add(self, det: Detections, image: np.ndarray) -> None:
         embeddings = appearance.embed(image, det.boxes) if len(det) else None
-        if self._tracker is None and self._imports is None:
-            self._tracker = self._make()
         if self._tracker is None:
             self._waiting.append((det, embeddings))
         else:

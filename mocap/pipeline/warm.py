@@ -52,9 +52,10 @@ class TrackerImport:
     """The tracker library's import (norfair, with pandas and scipy.stats: 0.7-4 s of GIL-bound
     work on a cold start) on its own thread, begun by :meth:`start`.
 
-    The run starts it when CLIFF has returned its first batch: started with the model load it
-    slowed the load, started after it it slowed the first forward pass (res50, 32 crops, 2 CPUs:
-    1.55 -> 1.98 s); meanwhile the run keeps the frames' detections and appearance for the tracker.
+    The run starts it when CLIFF has returned its first batch: begun with the model load, the
+    import slowed the load; begun right after the load, it slowed the first forward pass (res50,
+    32 crops, 2 CPUs: 1.55 -> 1.98 s). Meanwhile the run keeps the frames' detections and
+    appearance for the tracker.
     """
 
     def __init__(self) -> None:
