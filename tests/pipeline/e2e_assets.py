@@ -16,6 +16,7 @@ __all__ = [
     "person_boxes",
     "write_checkpoint",
     "write_mot",
+    "write_run_assets",
     "write_smpl",
     "write_video",
 ]
@@ -57,3 +58,14 @@ def write_mot(path: Path, frames: int = 12) -> Path:
             rows.append(f"{f + 1},{tid},{x},{y},{w},{h},0.95,-1,-1,-1")
     path.write_text("\n".join(rows) + "\n")
     return path
+
+
+def write_run_assets(root: Path, frames: int = 12) -> dict[str, Path]:
+    """Everything a real run needs, under ``root``: ``ckpt`` (rule-filled res50), ``smpl``,
+    ``video`` (``frames`` frames) and ``boxes`` (its MOTChallenge file)."""
+    return {
+        "ckpt": write_checkpoint(root / "res50-rule.pt"),
+        "smpl": write_smpl(root / "SMPL_NEUTRAL.pkl"),
+        "video": write_video(root / "clip.mp4", frames=frames),
+        "boxes": write_mot(root / "det.txt", frames=frames),
+    }

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from e2e_assets import write_checkpoint, write_mot, write_smpl, write_video
+from e2e_assets import write_run_assets
 
 from mocap.batch import plan_jobs, run_batch
 from mocap.batch.manifest import Manifest
@@ -45,10 +45,8 @@ def _cpu_seconds(pid: int) -> float:
 
 
 def test_sigint_exits_130_and_leaves_no_output(tmp_path: Path) -> None:
-    video = write_video(tmp_path / "long.mp4", frames=150)
-    boxes = write_mot(tmp_path / "long.txt", frames=150)
-    ckpt = write_checkpoint(tmp_path / "ck.pt")
-    smpl = write_smpl(tmp_path / "SMPL_NEUTRAL.pkl")
+    assets = write_run_assets(tmp_path, frames=150)
+    video, boxes, ckpt, smpl = (assets[k] for k in ("video", "boxes", "ckpt", "smpl"))
     out = tmp_path / "out"
     out.mkdir()
     cmd = [

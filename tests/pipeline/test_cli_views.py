@@ -17,7 +17,7 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
-from e2e_assets import write_checkpoint, write_mot, write_smpl, write_video
+from e2e_assets import write_run_assets
 from typer.testing import CliRunner
 
 from mocap.cli import app
@@ -29,13 +29,7 @@ FRAMES = 12
 
 @pytest.fixture(scope="module")
 def assets(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    root = tmp_path_factory.mktemp("views")
-    return {
-        "ckpt": write_checkpoint(root / "res50-rule.pt"),
-        "smpl": write_smpl(root / "SMPL_NEUTRAL.pkl"),
-        "video": write_video(root / "clip.mp4", frames=FRAMES),
-        "boxes": write_mot(root / "det.txt", frames=FRAMES),
-    }
+    return write_run_assets(tmp_path_factory.mktemp("views"), frames=FRAMES)
 
 
 def _models(assets: dict[str, Path]) -> list[str]:

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from e2e_assets import write_checkpoint, write_mot, write_smpl, write_video
+from e2e_assets import write_run_assets
 
 import mocap
 from mocap.config import PipelineConfig
@@ -28,13 +28,7 @@ ROTMAT_TOL = 1e-4
 
 @pytest.fixture(scope="module")
 def assets(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    root = tmp_path_factory.mktemp("devcrop")
-    return {
-        "ckpt": write_checkpoint(root / "res50-rule.pt"),
-        "smpl": write_smpl(root / "SMPL_NEUTRAL.pkl"),
-        "video": write_video(root / "clip.mp4", frames=10),
-        "boxes": write_mot(root / "det.txt", frames=10),
-    }
+    return write_run_assets(tmp_path_factory.mktemp("devcrop"), frames=10)
 
 
 class _Recorder:

@@ -11,7 +11,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from e2e_assets import FPS, person_boxes, write_checkpoint, write_mot, write_smpl, write_video
+from e2e_assets import (
+    FPS,
+    person_boxes,
+    write_run_assets,
+)
 from typer.testing import CliRunner
 
 from mocap.cli import app
@@ -22,13 +26,7 @@ runner = CliRunner()
 
 @pytest.fixture(scope="session")
 def assets(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    root = tmp_path_factory.mktemp("e2e")
-    return {
-        "ckpt": write_checkpoint(root / "res50-rule.pt"),
-        "smpl": write_smpl(root / "SMPL_NEUTRAL.pkl"),
-        "video": write_video(root / "clip.mp4"),
-        "boxes": write_mot(root / "det.txt"),
-    }
+    return write_run_assets(tmp_path_factory.mktemp("e2e"))
 
 
 def _base(assets: dict[str, Path]) -> list[str]:
