@@ -99,7 +99,6 @@ class _LoggingTracker(FakeTracker):
 
     def __init__(self, log: list[str]) -> None:
         super().__init__(2)
-        self.log = log
         self.fed: list[tuple[int, object]] = []
         log.append("tracker made")
 
@@ -108,8 +107,9 @@ class _LoggingTracker(FakeTracker):
         return super().update(detections, embeddings, image)
 
 
-def _own_load(monkeypatch, video: Path, fv: FakeVideo, stages) -> list[str]:
-    """Patch ``run`` to load ``stages`` itself; returns the log the tracker import writes into."""
+def _own_load(monkeypatch, fv: FakeVideo, stages) -> list[str]:
+    """Patch ``run`` to load ``stages`` itself, with a tracker import that only records when it
+    ran (into ``fv.log``); returns the CLIFF call counts seen by that import."""
     log = fv.log
     reg = stages.regressor
     calls_at_import: list[str] = []
@@ -136,7 +136,7 @@ def test_the_tracker_library_is_imported_after_the_first_batch_and_misses_no_fra
     reg = FakeRegressor()
     detector = FakeDetector(log=fv.log)
     stages = replace(make_stages(fv, detector, reg), make_tracker=make)
-    imports = _own_load(monkeypatch, video, fv, stages)
+    imports = _own_load(monkeypatch, fv, stages)
     out = capture.run(video, PipelineConfig(smooth="off", batch_size=4), None)
     # The import began only once CLIFF had returned a batch, and the tracker was made after it,
     # while the video was still decoding (not at the end).
@@ -164,7 +164,7 @@ def test_frames_wait_for_the_tracker_only_up_to_a_bound(video: Path, monkeypatch
         make_stages(video=fv, detector=FakeDetector(tracks=(), log=fv.log)),
         make_tracker=lambda info: _LoggingTracker(fv.log),
     )
-    _own_load(monkeypatch, video, fv, stages)
+    _own_load(monkeypatch, fv, stages)
     monkeypatch.setattr(capture, "TRACKER_BACKLOG_FRAMES", 8)
     with pytest.raises(NoPeopleFoundError):
         capture.run(video, PipelineConfig(smooth="off"))
