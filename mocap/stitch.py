@@ -10,7 +10,9 @@ A fragment ``a`` may continue into a later fragment ``b`` when all of these hold
   change (the box grows as a person walks towards the camera); the error is the absolute log
   ratio, with a tolerance that also grows with the gap (:func:`scale_tolerance`);
 * **appearance** (when both fragments carry embeddings, see :mod:`mocap.appearance`): the
-  cosine distance of their mean embeddings is below ``MAX_APPEARANCE_DISTANCE``;
+  cosine distance of their mean embeddings is below ``MAX_APPEARANCE_DISTANCE``; where the
+  tracker sees frames but a fragment has no known look, the gap may be at most
+  ``STITCH_MAX_BLIND_GAP_S`` (motion and scale alone let impostors through over longer gaps);
 * **enough rows**: both fragments have at least ``MIN_FRAGMENT_ROWS`` observed rows, so that a
   false positive seen for a frame or three cannot chain itself to people.
 
@@ -49,6 +51,14 @@ SCALE_BASE, SCALE_PER_S = 0.10, 0.03
 #: boxes covered by another box ignored: same person <= 0.04 (99th percentile), different people
 #: >= 0.50 (1st percentile). Real clothing and light vary more: the gate sits between.
 MAX_APPEARANCE_DISTANCE = 0.2
+#: Longest gap (seconds) a join may span on motion and scale alone when the tracker sees the
+#: video's frames but a fragment has no known look (every row of it covered by another box, i.e.
+#: in a crowd, where impostors are near). Up to 1 s, 2-18 % of impostors pass motion and scale
+#: (calibration above), 35-50 % at 2-3 s. ``benchmarks/bench_track_real.py``, 10 seeds, ours+app,
+#: no limit -> 1 s: the joins of two people across 1.6 and 2.6 s (TUD-Campus and TUD-Stadtmitte
+#: low noise) are gone; IDF1 88.4 -> 88.7, 86.4 -> 86.6 (low noise), 60.5 -> 61.3 (Stadtmitte
+#: high), other sources unchanged; 0.5 s gave 86.3 and 61.1.
+STITCH_MAX_BLIND_GAP_S = 1.0
 #: Fragments with fewer observed rows never take part in a join (flickering false positives).
 #: ``benchmarks/bench_track_real.py``, one seed, 1 instead of 5: MOTA/IDF1 50.1/52.2 -> 44.8/46.9
 #: on TUD-Campus real-tracker boxes and 38.9/54.4 -> 38.1/49.0 on TUD-Stadtmitte high noise.
@@ -136,7 +146,11 @@ def join_cost(evidence: JoinEvidence) -> float | None:
 
 
 def stitch_fragments(
-    tracks: list[Track], embeddings: dict[int, FloatArray], fps: float, max_gap_frames: int
+    tracks: list[Track],
+    embeddings: dict[int, FloatArray],
+    fps: float,
+    max_gap_frames: int,
+    max_blind_gap_frames: int | None = None,
 ) -> list[Track]:
     """Join fragments of one person: each track may continue into one later track.
 
@@ -150,6 +164,8 @@ def stitch_fragments(
         embeddings: track id -> appearance vector (mean direction); may be empty.
         fps: frames per second.
         max_gap_frames: longest gap bridged.
+        max_blind_gap_frames: longest gap bridged when either fragment has no embedding
+            (None: ``max_gap_frames``).
     """
     by_id = {t.track_id: t for t in tracks}
     able = [t for t in tracks if int(np.count_nonzero(t.observed)) >= MIN_FRAGMENT_ROWS]
@@ -161,6 +177,9 @@ def stitch_fragments(
                 continue
             ea, eb = embeddings.get(a.track_id), embeddings.get(b.track_id)
             appearance = None if ea is None or eb is None else cosine_distance(ea, eb)
+            blind_limit = max_gap_frames if max_blind_gap_frames is None else max_blind_gap_frames
+            if appearance is None and gap > blind_limit:
+                continue
             cost = join_cost(join_evidence(a, b, fps, appearance))
             if cost is not None:
                 candidates.append((cost, a.track_id, b.track_id))

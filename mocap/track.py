@@ -30,7 +30,7 @@ import numpy as np
 from mocap import appearance
 from mocap.config import PipelineConfig
 from mocap.errors import TrackerInputError
-from mocap.stitch import STITCH_MAX_GAP_S, stitch_fragments
+from mocap.stitch import STITCH_MAX_BLIND_GAP_S, STITCH_MAX_GAP_S, stitch_fragments
 from mocap.trackcut import cut_box_jumps
 from mocap.trackpost import fill_gaps, keep_most_prominent, mostly_seen
 from mocap.types import Detections, FloatArray, Track
@@ -91,7 +91,9 @@ class PersonTracker:
             (rows with ``observed=False``, ``detection_index=-1``, score 0).
         max_people: keep only the N most prominent tracks (None = all).
         stitch_max_gap_s: fragments separated by at most this long are joined when motion,
-            scale and appearance (when known) agree (:mod:`mocap.stitch`).
+            scale and appearance (when known) agree (:mod:`mocap.stitch`); when the tracker is
+            given frames or embeddings but a fragment has no known look, at most
+            ``STITCH_MAX_BLIND_GAP_S``.
         min_observed_share: tracks observed on less than this share of the frames they span
             are dropped (default and its measurement: ``PipelineConfig.min_observed_share``).
         min_mean_score: tracks whose observed rows score less than this on average are dropped.
@@ -262,7 +264,9 @@ class PersonTracker:
         """
         pieces = self._pieces()
         embeddings = {t.track_id: e for t in pieces if (e := self._mean_embedding(t)) is not None}
-        stitched = stitch_fragments(pieces, embeddings, self.fps, self.stitch_max_gap_frames)
+        # with frames, a fragment without a known look was covered on every row: in a crowd
+        blind = round(STITCH_MAX_BLIND_GAP_S * self.fps) if self._embeddings else None
+        stitched = stitch_fragments(pieces, embeddings, self.fps, self.stitch_max_gap_frames, blind)
         kept = [
             t
             for t in stitched

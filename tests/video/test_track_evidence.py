@@ -184,3 +184,22 @@ def test_tracker_takes_its_settings_from_the_pipeline_config():
     assert (t.min_observed_share, t.min_mean_score, t.max_gap_frames) == (0.1, 0.6, 5)
     default = PersonTracker(FPS)
     assert default.min_observed_share == PipelineConfig().min_observed_share
+
+
+@pytest.mark.parametrize(("look_seen", "expected"), [(True, 1), (False, 2)])
+def test_a_fragment_whose_look_is_never_seen_is_not_joined_across_a_long_gap(look_seen, expected):
+    """A walker is lost for 1.8 s (longer than the online memory); afterwards every row of it is
+    covered (no look is known): motion and scale alone do not join across more than 1 s when the
+    tracker sees looks."""
+    tracker = PersonTracker(FPS)
+    look = np.eye(appearance.DIM)[0]
+    for f in range(130):
+        if 40 <= f < 85:
+            tracker.update(Detections(f, np.zeros((0, 4), np.float32), np.zeros(0, np.float32)))
+            continue
+        row = look if f < 40 or look_seen else np.full(appearance.DIM, np.nan)
+        dets = Detections(f, walker(f, 100, 2)[None], np.full(1, 0.9, np.float32))
+        tracker.update(dets, embeddings=row[None])
+    tracks = tracker.finish()
+    assert len(tracks) == expected
+    assert sorted(int(t.frames[0]) for t in tracks) == ([0] if look_seen else [0, 85])

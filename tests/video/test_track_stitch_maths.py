@@ -164,3 +164,21 @@ def test_cut_needs_a_new_look_to_be_seen_again_while_the_track_goes_on():
     # at the end of a track there is nothing after it: the new look is a change
     ends = cut_box_jumps(t, FPS, looks(60, [(0, 53, 0), (53, 60, 1)]))
     assert [int(p.frames[0]) for p in ends] == [0, 53]
+
+
+def test_a_fragment_without_a_look_is_joined_only_across_a_short_gap():
+    # motion and scale agree across every gap below; appearance is known for ``a`` only
+    blind = round(stitch.STITCH_MAX_BLIND_GAP_S * FPS)
+    fa = np.arange(0, 20)
+    a = track(fa, *walk(fa), track_id=1)
+    looks = {1: np.array([1.0, 0.0])}
+    for gap, joined in ((blind, True), (blind + 1, False)):
+        fb = np.arange(19 + gap, 40 + gap)
+        b = track(fb, *walk(fb), track_id=2)
+        out = stitch.stitch_fragments([a, b], looks, FPS, 75, blind)
+        assert (len(out) == 1) is joined, gap
+        # with a look on both sides (the same), the full gap limit applies
+        both = {**looks, 2: np.array([1.0, 0.0])}
+        assert len(stitch.stitch_fragments([a, b], both, FPS, 75, blind)) == 1
+        # no limit given (a tracker without frames): motion and scale decide alone
+        assert len(stitch.stitch_fragments([a, b], looks, FPS, 75)) == 1
