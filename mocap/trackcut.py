@@ -82,18 +82,6 @@ def _log_shape(boxes: FloatArray) -> FloatArray:
     return np.stack([np.log(h), np.log(w / h)], axis=1)
 
 
-def _take(track: Track, rows: np.ndarray) -> Track:
-    di = track.detection_index
-    return Track(
-        track.track_id,
-        track.frames[rows],
-        track.boxes[rows],
-        track.scores[rows],
-        track.observed[rows],
-        None if di is None else di[rows],
-    )
-
-
 def _peaks(score: FloatArray, step: FloatArray) -> list[int]:
     """One index per run of ``score > 1``: at the largest row-to-row ``step`` when one exceeds 1
     (a sharp jump), else where ``score`` peaks (a change spread over a few rows)."""
@@ -229,7 +217,7 @@ def _cut(
     dev = np.abs(shape - _rolling_median(shape, half))
     kept = np.flatnonzero(~np.any(dev > limits, axis=1))
     if len(kept) < 2:
-        return [_take(track, kept)] if len(kept) else []
+        return [track.take(kept)] if len(kept) else []
     step = np.zeros(len(kept))
     step[1:] = np.max(np.abs(np.diff(shape[kept], axis=0)) / limits, axis=1)
     score = _shape_steps(shape[kept], half)
@@ -239,9 +227,9 @@ def _cut(
         score = np.maximum(score, _appearance_steps(looks, whole, len(kept)))
     cuts = [c for c in _peaks(score, step) if 0 < c < len(kept)]
     if not cuts:
-        return [_take(track, kept)]
+        return [track.take(kept)]
     pieces = []
     for rows in np.split(kept, cuts):  # a piece may hold a change its neighbour's rows hid
         sub = None if embeddings is None else embeddings[rows]
-        pieces += _cut(_take(track, rows), fps, sub, whole)
+        pieces += _cut(track.take(rows), fps, sub, whole)
     return pieces

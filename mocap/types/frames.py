@@ -156,6 +156,18 @@ class Track:
     def __len__(self) -> int:
         return len(self.frames)
 
+    def take(self, rows: IntArray | slice) -> Track:
+        """The rows ``rows`` (increasing indices or a slice) of this track, under the same id."""
+        di = self.detection_index
+        return Track(
+            self.track_id,
+            self.frames[rows],
+            self.boxes[rows],
+            self.scores[rows],
+            self.observed[rows],
+            None if di is None else di[rows],
+        )
+
 
 @dataclass(frozen=True)
 class CameraIntrinsics:

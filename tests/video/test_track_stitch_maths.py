@@ -182,3 +182,21 @@ def test_a_fragment_without_a_look_is_joined_only_across_a_short_gap():
         assert len(stitch.stitch_fragments([a, b], both, FPS, 75, blind)) == 1
         # no limit given (a tracker without frames): motion and scale decide alone
         assert len(stitch.stitch_fragments([a, b], looks, FPS, 75)) == 1
+
+
+def test_a_join_without_a_look_is_refused_when_another_fragment_fits_as_well():
+    # ``b`` and ``c`` start together side by side (two people walking together); ``a`` has a look,
+    # neither ``b`` nor ``c`` has one: motion and scale cannot say which continues ``a``
+    blind = round(stitch.STITCH_MAX_BLIND_GAP_S * FPS)
+    fa, fb = np.arange(0, 20), np.arange(30, 50)
+    a = track(fa, *walk(fa), track_id=1)
+    b = track(fb, *walk(fb), track_id=2)
+    centres, heights = walk(fb)
+    c = track(fb, centres + np.array([0.1 * 150.0, 0.0]), heights, track_id=3)
+    looks = {1: np.array([1.0, 0.0])}
+    assert len(stitch.stitch_fragments([a, b], looks, FPS, 75, blind)) == 1
+    assert len(stitch.stitch_fragments([a, b, c], looks, FPS, 75, blind)) == 3
+    # with looks on all three, appearance decides: ``b`` looks like ``a``, ``c`` does not
+    both = {**looks, 2: np.array([1.0, 0.0]), 3: np.array([0.0, 1.0])}
+    joined = stitch.stitch_fragments([a, b, c], both, FPS, 75, blind)
+    assert sorted(len(t) for t in joined) == [20, 40]
