@@ -166,6 +166,25 @@ def test_cut_needs_a_new_look_to_be_seen_again_while_the_track_goes_on():
     assert [int(p.frames[0]) for p in ends] == [0, 53]
 
 
+def test_cut_sees_a_track_end_on_someone_else_after_a_gradual_drift():
+    # person A (look at 0 degrees) for 19 rows, then a box around A and B whose look drifts to
+    # B's (90 degrees) by 5 degrees a row, so that windows side by side never differ by the gate,
+    # then B's own box for 5 rows, one covered. No piece may hold both people's looks: A's rows
+    # stay in the first piece, B's in the last (the drift between may go either way or alone)
+    frames = np.arange(42)
+    t = track(frames, *walk(frames))
+    degrees = np.clip((frames - 19) * 5.0, 0.0, 90.0)  # 90 from row 37 on
+    emb = np.stack([np.cos(np.radians(degrees)), np.sin(np.radians(degrees)), 0.0 * degrees], 1)
+    emb[39] = np.nan
+    pieces = cut_box_jumps(t, FPS, emb)
+    assert len(pieces) >= 2
+    assert set(range(19)) <= set(pieces[0].frames.tolist())
+    assert set(range(37, 42)) <= set(pieces[-1].frames.tolist())
+    for p in pieces:
+        seen = degrees[p.frames]
+        assert not (seen.min() < 20.0 and seen.max() > 70.0), p.frames
+
+
 def test_a_fragment_without_a_look_is_joined_only_across_a_short_gap():
     # motion and scale agree across every gap below; appearance is known for ``a`` only
     blind = round(stitch.STITCH_MAX_BLIND_GAP_S * FPS)
