@@ -10,8 +10,9 @@ track can "mix" people while holding one person's detections. Here every observe
 by the detection it came from (:func:`benchmarks.tud_noise.noisy_detections`: person id, ``-1``
 false positive, ``-2`` group box around two people). A track listed with two person ids (>= 3
 rows each) truly holds two people; one person plus group rows is a group box taken by one track.
-Ten seeds by default: such tracks come from rare crowd moments (3 seeds showed none where 10 show
-five), so the totals at the end are the figures to compare.
+Ten seeds by default: such tracks come from rare crowd moments (when this default was chosen,
+seeds 0-2 held none of the five that ten seeds showed), so the totals at the end are the figures
+to compare.
 """
 
 from __future__ import annotations

@@ -212,8 +212,9 @@ def _appearance_steps(looks: _Looks, track: _Looks, rows: int, half: int) -> Flo
     checked again and may lose the rest of the drift to a piece of its own.
     """
     score = np.zeros(rows)
+    ends = np.flatnonzero(looks.tail)
     pairs = [(p, p) for p in np.flatnonzero(looks.full_after)]
-    pairs += [(p - z, p) for z in range(half, 0, -1) for p in np.flatnonzero(looks.tail)]
+    pairs += [(p - z, p) for z in range(half, 0, -1) for p in ends]
     for b, p in pairs:
         if b < 1 or not looks.full_before[b]:
             continue
