@@ -98,8 +98,10 @@ def scale_tolerance(gap_s: float) -> float:
     return SCALE_BASE + SCALE_PER_S * gap_s
 
 
-def _fit(frames: np.ndarray, values: np.ndarray, at: float) -> tuple[np.ndarray, np.ndarray]:
-    """Least-squares line through (frames, values (K, D)): (value at ``at``, slope per frame)."""
+def fit_line(frames: np.ndarray, values: np.ndarray, at: float) -> tuple[np.ndarray, np.ndarray]:
+    """Least-squares line through (K,) frames and (K, D) values: ((D,) value at frame ``at``,
+    (D,) slope per frame); with fewer than 3 rows, the last row when ``at`` is at or after the
+    last frame, else the first, and slope 0."""
     if len(frames) < 3:
         return values[-1 if at >= frames[-1] else 0], np.zeros(values.shape[1])
     t = frames.astype(np.float64) - at
@@ -123,7 +125,7 @@ def _state(track: Track, end: bool) -> tuple[np.ndarray, float, np.ndarray, floa
         axis=1,
     )
     at = float(frames[-1] if end else frames[0])
-    value, slope = _fit(frames, values, at)
+    value, slope = fit_line(frames, values, at)
     return value[:2], float(value[2]), slope[:2], float(slope[2])
 
 

@@ -185,6 +185,23 @@ def test_cut_sees_a_track_end_on_someone_else_after_a_gradual_drift():
         assert not (seen.min() < 20.0 and seen.max() > 70.0), p.frames
 
 
+def test_cut_between_covered_rows_falls_where_the_box_jumps_to_the_other_person():
+    # person A (look 0) walks; the tracker keeps A on rows 25-31 while A is covered (no look),
+    # then jumps to B, who walks beside A a quarter of a box height away, covered on rows 32-35
+    # and seen (look 1) from row 36. The look says only that the change lies in rows 25-36; the
+    # paths before and after say where: A's covered rows stay with A
+    frames = np.arange(60)
+    centres, heights = walk(frames)
+    centres = centres.copy()
+    centres[32:, 0] += 0.25 * heights[32:]
+    t = track(frames, centres, heights)
+    emb = looks(60, [(0, 25, 0), (36, 60, 1)])
+    assert [int(p.frames[0]) for p in cut_box_jumps(t, FPS, emb)] == [0, 32]
+    # on one straight path the motion cannot tell: the cut stays where the look changes
+    straight = track(frames, *walk(frames))
+    assert [int(p.frames[0]) for p in cut_box_jumps(straight, FPS, emb)] == [0, 25]
+
+
 def test_a_fragment_without_a_look_is_joined_only_across_a_short_gap():
     # motion and scale agree across every gap below; appearance is known for ``a`` only
     blind = round(stitch.STITCH_MAX_BLIND_GAP_S * FPS)
