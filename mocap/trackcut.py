@@ -263,8 +263,8 @@ def _appearance_steps(looks: _Looks, track: _Looks, rows: int, half: int) -> Flo
     is compared with the looks before a transition of ``half``, ..., 2, 1 known rows (a drift
     through a box around two people); the score then covers the transition, so the cut falls at
     a sharp shape step in it, else where the paths split it, else right after the old look's
-    window. The piece before the cut is
-    checked again and may lose the rest of the drift to a piece of its own.
+    window. The piece before the cut is checked again and may lose the rest of the drift to a
+    piece of its own.
     """
     score = np.zeros(rows)
     ends = np.flatnonzero(looks.tail)
