@@ -16,6 +16,9 @@ A fragment ``a`` may continue into a later fragment ``b`` when all of these hold
   and no other fragment near ``b``'s start may continue ``a`` as well (``BLIND_RIVAL_S``);
 * **enough rows**: both fragments have at least ``MIN_FRAGMENT_ROWS`` observed rows, so that a
   false positive seen for a frame or three cannot chain itself to people.
+* **not cut apart**: two pieces of one tracker-made track that :mod:`mocap.trackcut` cut where
+  the look changed for good are never joined back: each piece's mean look may be mostly the rows
+  of a box around both people, close to the other's, while the cut compared the rows beside it.
 
 The tolerances lie above the 99th percentiles of the same errors on real pedestrian trajectories
 (motmetrics' TUD-Campus and TUD-Stadtmitte ground truth, every person cut at every frame with
@@ -159,6 +162,7 @@ def stitch_fragments(
     fps: float,
     max_gap_frames: int,
     max_blind_gap_frames: int | None = None,
+    apart: set[tuple[int, int]] | None = None,
 ) -> list[Track]:
     """Join fragments of one person: each track may continue into one later track.
 
@@ -176,6 +180,7 @@ def stitch_fragments(
             such a join must have no rival (another fragment that would continue ``a`` as well,
             seen within ``BLIND_RIVAL_S`` of ``b``'s start); None: ``max_gap_frames``, no check
             (callers that never have embeddings).
+        apart: (earlier id, later id) pairs never joined (pieces cut where the look changed).
     """
     by_id = {t.track_id: t for t in tracks}
     able = [t for t in tracks if int(np.count_nonzero(t.observed)) >= MIN_FRAGMENT_ROWS]
@@ -184,6 +189,8 @@ def stitch_fragments(
         for b in able:
             gap = int(b.frames[0] - a.frames[-1])
             if a is b or not 1 <= gap <= max_gap_frames:
+                continue
+            if apart and (a.track_id, b.track_id) in apart:
                 continue
             ea, eb = embeddings.get(a.track_id), embeddings.get(b.track_id)
             appearance = None if ea is None or eb is None else cosine_distance(ea, eb)

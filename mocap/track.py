@@ -31,7 +31,7 @@ from mocap import appearance
 from mocap.config import PipelineConfig
 from mocap.errors import TrackerInputError
 from mocap.stitch import STITCH_MAX_BLIND_GAP_S, STITCH_MAX_GAP_S, stitch_fragments
-from mocap.trackcut import cut_box_jumps
+from mocap.trackcut import cut_pieces
 from mocap.trackpost import fill_gaps, keep_most_prominent, mostly_seen
 from mocap.types import Detections, FloatArray, Track
 
@@ -243,13 +243,18 @@ class PersonTracker:
             return None
         return rows[np.all(np.isfinite(rows), axis=1)].mean(axis=0)
 
-    def _pieces(self) -> list[Track]:
-        """Tracker-made tracks cut at box jumps, numbered 0, 1, ... (provisional)."""
-        pieces = []
+    def _pieces(self) -> tuple[list[Track], set[tuple[int, int]]]:
+        """Tracker-made tracks cut at box jumps, numbered 0, 1, ... (provisional), and the
+        pairs (k, k + 1) of consecutive pieces of one track cut apart where the look changed."""
+        pieces: list[Track] = []
+        apart: set[tuple[int, int]] = set()
         for _, rows in sorted(self._tracked.items()):
             track = rows.to_track(0)
-            pieces += cut_box_jumps(track, self.fps, self._row_embeddings(track))
-        return [_with_id(p, k) for k, p in enumerate(pieces)]
+            for piece, new_look in cut_pieces(track, self.fps, self._row_embeddings(track)):
+                if new_look:
+                    apart.add((len(pieces) - 1, len(pieces)))
+                pieces.append(_with_id(piece, len(pieces)))
+        return pieces, apart
 
     def finish(self) -> list[Track]:
         """Post-process and return all tracks, sorted by id.
@@ -262,11 +267,13 @@ class PersonTracker:
         1, 2, ... by first appearance (after the largest given id). Given tracks pass through
         unchanged. Then ``max_people`` keeps the most prominent tracks.
         """
-        pieces = self._pieces()
+        pieces, apart = self._pieces()
         embeddings = {t.track_id: e for t in pieces if (e := self._mean_embedding(t)) is not None}
         # with frames, a fragment without a known look was covered on every row: in a crowd
         blind = round(STITCH_MAX_BLIND_GAP_S * self.fps) if self._embeddings else None
-        stitched = stitch_fragments(pieces, embeddings, self.fps, self.stitch_max_gap_frames, blind)
+        stitched = stitch_fragments(
+            pieces, embeddings, self.fps, self.stitch_max_gap_frames, blind, apart
+        )
         kept = [
             t
             for t in stitched

@@ -22,13 +22,16 @@ are checked along the observed rows of a track, each with a limit measured on re
   the other's without a step, the end's look is also compared across a transition
   (``TAIL_KNOWN_ROWS``).
 
-A change without a sharp shape step is cut where the paths before and after it say the box went
-from one person to the other (``MOTION_SPLIT_GAIN``): in a crowd the rows around a change mostly
-have no known look, and the tracker may follow the old person for a while before it jumps.
+A change without a sharp shape step is cut where the known looks around it split best in two
+(a step in the mean), moved to where the paths before and after it say the box went from one
+person to the other (``MOTION_SPLIT_GAIN``): in a crowd the rows around a change mostly have no
+known look, and the tracker may follow the old person for a while before it jumps.
 
-Each piece is checked again (a window can span two changes close together). Pieces keep the track's
-id; the caller renumbers them and lets :mod:`mocap.stitch` rejoin the
-pieces that do belong together on evidence.
+Each piece is checked again (a window can span two changes close together), against the rest of
+the track for whether a look comes back, against itself for whether a new look is seen again (the
+rows after a cut are someone else's). Pieces keep the track's id; :func:`cut_pieces` also says
+which piece begins at a change of look. The caller renumbers them and lets :mod:`mocap.stitch`
+rejoin the pieces that do belong together on evidence, never two cut apart by their look.
 """
 
 from __future__ import annotations
@@ -68,7 +71,9 @@ APPEARANCE_SPAN_S = 1.0
 #: (Stadtmitte), on the noisy ground truth within 0.2. The short end window alone changed no such
 #: track; the comparison across a transition anywhere in a track (not only at its end) cut a
 #: person partly covered by an undetected neighbour apart and joined a piece to the neighbour.
-TAIL_KNOWN_ROWS = 3
+#: 3 -> 2 rows (with the look split, pieces kept apart, and a piece's new look sought again in
+#: the piece, not in the rest of the track): such tracks 3 -> 0, see ``_look_split``.
+TAIL_KNOWN_ROWS = 2
 #: A cut among the rows of a change (no sharp shape step) moves from where the change scores
 #: highest to where the straight paths before and after it split the rows best when that saves
 #: more than this many box heights of summed centre error (stitching's base motion tolerance; a
@@ -78,6 +83,13 @@ TAIL_KNOWN_ROWS = 3
 #: covered rows had stayed with 9); IDF1 on the real tracker's boxes 70.9 -> 73.9 (Stadtmitte,
 #: no ID switch left) and 62.8 -> 62.0 (Campus), on the noisy ground truth -0.5 to +0.2.
 MOTION_SPLIT_GAIN = MOTION_BASE
+#: A change without a sharp shape step is placed by the look split (:func:`_look_split`) over the
+#: known rows of the change and this many windows of known rows each side of it. Measured on TUD
+#: (``benchmarks/bench_track_real.py`` and ``benchmarks/tud_label_mix.py``, 10 seeds, frames
+#: rendered) with three companions: ``TAIL_KNOWN_ROWS`` 3 -> 2, a piece's new look sought again
+#: in the piece (not in the rest of the track), pieces cut at a change of look never stitched
+#: back: tracks holding detections of two people 3 -> 0 (1 left without any one of the four).
+LOOK_SPLIT_CONTEXT_WINDOWS = 2
 
 
 def _windows(values: FloatArray, lo: int, hi: int) -> FloatArray:
@@ -109,11 +121,19 @@ def _log_shape(boxes: FloatArray) -> FloatArray:
     return np.stack([np.log(h), np.log(w / h)], axis=1)
 
 
-def _peaks(score: FloatArray, step: FloatArray, frames: np.ndarray, boxes: FloatArray) -> list[int]:
+def _peaks(
+    score: FloatArray,
+    step: FloatArray,
+    frames: np.ndarray,
+    boxes: FloatArray,
+    embeddings: FloatArray | None,
+    context: int,
+) -> list[int]:
     """One index per run of ``score > 1``: at the largest row-to-row ``step`` when one exceeds 1
     (a sharp jump), else where the rows of the run split between the paths before and after it
-    (:func:`_motion_split`: a change spread over a few rows). (K,) score, step and frames,
-    (K, 4) xyxy boxes."""
+    (:func:`_motion_split`: a change spread over a few rows), starting from where the looks
+    split best (:func:`_look_split`), else where the score is highest. (K,) score, step and
+    frames, (K, 4) xyxy boxes, (K, D) embeddings (NaN rows unknown)."""
     over = score > 1.0
     cuts = []
     for run in np.split(np.arange(len(score)), np.flatnonzero(np.diff(over.astype(int))) + 1):
@@ -122,8 +142,37 @@ def _peaks(score: FloatArray, step: FloatArray, frames: np.ndarray, boxes: Float
                 cuts.append(int(run[np.argmax(step[run])]))
                 continue
             peak = int(run[np.argmax(score[run])])
+            if embeddings is not None:
+                peak = _look_split(int(run[0]), int(run[-1]), embeddings, context, peak)
             cuts.append(_motion_split(int(run[0]), int(run[-1]), peak, frames, boxes))
     return cuts
+
+
+def _look_split(first: int, last: int, embeddings: FloatArray, context: int, peak: int) -> int:
+    """Where the known looks around rows ``first..last`` of a change split best in two.
+
+    The windows of :func:`_appearance_steps` score every change they straddle: when a track
+    turns from A to B through a few rows with a look of their own (a box around both), the
+    change scores highest wherever a window happens to hold the fewest mixed rows, which may be
+    well after A's last row. Here the known rows of the run and up to ``context`` known rows each
+    side of it are split before each known row q of the run; the split maximises
+    sqrt(n_before * n_after / n) times the distance of the two mean embeddings (the change-point
+    statistic of one step in the mean), and the cut goes right after the known row before q.
+    ``peak`` when no known row lies in the run. (K, D) embeddings, NaN rows unknown.
+    """
+    known = np.flatnonzero(np.all(np.isfinite(embeddings), axis=1))
+    inside = np.flatnonzero((known >= first) & (known <= last))
+    lo = max(0, int(inside[0]) - context) if len(inside) else 0
+    inside = inside[inside > lo]  # at least one known row before the split
+    if not len(inside):
+        return peak
+    emb = embeddings[known[lo : min(len(known), int(inside[-1]) + 1 + context)]]  # (N, D)
+    n, k = len(emb), inside - lo  # (Q,) known rows before each split
+    sums = np.cumsum(emb, axis=0)  # (N, D)
+    before = sums[k - 1] / k[:, None]
+    after = (sums[-1] - sums[k - 1]) / (n - k)[:, None]
+    stat = np.sqrt(k * (n - k) / n) * np.linalg.norm(after - before, axis=1)  # (Q,)
+    return max(first, int(known[inside[int(np.argmax(stat))] - 1]) + 1)
 
 
 def _motion_split(first: int, last: int, peak: int, frames: np.ndarray, boxes: FloatArray) -> int:
@@ -136,12 +185,12 @@ def _motion_split(first: int, last: int, peak: int, frames: np.ndarray, boxes: F
     in ``first..last`` minimises the summed centre error of rows [first, c) against the line
     before and of rows [c, last] against the line after, in box heights. It moves from ``peak``
     (where the change scores highest) only when that saves more than ``MOTION_SPLIT_GAIN`` box
-    heights (else the motion cannot tell), and not when a side has fewer than 2 rows. (K,) frames,
-    (K, 4) xyxy boxes.
+    heights (else the motion cannot tell), and not when a side has fewer than 3 rows (a line
+    through fewer is flat: no slope). (K,) frames, (K, 4) xyxy boxes.
     """
     before = np.arange(max(0, first - FIT_WINDOW), first)
     after = np.arange(last + 1, min(len(frames), last + 1 + FIT_WINDOW))
-    if len(before) < 2 or len(after) < 2:
+    if len(before) < 3 or len(after) < 3:
         return peak
     centres = (boxes[:, :2] + boxes[:, 2:]) / 2.0  # (K, 2)
     heights = np.maximum(boxes[:, 3] - boxes[:, 1], 1e-6)
@@ -244,7 +293,7 @@ def _lasting(looks: _Looks, p: int, track: _Looks, b: int) -> bool:
     if _seen_in(looks.before[b], later) or _seen_in(looks.after[p], earlier):
         return False  # covered for a while by someone the detector missed, not a change
     end = looks.at[p + int(looks.n_after[p]) - 1]
-    beyond = track.after[track.full_after & (track.at > end)]
+    beyond = looks.after[looks.full_after & (looks.at > end)]  # a piece ends at a change
     return not len(beyond) or _seen_in(looks.after[p], beyond)
 
 
@@ -293,37 +342,59 @@ def cut_box_jumps(track: Track, fps: float, embeddings: FloatArray | None = None
     Returns:
         Pieces in frame order (possibly none, possibly one), all with the track's id.
     """
+    return [piece for piece, _ in _cut(track, fps, embeddings, None)]
+
+
+def cut_pieces(
+    track: Track, fps: float, embeddings: FloatArray | None = None
+) -> list[tuple[Track, bool]]:
+    """:func:`cut_box_jumps` with, per piece, whether it begins where the look changed for good."""
     return _cut(track, fps, embeddings, None)
 
 
 def _cut(
     track: Track, fps: float, embeddings: FloatArray | None, whole: _Looks | None
-) -> list[Track]:
+) -> list[tuple[Track, bool]]:
     """:func:`cut_box_jumps` of a track or a piece of it; ``whole``: the looks of the whole track
     (None at the top: this track's own)."""
     if len(track) < 3:
-        return [track]
+        return [(track, False)]
     half = max(2, round(JUMP_WINDOW_S * fps / 2))
     shape = _log_shape(track.boxes)
     limits = np.array([JUMP_LOG_HEIGHT, JUMP_LOG_ASPECT])
     dev = np.abs(shape - _rolling_median(shape, half))
     kept = np.flatnonzero(~np.any(dev > limits, axis=1))
     if len(kept) < 2:
-        return [track.take(kept)] if len(kept) else []
+        return [(track.take(kept), False)] if len(kept) else []
     step = np.zeros(len(kept))
     step[1:] = np.max(np.abs(np.diff(shape[kept], axis=0)) / limits, axis=1)
     score = _shape_steps(shape[kept], half)
+    look = np.zeros(len(kept))
     if embeddings is not None:
         looks = _looks(embeddings[kept], track.frames[kept], half, round(APPEARANCE_SPAN_S * fps))
         whole = looks if whole is None else whole
-        score = np.maximum(score, _appearance_steps(looks, whole, len(kept), half))
+        look = _appearance_steps(looks, whole, len(kept), half)
+        score = np.maximum(score, look)
     cuts = [
-        c for c in _peaks(score, step, track.frames[kept], track.boxes[kept]) if 0 < c < len(kept)
+        c
+        for c in _peaks(
+            score,
+            step,
+            track.frames[kept],
+            track.boxes[kept],
+            None if embeddings is None else embeddings[kept],
+            LOOK_SPLIT_CONTEXT_WINDOWS * half,
+        )
+        if 0 < c < len(kept)
     ]
     if not cuts:
-        return [track.take(kept)]
+        return [(track.take(kept), False)]
     pieces = []
-    for rows in np.split(kept, cuts):  # a piece may hold a change its neighbour's rows hid
+    starts = [False] + [bool(look[c] > 1.0) for c in cuts]
+    for rows, new_look in zip(np.split(kept, cuts), starts, strict=True):
         sub = None if embeddings is None else embeddings[rows]
-        pieces += _cut(track.take(rows), fps, sub, whole)
+        inner = _cut(track.take(rows), fps, sub, whole)  # a piece may hold a change its
+        if inner:  # neighbour's rows hid
+            inner[0] = (inner[0][0], new_look)
+        pieces += inner
     return pieces

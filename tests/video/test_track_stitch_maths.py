@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from mocap import stitch
-from mocap.trackcut import cut_box_jumps
+from mocap.trackcut import cut_box_jumps, cut_pieces
 from mocap.types import Track
 
 FPS = 25.0
@@ -154,14 +154,10 @@ def test_cut_finds_two_changes_that_one_window_spans():
     assert [int(p.frames[0]) for p in pieces] == [0, 30, 34]
 
 
-def test_cut_needs_a_new_look_to_be_seen_again_while_the_track_goes_on():
-    # a look held for 7 rows (0.28 s, one window) and never again while the track goes on is a
-    # passing cover, not a person: only the change to the look that then lasts is cut
+def test_cut_takes_a_new_look_at_the_end_of_a_track_as_a_change():
+    # a new look must be seen again while the track goes on, but at its end nothing comes after
     frames = np.arange(60)
     t = track(frames, *walk(frames))
-    pieces = cut_box_jumps(t, FPS, looks(60, [(0, 20, 0), (20, 27, 1), (27, 60, 2)]))
-    assert [int(p.frames[0]) for p in pieces] == [0, 27]
-    # at the end of a track there is nothing after it: the new look is a change
     ends = cut_box_jumps(t, FPS, looks(60, [(0, 53, 0), (53, 60, 1)]))
     assert [int(p.frames[0]) for p in ends] == [0, 53]
 
@@ -200,6 +196,58 @@ def test_cut_between_covered_rows_falls_where_the_box_jumps_to_the_other_person(
     # on one straight path the motion cannot tell: the cut stays where the look changes
     straight = track(frames, *walk(frames))
     assert [int(p.frames[0]) for p in cut_box_jumps(straight, FPS, emb)] == [0, 25]
+
+
+def degrees(angles) -> np.ndarray:
+    """(K, 3) unit embeddings at ``angles`` (degrees) in the first two axes."""
+    a = np.radians(np.asarray(angles, float))
+    return np.stack([np.cos(a), np.sin(a), np.zeros_like(a)], 1)
+
+
+def test_cut_falls_where_all_the_looks_around_a_change_split_best():
+    # A (0 degrees) until row 29, whose last row already takes some of B's colours (30), then B
+    # (70) with a few rows of a box around both (40) and a few covered rows: the mixed rows pull
+    # the mean of the window after the true change towards A, so the windows alone score the
+    # change highest one row early and A's last row went to B
+    angles = np.full(70, 70.0)
+    angles[:29], angles[29], angles[[36, 37, 44, 62, 68]] = 0.0, 30.0, 40.0
+    emb = degrees(angles)
+    emb[[33, 38, 40, 41]] = np.nan
+    frames = np.arange(70)
+    t = track(frames, *walk(frames))
+    assert [int(p.frames[0]) for p in cut_box_jumps(t, FPS, emb)] == [0, 30]
+
+
+@pytest.mark.parametrize("covered", [[], [40, 41, 42], [40, 41, 42, 43]])
+def test_cut_sees_a_short_visit_to_someone_else_before_a_third_person(covered):
+    # A until row 39, then B for six rows (0.24 s, one window), some covered (6, 3 or 2 known
+    # rows left), then C: B's rows are a piece of their own. B's look is not seen again while
+    # the track goes on, but the track goes on as C: the rows after a cut are someone else's
+    frames = np.arange(70)
+    t = track(frames, *walk(frames))
+    emb = looks(70, [(0, 40, 0), (40, 46, 1), (46, 70, 2)])
+    emb[covered] = np.nan
+    assert [int(p.frames[0]) for p in cut_box_jumps(t, FPS, emb)] == [0, 40, 46]
+
+
+def test_pieces_say_which_begin_at_a_change_of_look():
+    # a sharp height step at row 34 and a change of look at row 30 (as above): only the piece
+    # that begins where the look changed is marked, and stitching never joins it back
+    frames = np.arange(60)
+    centres, heights = walk(frames, rate=0.0)
+    heights = heights.copy()
+    heights[34:] *= 0.7
+    t = track(frames, centres, heights)
+    pieces = cut_pieces(t, FPS, looks(60, [(0, 30, 0), (30, 60, 1)]))
+    assert [(int(p.frames[0]), new) for p, new in pieces] == [(0, False), (30, True), (34, False)]
+    assert [int(p.frames[0]) for p, _ in cut_pieces(t, FPS)] == [0, 34]  # shape alone
+    # two fragments that would join on motion, scale and look
+    fa, fb = np.arange(0, 20), np.arange(21, 40)
+    a, b = track(fa, *walk(fa), track_id=1), track(fb, *walk(fb), track_id=2)
+    same = {1: np.array([1.0, 0.0]), 2: np.array([1.0, 0.1])}
+    assert len(stitch.stitch_fragments([a, b], same, FPS, 75)) == 1
+    assert len(stitch.stitch_fragments([a, b], same, FPS, 75, None, {(1, 2)})) == 2
+    assert len(stitch.stitch_fragments([a, b], same, FPS, 75, None, {(2, 1)})) == 1
 
 
 def test_a_fragment_without_a_look_is_joined_only_across_a_short_gap():
