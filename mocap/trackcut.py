@@ -90,8 +90,8 @@ MOTION_SPLIT_GAIN = MOTION_BASE
 #: in the piece (not in the rest of the track), pieces cut at a change of look never stitched
 #: back: tracks holding detections of two people 3 -> 0 (1 left without any one of the four);
 #: IDF1 on the real tracker's boxes 62.0 -> 63.5 (Campus), 73.9 -> 73.1 (Stadtmitte), on the
-#: noisy ground truth -0.7 to 0.0 (of 131 pieces kept apart, 5 of one person and 1 of two
-#: would have been joined back).
+#: noisy ground truth -0.7 to 0.0 (of 131 pairs of pieces kept apart, 7 would have been joined
+#: back: 5 of one person, 1 of two people, 1 of group boxes alone).
 LOOK_SPLIT_CONTEXT_WINDOWS = 2
 
 
