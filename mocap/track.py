@@ -8,7 +8,8 @@ The pipeline drives the tracker frame by frame and collects the tracks at the en
     tracks = tracker.finish()                              # list[Track], final ids
 
 With ``image`` (the RGB frame) the tracker computes an appearance embedding per detection
-(:mod:`mocap.appearance`) that stitching compares; callers with their own embeddings pass
+(:mod:`mocap.appearance`) that the online association (:mod:`mocap.association`), the cuts and
+stitching compare; callers with their own embeddings pass
 ``embeddings`` instead, and callers without frames pass neither (motion and scale alone decide).
 
 Every observed row of a returned :class:`Track` has ``detection_index``: the row's box is
@@ -28,6 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from mocap import appearance
+from mocap.association import LookIoUDistance
 from mocap.config import PipelineConfig
 from mocap.errors import TrackerInputError
 from mocap.stitch import STITCH_MAX_BLIND_GAP_S, STITCH_MAX_GAP_S, stitch_fragments
@@ -37,7 +39,8 @@ from mocap.types import Detections, FloatArray, Track
 
 log = logging.getLogger(__name__)
 
-#: norfair's IoU distance is ``1 - IoU``; a detection joins a track when IoU > 1 - this.
+#: norfair's IoU distance is ``1 - IoU``; a detection joins a track when IoU > 1 - this (less
+#: the look term of :mod:`mocap.association` when its look is off the track's).
 IOU_DISTANCE_THRESHOLD = 0.7
 
 
@@ -75,7 +78,7 @@ def import_backend() -> None:
 
 
 class PersonTracker:
-    """norfair IoU tracker plus offline post-processing.
+    """norfair tracker (IoU plus look, :mod:`mocap.association`) plus offline post-processing.
 
     :meth:`finish` cuts box jumps, stitches fragments on evidence, drops tracks not mostly seen,
     fills short gaps and keeps the top N (see :meth:`finish`).
@@ -126,6 +129,10 @@ class PersonTracker:
             hit_counter_max=self.memory_frames,
             initialization_delay=0,  # offline: keep every frame; short tracks are dropped later
         )
+        # IoU plus a look term (norfair's constructor takes only names and scalar functions;
+        # its matching calls ``distance_function.get_distances``, as for its own "iou")
+        self._distance = LookIoUDistance()
+        self._tracker.distance_function = self._distance  # pyright: ignore[reportAttributeAccessIssue]
         self._tracked: dict[int, _Rows] = {}
         self._given: dict[int, _Rows] = {}
         # frame -> (N, D) float16 unit vectors, one row per detection, NaN = unknown (~0.1 kB each)
@@ -202,6 +209,7 @@ class PersonTracker:
         links: list[tuple[int, int]] = []
         ids = dets.track_ids if dets.track_ids is not None else np.full(len(dets), -1)
         candidates = []
+        looks = self._embeddings.get(dets.frame)  # (N, D) float16, NaN = unknown, or None
         for j, (box, score, given) in enumerate(zip(dets.boxes, dets.scores, ids, strict=True)):
             if given >= 0:
                 self._given.setdefault(int(given), _Rows()).add(dets.frame, box, float(score), j)
@@ -211,7 +219,7 @@ class PersonTracker:
                     Detection(
                         points=box.reshape(2, 2).astype(np.float64),
                         scores=np.array([score, score], np.float64),
-                        data={"frame": dets.frame, "det": j},
+                        data={"frame": dets.frame, "det": j, "look": _look(looks, j)},
                     )
                 )
         for obj in self._tracker.update(candidates):
@@ -223,6 +231,7 @@ class PersonTracker:
                 dets.frame, dets.boxes[j], float(dets.scores[j]), j
             )
             links.append((int(obj.id), j))  # pyright: ignore[reportArgumentType]
+            self._distance.add(int(obj.id), last.data["look"])  # pyright: ignore[reportArgumentType]
         return links
 
     def _row_embeddings(self, track: Track) -> np.ndarray | None:
@@ -295,3 +304,10 @@ def _with_id(track: Track, track_id: int) -> Track:
     return Track(
         track_id, track.frames, track.boxes, track.scores, track.observed, track.detection_index
     )
+
+
+def _look(looks: np.ndarray | None, j: int) -> np.ndarray | None:
+    """Detection ``j``'s (D,) look from a frame's (N, D) looks, None when unknown."""
+    if looks is None or not np.all(np.isfinite(looks[j])):
+        return None
+    return looks[j].astype(np.float64)
