@@ -9,8 +9,8 @@ The pipeline drives the tracker frame by frame and collects the tracks at the en
 
 With ``image`` (the RGB frame) the tracker computes an appearance embedding per detection
 (:mod:`mocap.appearance`) that the online association (:mod:`mocap.association`), the cuts and
-stitching compare; callers with their own embeddings pass
-``embeddings`` instead, and callers without frames pass neither (motion and scale alone decide).
+stitching compare; callers with their own embeddings pass ``embeddings`` instead, and callers
+without frames pass neither (box overlap, motion and scale alone decide).
 
 Every observed row of a returned :class:`Track` has ``detection_index``: the row's box is
 ``dets.boxes[detection_index]`` of that frame's :class:`Detections`, so per-detection results
