@@ -27,8 +27,9 @@ from mocap.types import FloatArray
 #: rendered), against IoU alone: 0.1 -> IDF1 Campus high 70.3 -> 70.9, Stadtmitte low
 #: 85.6 -> 86.2, high 60.6 -> 61.6 (MOTA 49.0 -> 50.1, fragmentations 6.1 -> 5.9), real
 #: tracker's boxes unchanged, tracks holding detections of two people 0 -> 0 (holding group-box
-#: rows 72 -> 74); 0.3 (measured on older cuts) gave 6 tracks of two people where 0.1 gave 3: a
-#: heavier look term follows a colour across people in a crowd.
+#: rows 72 -> 74); 0.05: IDF1 Stadtmitte low 85.7, high 61.2, Campus high 70.6; 0.2: 86.4, 62.6,
+#: 71.5 but 2 tracks of two people (Stadtmitte high seeds 3 and 4), and 0.3 (on older cuts) 6
+#: where 0.1 gave 3: a heavier look term follows a colour across people in a crowd.
 LOOK_WEIGHT = 0.1
 #: Cosine distance a look may differ from the track's mean for free: lighting, pose and the
 #: histogram noise of one person stay below 0.04 (99th percentile, see
