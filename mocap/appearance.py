@@ -107,3 +107,12 @@ def cosine_distance(u: FloatArray, v: FloatArray) -> float:
     if nu < 1e-12 or nv < 1e-12:
         return 1.0
     return 1.0 - float(u @ v) / (nu * nv)
+
+
+def cosine_distances(u: FloatArray, v: FloatArray) -> FloatArray:
+    """(N, D) and (M, D) embeddings -> (N, M) :func:`cosine_distance` of every pair."""
+    nu = np.linalg.norm(u, axis=1)[:, None]  # (N, 1)
+    nv = np.linalg.norm(v, axis=1)[None, :]  # (1, M)
+    zero = (nu < 1e-12) | (nv < 1e-12)
+    cosine = (u @ v.T) / np.where(zero, 1.0, nu * nv)
+    return np.where(zero, 1.0, 1.0 - cosine)

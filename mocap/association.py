@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from mocap.appearance import cosine_distances
 from mocap.types import FloatArray
 
 #: Weight of the look term, in units of ``1 - IoU`` per unit of cosine distance. Measured on TUD
@@ -76,8 +77,6 @@ class LookIoUDistance:
             return out
         a = np.array([looks[i] for i in have_c], np.float64)  # (C', D)
         b = np.array([means[k] for k in have_o], np.float64)  # (O', D)
-        a /= np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-12)
-        b /= np.maximum(np.linalg.norm(b, axis=1, keepdims=True), 1e-12)
-        off = np.maximum(0.0, 1.0 - a @ b.T - LOOK_SLACK)  # (C', O')
+        off = np.maximum(0.0, cosine_distances(a, b) - LOOK_SLACK)  # (C', O')
         out[np.ix_(have_c, have_o)] += LOOK_WEIGHT * off
         return out

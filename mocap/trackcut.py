@@ -41,7 +41,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mocap.appearance import cosine_distance
+from mocap.appearance import cosine_distance, cosine_distances
 from mocap.stitch import FIT_WINDOW, MAX_APPEARANCE_DISTANCE, MOTION_BASE, fit_line
 from mocap.types import FloatArray, Track
 
@@ -226,9 +226,7 @@ def _seen_in(look: FloatArray, windows: FloatArray) -> bool:
     """True when one of the (N, D) mean embeddings ``windows`` is within the gate of ``look``."""
     if not len(windows):
         return False
-    norms = np.linalg.norm(windows, axis=1) * max(float(np.linalg.norm(look)), 1e-12)
-    cosine = (windows @ look) / np.maximum(norms, 1e-12)  # as mocap.appearance.cosine_distance
-    return bool(np.any(1.0 - cosine <= MAX_APPEARANCE_DISTANCE))
+    return bool(np.any(cosine_distances(windows, look[None]) <= MAX_APPEARANCE_DISTANCE))
 
 
 @dataclass(frozen=True)

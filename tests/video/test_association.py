@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mocap import association
+from mocap import appearance, association
 from mocap.track import PersonTracker
 from mocap.types import Detections
 
@@ -64,3 +64,14 @@ def test_look_term_is_zero_for_unknown_looks_and_within_the_slack():
     slack = association.LOOK_SLACK
     assert d[2, 0] == pytest.approx(0.5 + association.LOOK_WEIGHT * (1.0 - slack), abs=1e-3)
     assert d[2, 1] == pytest.approx(0.5, abs=1e-3)  # track 2 has no look yet
+
+
+def test_cosine_distances_are_the_pairwise_cosine_distance():
+    rng = np.random.default_rng(0)
+    u, v = rng.normal(size=(4, 5)), rng.normal(size=(3, 5))
+    u[1] = 0.0  # a zero embedding is 1 away from everything, as in cosine_distance
+    d = appearance.cosine_distances(u, v)
+    assert d.shape == (4, 3)
+    for i in range(4):
+        for k in range(3):
+            assert d[i, k] == pytest.approx(appearance.cosine_distance(u[i], v[k]), abs=1e-12)
