@@ -33,7 +33,7 @@ from mocap.association import LookIoUDistance
 from mocap.config import PipelineConfig
 from mocap.errors import TrackerInputError
 from mocap.stitch import STITCH_MAX_BLIND_GAP_S, STITCH_MAX_GAP_S, stitch_fragments
-from mocap.trackcut import cut_pieces
+from mocap.trackcut import cut_box_jumps
 from mocap.trackpost import fill_gaps, keep_most_prominent, mostly_seen
 from mocap.types import Detections, FloatArray, Track
 
@@ -259,7 +259,7 @@ class PersonTracker:
         apart: set[tuple[int, int]] = set()
         for _, rows in sorted(self._tracked.items()):
             track = rows.to_track(0)
-            for piece, new_look in cut_pieces(track, self.fps, self._row_embeddings(track)):
+            for piece, new_look in cut_box_jumps(track, self.fps, self._row_embeddings(track)):
                 if new_look:
                     apart.add((len(pieces) - 1, len(pieces)))
                 pieces.append(_with_id(piece, len(pieces)))

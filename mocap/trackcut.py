@@ -29,9 +29,9 @@ known look, and the tracker may follow the old person for a while before it jump
 
 Each piece is checked again (a window can span two changes close together), against the rest of
 the track for whether a look comes back, against itself for whether a new look is seen again (the
-rows after a cut are someone else's). Pieces keep the track's id; :func:`cut_pieces` also says
-which piece begins at a change of look. The caller renumbers them and lets :mod:`mocap.stitch`
-rejoin the pieces that do belong together on evidence, never two cut apart by their look.
+rows after a cut are someone else's). Pieces keep the track's id and say whether they begin at a
+change of look. The caller renumbers them and lets :mod:`mocap.stitch` rejoin the pieces that do
+belong together on evidence, never two cut apart by their look.
 """
 
 from __future__ import annotations
@@ -332,7 +332,9 @@ def _appearance_steps(looks: _Looks, track: _Looks, rows: int, half: int) -> Flo
     return score
 
 
-def cut_box_jumps(track: Track, fps: float, embeddings: FloatArray | None = None) -> list[Track]:
+def cut_box_jumps(
+    track: Track, fps: float, embeddings: FloatArray | None = None
+) -> list[tuple[Track, bool]]:
     """Remove shape-outlier rows, split where shape or appearance changes for good.
 
     Args:
@@ -341,15 +343,10 @@ def cut_box_jumps(track: Track, fps: float, embeddings: FloatArray | None = None
         embeddings: optional (T, D) appearance vector per row (NaN rows = unknown).
 
     Returns:
-        Pieces in frame order (possibly none, possibly one), all with the track's id.
+        Pieces in frame order (possibly none, possibly one), all with the track's id, each with
+        whether it begins where the look changed for good (stitching never joins such a piece
+        back to the one before it).
     """
-    return [piece for piece, _ in _cut(track, fps, embeddings, None)]
-
-
-def cut_pieces(
-    track: Track, fps: float, embeddings: FloatArray | None = None
-) -> list[tuple[Track, bool]]:
-    """:func:`cut_box_jumps` with, per piece, whether it begins where the look changed for good."""
     return _cut(track, fps, embeddings, None)
 
 

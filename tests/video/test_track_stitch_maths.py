@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from mocap import stitch
-from mocap.trackcut import cut_box_jumps, cut_pieces
+from mocap.trackcut import cut_box_jumps
 from mocap.types import Track
 
 FPS = 25.0
@@ -20,6 +20,11 @@ def track(frames, centres, heights, aspect: float = 0.4, track_id: int = 0) -> T
     boxes = np.stack([c[:, 0] - w / 2, c[:, 1] - h / 2, c[:, 0] + w / 2, c[:, 1] + h / 2], 1)
     n = len(frames)
     return Track(track_id, frames, boxes, np.full(n, 0.9), np.ones(n, bool), np.arange(n))
+
+
+def cut(t: Track, embeddings: np.ndarray | None = None) -> list[Track]:
+    """The pieces :func:`cut_box_jumps` cuts ``t`` into (without their look-change marks)."""
+    return [piece for piece, _ in cut_box_jumps(t, FPS, embeddings)]
 
 
 def walk(frames, v=(3.0, 0.5), rate=0.01, x0=(100.0, 200.0), h0=150.0):
@@ -94,7 +99,7 @@ def test_cut_removes_a_short_group_box_and_splits_a_lasting_change():
         1,
     )
     t = Track(0, frames, boxes, np.ones(60), np.ones(60, bool), frames.copy())
-    pieces = cut_box_jumps(t, FPS)
+    pieces = cut(t)
     assert [list(p.frames) for p in pieces] == [
         [*range(0, 20), *range(24, 40)],
         list(range(40, 60)),
@@ -108,9 +113,9 @@ def test_cut_splits_where_appearance_changes():
     emb[:25, 0] = 1.0
     emb[25:, 1] = 1.0
     emb[5] = np.nan  # unknown rows are skipped
-    pieces = cut_box_jumps(t, FPS, emb)
+    pieces = cut(t, emb)
     assert [int(p.frames[0]) for p in pieces] == [0, 25]
-    assert len(cut_box_jumps(t, FPS, np.tile([1.0, 0, 0], (40, 1)))) == 1
+    assert len(cut(t, np.tile([1.0, 0, 0], (40, 1)))) == 1
 
 
 def looks(frames: int, spans: list[tuple[int, int, int]], every: int = 1) -> np.ndarray:
@@ -128,7 +133,7 @@ def test_cut_sees_an_appearance_change_through_sparse_embeddings():
     # between the last old look (row 24) and the first new one (row 27) go to the new piece
     frames = np.arange(60)
     t = track(frames, *walk(frames))
-    pieces = cut_box_jumps(t, FPS, looks(60, [(0, 26, 0), (26, 60, 1)], every=3))
+    pieces = cut(t, looks(60, [(0, 26, 0), (26, 60, 1)], every=3))
     assert [int(p.frames[0]) for p in pieces] == [0, 25]
 
 
@@ -138,7 +143,7 @@ def test_cut_ignores_a_look_that_comes_back():
     frames = np.arange(60)
     t = track(frames, *walk(frames))
     emb = looks(60, [(0, 20, 0), (20, 30, 1), (30, 60, 0)])
-    assert len(cut_box_jumps(t, FPS, emb)) == 1
+    assert len(cut(t, emb)) == 1
 
 
 def test_cut_finds_two_changes_that_one_window_spans():
@@ -150,7 +155,7 @@ def test_cut_finds_two_changes_that_one_window_spans():
     heights = heights.copy()
     heights[34:] *= 0.7
     t = track(frames, centres, heights)
-    pieces = cut_box_jumps(t, FPS, looks(60, [(0, 30, 0), (30, 60, 1)]))
+    pieces = cut(t, looks(60, [(0, 30, 0), (30, 60, 1)]))
     assert [int(p.frames[0]) for p in pieces] == [0, 30, 34]
 
 
@@ -158,7 +163,7 @@ def test_cut_takes_a_new_look_at_the_end_of_a_track_as_a_change():
     # a new look must be seen again while the track goes on, but at its end nothing comes after
     frames = np.arange(60)
     t = track(frames, *walk(frames))
-    ends = cut_box_jumps(t, FPS, looks(60, [(0, 53, 0), (53, 60, 1)]))
+    ends = cut(t, looks(60, [(0, 53, 0), (53, 60, 1)]))
     assert [int(p.frames[0]) for p in ends] == [0, 53]
 
 
@@ -172,7 +177,7 @@ def test_cut_sees_a_track_end_on_someone_else_after_a_gradual_drift():
     degrees = np.clip((frames - 19) * 5.0, 0.0, 90.0)  # 90 from row 37 on
     emb = np.stack([np.cos(np.radians(degrees)), np.sin(np.radians(degrees)), 0.0 * degrees], 1)
     emb[39] = np.nan
-    pieces = cut_box_jumps(t, FPS, emb)
+    pieces = cut(t, emb)
     assert len(pieces) >= 2
     assert set(range(19)) <= set(pieces[0].frames.tolist())
     assert set(range(37, 42)) <= set(pieces[-1].frames.tolist())
@@ -192,10 +197,10 @@ def test_cut_between_covered_rows_falls_where_the_box_jumps_to_the_other_person(
     centres[32:, 0] += 0.25 * heights[32:]
     t = track(frames, centres, heights)
     emb = looks(60, [(0, 25, 0), (36, 60, 1)])
-    assert [int(p.frames[0]) for p in cut_box_jumps(t, FPS, emb)] == [0, 32]
+    assert [int(p.frames[0]) for p in cut(t, emb)] == [0, 32]
     # on one straight path the motion cannot tell: the cut stays where the look changes
     straight = track(frames, *walk(frames))
-    assert [int(p.frames[0]) for p in cut_box_jumps(straight, FPS, emb)] == [0, 25]
+    assert [int(p.frames[0]) for p in cut(straight, emb)] == [0, 25]
 
 
 def degrees(angles) -> np.ndarray:
@@ -215,7 +220,7 @@ def test_cut_falls_where_all_the_looks_around_a_change_split_best():
     emb[[33, 38, 40, 41]] = np.nan
     frames = np.arange(70)
     t = track(frames, *walk(frames))
-    assert [int(p.frames[0]) for p in cut_box_jumps(t, FPS, emb)] == [0, 30]
+    assert [int(p.frames[0]) for p in cut(t, emb)] == [0, 30]
 
 
 @pytest.mark.parametrize("covered", [[], [40, 41, 42], [40, 41, 42, 43]])
@@ -227,7 +232,7 @@ def test_cut_sees_a_short_visit_to_someone_else_before_a_third_person(covered):
     t = track(frames, *walk(frames))
     emb = looks(70, [(0, 40, 0), (40, 46, 1), (46, 70, 2)])
     emb[covered] = np.nan
-    assert [int(p.frames[0]) for p in cut_box_jumps(t, FPS, emb)] == [0, 40, 46]
+    assert [int(p.frames[0]) for p in cut(t, emb)] == [0, 40, 46]
 
 
 def test_pieces_say_which_begin_at_a_change_of_look():
@@ -238,9 +243,9 @@ def test_pieces_say_which_begin_at_a_change_of_look():
     heights = heights.copy()
     heights[34:] *= 0.7
     t = track(frames, centres, heights)
-    pieces = cut_pieces(t, FPS, looks(60, [(0, 30, 0), (30, 60, 1)]))
+    pieces = cut_box_jumps(t, FPS, looks(60, [(0, 30, 0), (30, 60, 1)]))
     assert [(int(p.frames[0]), new) for p, new in pieces] == [(0, False), (30, True), (34, False)]
-    assert [int(p.frames[0]) for p, _ in cut_pieces(t, FPS)] == [0, 34]  # shape alone
+    assert [int(p.frames[0]) for p, _ in cut_box_jumps(t, FPS)] == [0, 34]  # shape alone
     # two fragments that would join on motion, scale and look
     fa, fb = np.arange(0, 20), np.arange(21, 40)
     a, b = track(fa, *walk(fa), track_id=1), track(fb, *walk(fb), track_id=2)
