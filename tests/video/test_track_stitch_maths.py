@@ -146,16 +146,21 @@ def test_cut_ignores_a_look_that_comes_back():
     assert len(cut(t, emb)) == 1
 
 
-def test_cut_finds_two_changes_that_one_window_spans():
-    # person 0 until row 30, then person 1 (other clothes) until row 34, then a smaller person in
-    # the same clothes: the appearance and the height change make one run of high scores, cut at
-    # the sharp height step (row 34); the piece before it is cut again where the look changed
+def two_changes() -> tuple[Track, np.ndarray]:
+    """Person 0 until row 30, then person 1 (other clothes) until row 34, then a smaller person
+    in the same clothes: (track, (60, 3) embeddings)."""
     frames = np.arange(60)
     centres, heights = walk(frames, rate=0.0)
     heights = heights.copy()
     heights[34:] *= 0.7
     t = track(frames, centres, heights)
-    pieces = cut(t, looks(60, [(0, 30, 0), (30, 60, 1)]))
+    return t, looks(60, [(0, 30, 0), (30, 60, 1)])
+
+
+def test_cut_finds_two_changes_that_one_window_spans():
+    # the appearance and the height change make one run of high scores, cut at the sharp height
+    # step (row 34); the piece before it is cut again where the look changed
+    pieces = cut(*two_changes())
     assert [int(p.frames[0]) for p in pieces] == [0, 30, 34]
 
 
@@ -238,12 +243,8 @@ def test_cut_sees_a_short_visit_to_someone_else_before_a_third_person(covered):
 def test_pieces_say_which_begin_at_a_change_of_look():
     # a sharp height step at row 34 and a change of look at row 30 (as above): only the piece
     # that begins where the look changed is marked, and stitching never joins it back
-    frames = np.arange(60)
-    centres, heights = walk(frames, rate=0.0)
-    heights = heights.copy()
-    heights[34:] *= 0.7
-    t = track(frames, centres, heights)
-    pieces = cut_box_jumps(t, FPS, looks(60, [(0, 30, 0), (30, 60, 1)]))
+    t, emb = two_changes()
+    pieces = cut_box_jumps(t, FPS, emb)
     assert [(int(p.frames[0]), new) for p, new in pieces] == [(0, False), (30, True), (34, False)]
     assert [int(p.frames[0]) for p, _ in cut_box_jumps(t, FPS)] == [0, 34]  # shape alone
     # two fragments that would join on motion, scale and look
