@@ -18,6 +18,7 @@ import hashlib
 import importlib
 import logging
 import pickle
+import warnings
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -129,7 +130,10 @@ def _check_globals(path: Path) -> None:
 def _read(path: Path) -> object:
     _check_globals(path)
     try:
-        with torch.serialization.safe_globals(_SAFE_GLOBALS):
+        with torch.serialization.safe_globals(_SAFE_GLOBALS), warnings.catch_warnings():
+            # torch warns of a pickle protocol it did not write (a plain pickle, not a
+            # checkpoint) before refusing or reading it; the outcome is reported here
+            warnings.filterwarnings("ignore", "Detected pickle protocol", UserWarning)
             return torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as e:
         reason = _unpickler_reason(str(e))

@@ -30,6 +30,7 @@ def test_the_payload_does_run_when_unpickled_freely(tmp_path: Path) -> None:
     assert marker.exists()
 
 
+@pytest.mark.filterwarnings("error")  # the refusal is the one message: no third-party warning
 @pytest.mark.parametrize("name", ["ckpt_zip", "ckpt_legacy", "ckpt_nested", "ckpt_plain_pickle"])
 def test_malicious_checkpoint_is_refused_and_never_runs(
     evil: tuple[dict[str, Path], Path], name: str
