@@ -17,6 +17,9 @@ Group boxes, per run: how many the detections hold, how many a track kept as an 
 most (IoU < 0.5 with their true box: the body would be fitted to the wrong place), or on a track
 that holds no person's own detection at all.
 
+The totals are also given for plain norfair (``bench_track_real``'s baseline) on the same
+detections.
+
 Ten seeds by default: such tracks come from rare crowd moments (when this default was chosen,
 seeds 0-2 held none of the five that ten seeds showed), so the totals at the end are the figures
 to compare.
@@ -36,6 +39,7 @@ from benchmarks.bench_track_real import (
     Source,
     held_labels,
     label_mixing,
+    run_norfair,
     run_ours,
 )
 
@@ -51,7 +55,8 @@ class Run:
     group_off: int  # of those, off the track's main person (IoU < 0.5) or on a track of none
 
 
-def run(seq: str, level: str, seed: int) -> Run:
+def run(seq: str, level: str, seed: int, baseline: bool = False) -> Run:
+    """One source tracked by PersonTracker with frames, or by plain norfair (``baseline``)."""
     gt = tud.load(seq, "gt")
     colours = tud_noise.clothing(gt, seed=11)  # as bench_track_real
 
@@ -59,7 +64,8 @@ def run(seq: str, level: str, seed: int) -> Run:
         return tud_noise.render(gt, f, colours, np.random.default_rng(1000 + f))
 
     dets, truth = tud_noise.noisy_detections(gt, tud_noise.LEVELS[level], tud.FPS, seed)
-    hyp = run_ours(Source(seq, gt, dets, frames, tud.FPS, truth), with_frames=True)
+    source = Source(seq, gt, dets, frames, tud.FPS, truth)
+    hyp = run_norfair(source) if baseline else run_ours(source, with_frames=True)
     held = held_labels(hyp, truth)
     main = {hid: _main_person(counts) for hid, counts in held.items()}
     from norfair.distances import iou  # 1 - IoU
@@ -93,15 +99,19 @@ def main() -> None:
     args = parser.parse_args()
     cols = ("two people", "group tracks", "group boxes", "kept", "kept off")
     print(f"{'source':28s} {'seed':>4s} " + " ".join(f"{c:>12s}" for c in cols))
-    total = np.zeros(len(cols), int)
+    total = {False: np.zeros(len(cols), int), True: np.zeros(len(cols), int)}
     for seq in tud.SEQUENCES:
         for level in tud_noise.LEVELS:
             for seed in range(args.seeds):
-                r = run(seq, level, seed)
-                row = np.array([r.two, r.group_tracks, r.group_boxes, r.group_kept, r.group_off])
-                print(f"{seq + ' gt-' + level:28s} {seed:4d} " + " ".join(f"{v:12d}" for v in row))
-                total += row
-    print(f"{'total':28s} {'':4s} " + " ".join(f"{v:12d}" for v in total))
+                for baseline in (False, True):
+                    r = run(seq, level, seed, baseline)
+                    row = [r.two, r.group_tracks, r.group_boxes, r.group_kept, r.group_off]
+                    total[baseline] += row
+                    if not baseline:
+                        name = f"{seq} gt-{level}"
+                        print(f"{name:28s} {seed:4d} " + " ".join(f"{v:12d}" for v in row))
+    for baseline, name in ((False, "total"), (True, "total, plain norfair")):
+        print(f"{name:28s} {'':4s} " + " ".join(f"{v:12d}" for v in total[baseline]))
 
 
 if __name__ == "__main__":
