@@ -203,3 +203,30 @@ def test_a_fragment_whose_look_is_never_seen_is_not_joined_across_a_long_gap(loo
     tracks = tracker.finish()
     assert len(tracks) == expected
     assert sorted(int(t.frames[0]) for t in tracks) == ([0] if look_seen else [0, 85])
+
+
+def posed_box(f: int, pose: str) -> np.ndarray:
+    """A dancer's box on frame f: standing 300 px tall (aspect 0.4), feet at y 440, drifting
+    right; from frame 50 to 100 in ``pose`` (reached and left over 4 frames)."""
+    shift = np.clip(min(f - 50, 100 - f) / 4.0, 0.0, 1.0)  # 0 standing .. 1 in the pose
+    height, aspect = 300.0, 0.4
+    if pose == "crouch":
+        height = 300.0 - 130.0 * shift
+    elif pose == "arms out":
+        aspect = 0.4 + 0.5 * shift
+    elif pose == "lying":
+        height, aspect = 300.0 - 180.0 * shift, 0.4 + 2.1 * shift
+    return box(200 + f, 440, height, aspect)
+
+
+@pytest.mark.parametrize("pose", ["crouch", "arms out", "lying"])
+def test_a_dancer_who_changes_pose_stays_one_person_seen_on_every_frame(pose):
+    """A change of box shape in the same clothes on the same foot line is a change of pose: no
+    cut, no dropped rows (pedestrian shape limits alone split the dancer into two people)."""
+    boxes = [[posed_box(f, pose)] for f in range(150)]
+    images = [paint([(b[0], (200, 30, 30), (30, 30, 200))]) for b in boxes]
+    tracks = track_all(boxes, images)
+    assert len(tracks) == 1
+    (t,) = tracks
+    assert t.frames.tolist() == list(range(150))
+    assert t.observed.all()

@@ -290,3 +290,26 @@ def test_a_join_without_a_look_is_refused_when_another_fragment_fits_as_well():
     both = {**looks, 2: np.array([1.0, 0.0]), 3: np.array([0.0, 1.0])}
     joined = stitch.stitch_fragments([a, b, c], both, FPS, 75, blind)
     assert sorted(len(t) for t in joined) == [20, 40]
+
+
+@pytest.mark.parametrize(
+    ("look_off", "feet_drop", "cut_at"),
+    [(0.0, 0.0, None), (0.0, 60.0, 30), (0.15, 0.0, 30)],
+)
+def test_a_shape_change_is_a_pose_only_in_the_same_look_on_the_same_feet(
+    look_off, feet_drop, cut_at
+):
+    """Height 200 -> 120 px at frame 30, the box otherwise in place. Same look and foot line: a
+    crouch (one piece). Feet 60 px lower (someone nearer) or a look off by 0.15 (too little for a
+    change of look, 0.2, too much for one pose): another person, cut at 30."""
+    frames = np.arange(60)
+    heights = np.where(frames < 30, 200.0, 120.0)
+    bottoms = np.where(frames < 30, 400.0, 400.0 + feet_drop)
+    centres = np.stack([300.0 + frames, bottoms - heights / 2], 1)
+    angle = np.arccos(1.0 - look_off)
+    looks = np.where(
+        (frames < 30)[:, None], [1.0, 0.0], [np.cos(angle), np.sin(angle)]
+    )  # (60, 2), cosine distance look_off across the change
+    pieces = cut(track(frames, centres, heights), looks)
+    expected = [60] if cut_at is None else [cut_at, 60 - cut_at]
+    assert [len(p) for p in pieces] == expected
