@@ -111,7 +111,7 @@ LOOK_SPLIT_CONTEXT_WINDOWS = 2
 #: two people 0 -> 0. Look limit 0.03 / 0.05 / 0.15: Campus high 71.7 / 72.6 / 73.0, and 0.15
 #: gave the first track of two people (one of the 40 runs); feet 0.05 / 0.15 / 0.2 (look 0.1 or
 #: 0.05): Campus real tracker back to 63.5 at 0.05, Stadtmitte high ``mix`` 0.4 -> 0.5 at 0.15
-#: and its IDF1 61.9 -> 60.9 at 0.2. ``POSE_KNOWN_ROWS`` 3: IDF1 -0.2 to -0.7 on the noisy sets.
+#: and its IDF1 61.9 -> 60.9 at 0.2. ``POSE_KNOWN_ROWS`` 3: IDF1 -0.1 to -0.7 on the noisy sets.
 POSE_LOOK_LIMIT = 0.1
 POSE_KNOWN_ROWS = 2
 POSE_BOTTOM_SHIFT = 0.1
