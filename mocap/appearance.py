@@ -86,6 +86,19 @@ def embed(image: npt.NDArray[np.uint8], boxes: FloatArray) -> FloatArray:
     return out
 
 
+def pose_free(embeddings: FloatArray) -> FloatArray:
+    """(N, DIM) embeddings of :func:`embed` -> (N, DIM / regions) colours of the regions together.
+
+    Each region's frequencies (the squared block) are averaged and square-rooted; NaN rows stay
+    NaN; cosine compares them as it compares embeddings. A person who lies down or doubles over
+    moves their torso and legs across the box's regions: the region embedding changes, this one
+    hardly (it cannot tell a red top over blue trousers from the reverse, so it is only used to
+    recognise one person's change of pose, :mod:`mocap.trackcut`).
+    """
+    e = np.asarray(embeddings, np.float64)
+    return np.sqrt(np.mean(e.reshape(len(e), len(REGIONS), -1) ** 2, axis=1))
+
+
 def occluded(boxes: FloatArray) -> npt.NDArray[np.bool_]:
     """(N,) True where another box covers more than ``OCCLUDED_SHARE`` of a box's area.
 

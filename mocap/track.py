@@ -259,7 +259,8 @@ class PersonTracker:
         apart: set[tuple[int, int]] = set()
         for _, rows in sorted(self._tracked.items()):
             track = rows.to_track(0)
-            for piece, new_look in cut_box_jumps(track, self.fps, self._row_embeddings(track)):
+            looks = self._row_embeddings(track)
+            for piece, new_look in cut_box_jumps(track, self.fps, looks, _pose_free(looks)):
                 if new_look:
                     apart.add((len(pieces) - 1, len(pieces)))
                 pieces.append(_with_id(piece, len(pieces)))
@@ -304,6 +305,15 @@ def _with_id(track: Track, track_id: int) -> Track:
     return Track(
         track_id, track.frames, track.boxes, track.scores, track.observed, track.detection_index
     )
+
+
+def _pose_free(looks: np.ndarray | None) -> np.ndarray | None:
+    """(T, D) row embeddings -> their colours regardless of pose (:func:`appearance.pose_free`)
+    when they have :func:`appearance.embed`'s layout; other embeddings (a caller's own, e.g. a
+    re-identification network's) are taken as they are."""
+    if looks is None or looks.shape[1] != appearance.DIM:
+        return looks
+    return appearance.pose_free(looks)
 
 
 def _look(looks: np.ndarray | None, j: int) -> np.ndarray | None:

@@ -10,8 +10,9 @@ are checked along the observed rows of a track, each with a limit measured on re
   observed if short;
 * **lasting shape change**: where the median shape of the rows before and after a row differ by
   that much, the track is split;
-* except, when embeddings are known, where the look and the foot line stay (a change of pose:
-  ``POSE_LOOK_LIMIT``): neither kind of shape change is cut there;
+* except, when embeddings are known, where the colours and the foot line stay (a change of
+  pose: ``POSE_LOOK_LIMIT``): neither kind of shape change is cut there, nor a change of the
+  region look beside it (a person lying down moves their torso and legs across the regions);
 * **appearance change** (when embeddings are known): where the mean embedding of the known rows
   before and after a change differ by more than the stitching gate, it is split, if the change
   lasts: the look before does not come back later in the track, the look after was not seen
@@ -96,22 +97,24 @@ MOTION_SPLIT_GAIN = MOTION_BASE
 #: back: 5 of one person, 1 of two people, 1 of group boxes alone).
 LOOK_SPLIT_CONTEXT_WINDOWS = 2
 
-#: A change of box shape is a change of pose, not of person, where the person's clothing and
-#: footing stay: the mean looks of the known rows before and after it (at least
-#: ``POSE_KNOWN_ROWS`` each side, within the shape window) differ by at most ``POSE_LOOK_LIMIT``
-#: (cosine distance), and the box's bottom edge (the feet) moves by at most ``POSE_BOTTOM_SHIFT``
-#: of the box height before it. A box taken over by a person nearer or farther, or by a box
-#: around a nearer neighbour, stands on another foot line; a dancer who crouches, spreads their
-#: arms or lies down keeps theirs (without this, the pedestrian shape limits above split such a
-#: dancer into two people). The same holds for shape outliers (an arm flung out for a few frames).
-#: Measured on TUD (``benchmarks/bench_track_real.py`` and ``benchmarks/tud_label_mix.py``, 10
-#: seeds, frames rendered), look limit / feet shift against no exemption: IDF1 on the real
-#: tracker's boxes 63.5 -> 64.9 (Campus, its ``mix`` 1 -> 0) and 73.1 -> 73.1 (Stadtmitte), on
-#: the noisy ground truth +0.3 to +2.2 (Campus high 70.9 -> 73.1); tracks holding detections of
-#: two people 0 -> 0. Look limit 0.03 / 0.05 / 0.15: Campus high 71.7 / 72.6 / 73.0, and 0.15
-#: gave the first track of two people (one of the 40 runs); feet 0.05 / 0.15 / 0.2 (look 0.1 or
-#: 0.05): Campus real tracker back to 63.5 at 0.05, Stadtmitte high ``mix`` 0.4 -> 0.5 at 0.15
-#: and its IDF1 61.9 -> 60.9 at 0.2. ``POSE_KNOWN_ROWS`` 3: IDF1 -0.1 to -0.7 on the noisy sets.
+#: A change of box shape is a change of pose, not of person, where the person's colours and
+#: footing stay: the mean pose-free looks (:func:`mocap.appearance.pose_free`: torso and legs
+#: regions together, so that lying down, which moves them across the regions, keeps them) of the
+#: known rows before and after it (at least ``POSE_KNOWN_ROWS`` each side, within the shape
+#: window) differ by at most ``POSE_LOOK_LIMIT`` (cosine distance), and the box's bottom edge (the
+#: feet) moves by at most ``POSE_BOTTOM_SHIFT`` of the box height before it. A box taken over by
+#: a person nearer or farther, or by a box around a nearer neighbour, stands on another foot
+#: line; a dancer who crouches, spreads their arms or lies down keeps theirs (without this, the
+#: pedestrian shape limits above split such a dancer into two people). Neither shape outliers
+#: (an arm flung out for a few frames), lasting shape changes, nor a change of the region look
+#: next to such a change of pose are cut. Measured on TUD (``benchmarks/bench_track_real.py`` and
+#: ``benchmarks/tud_label_mix.py``, 10 seeds, frames rendered), against no exemption: IDF1 on the
+#: real tracker's boxes 63.5 -> 64.9 (Campus, its ``mix`` 1 -> 0) and 73.1 -> 73.1 (Stadtmitte),
+#: on the noisy ground truth +0.3 to +2.2 (Campus high 70.9 -> 73.1); tracks holding detections
+#: of two people 0 -> 0. Look limit 0.05: Campus real tracker 63.5, Campus high 72.6; 0.15: the
+#: first track of two people (Campus high, one of 10 runs). Feet 0.05: Campus real tracker 63.5,
+#: Campus high 72.6; 0.15: Stadtmitte high ``mix`` 0.4 -> 0.6, IDF1 61.9 -> 61.6.
+#: ``POSE_KNOWN_ROWS`` 3 (region looks): IDF1 -0.1 to -0.7 on the noisy sets.
 POSE_LOOK_LIMIT = 0.1
 POSE_KNOWN_ROWS = 2
 POSE_BOTTOM_SHIFT = 0.1
@@ -277,6 +280,21 @@ def _pose_changes(
     return out
 
 
+def _spare_poses(look: FloatArray, posed: np.ndarray, half: int) -> FloatArray:
+    """(K,) look-change score without the changes within ``half`` rows of a change of pose:
+    a person who lies down moves their torso and legs across the box's regions, and their
+    region look changes with the pose while their colours and foot line stay. (K,) bool posed."""
+    if not posed.any():
+        return look
+    over = look > 1.0
+    near = np.convolve(posed.astype(float), np.ones(2 * half + 1), mode="same") > 0
+    out = look.copy()
+    for run in np.split(np.arange(len(look)), np.flatnonzero(np.diff(over.astype(int))) + 1):
+        if len(run) and over[run[0]] and near[run].any():
+            out[run] = 0.0
+    return out
+
+
 def _posed_rows(
     boxes: FloatArray, embeddings: FloatArray, outlier: np.ndarray, half: int
 ) -> np.ndarray:
@@ -412,7 +430,10 @@ def _appearance_steps(looks: _Looks, track: _Looks, rows: int, half: int) -> Flo
 
 
 def cut_box_jumps(
-    track: Track, fps: float, embeddings: FloatArray | None = None
+    track: Track,
+    fps: float,
+    embeddings: FloatArray | None = None,
+    pose_looks: FloatArray | None = None,
 ) -> list[tuple[Track, bool]]:
     """Remove shape-outlier rows, split where shape or appearance changes for good.
 
@@ -420,17 +441,26 @@ def cut_box_jumps(
         track: a tracker-made track, observed rows only.
         fps: frames per second.
         embeddings: optional (T, D) appearance vector per row (NaN rows = unknown).
+        pose_looks: optional (T, E) vector per row that stays when the person changes pose
+            (:func:`mocap.appearance.pose_free`), for telling a change of pose from a change of
+            person; None: ``embeddings``.
 
     Returns:
         Pieces in frame order (possibly none, possibly one), all with the track's id, each with
         whether it begins where the look changed for good (stitching never joins such a piece
         back to the one before it).
     """
-    return _cut(track, fps, embeddings, None)
+    if embeddings is not None and pose_looks is None:
+        pose_looks = embeddings
+    return _cut(track, fps, embeddings, pose_looks, None)
 
 
 def _cut(
-    track: Track, fps: float, embeddings: FloatArray | None, whole: _Looks | None
+    track: Track,
+    fps: float,
+    embeddings: FloatArray | None,
+    pose_looks: FloatArray | None,
+    whole: _Looks | None,
 ) -> list[tuple[Track, bool]]:
     """:func:`cut_box_jumps` of a track or a piece of it; ``whole``: the looks of the whole track
     (None at the top: this track's own)."""
@@ -441,22 +471,23 @@ def _cut(
     limits = np.array([JUMP_LOG_HEIGHT, JUMP_LOG_ASPECT])
     dev = np.abs(shape - _rolling_median(shape, half))
     outlier = np.any(dev > limits, axis=1)
-    if embeddings is not None and outlier.any():
-        outlier &= ~_posed_rows(track.boxes, embeddings, outlier, half)
+    if pose_looks is not None and outlier.any():
+        outlier &= ~_posed_rows(track.boxes, pose_looks, outlier, half)
     kept = np.flatnonzero(~outlier)
     if len(kept) < 2:
         return [(track.take(kept), False)] if len(kept) else []
     step = np.zeros(len(kept))
     step[1:] = np.max(np.abs(np.diff(shape[kept], axis=0)) / limits, axis=1)
     score = _shape_steps(shape[kept], half)
-    if embeddings is not None:
-        posed = _pose_changes(track.boxes[kept], embeddings[kept], score > 1.0, half)
+    posed = np.zeros(len(kept), bool)
+    if pose_looks is not None:
+        posed = _pose_changes(track.boxes[kept], pose_looks[kept], score > 1.0, half)
         score = np.where(posed, 0.0, score)
     look = np.zeros(len(kept))
     if embeddings is not None:
         looks = _looks(embeddings[kept], track.frames[kept], half, round(APPEARANCE_SPAN_S * fps))
         whole = looks if whole is None else whole
-        look = _appearance_steps(looks, whole, len(kept), half)
+        look = _spare_poses(_appearance_steps(looks, whole, len(kept), half), posed, half)
         score = np.maximum(score, look)
     cuts = [
         c
@@ -476,7 +507,8 @@ def _cut(
     starts = [False] + [bool(look[c] > 1.0) for c in cuts]
     for rows, new_look in zip(np.split(kept, cuts), starts, strict=True):
         sub = None if embeddings is None else embeddings[rows]
-        inner = _cut(track.take(rows), fps, sub, whole)  # a piece may hold a change its
+        pose = None if pose_looks is None else pose_looks[rows]
+        inner = _cut(track.take(rows), fps, sub, pose, whole)  # a piece may hold a change its
         if inner:  # neighbour's rows hid
             inner[0] = (inner[0][0], new_look)
         pieces += inner

@@ -205,10 +205,12 @@ def test_a_fragment_whose_look_is_never_seen_is_not_joined_across_a_long_gap(loo
     assert sorted(int(t.frames[0]) for t in tracks) == ([0] if look_seen else [0, 85])
 
 
-def posed_box(f: int, pose: str) -> np.ndarray:
-    """A dancer's box on frame f: standing 300 px tall (aspect 0.4), feet at y 440, drifting
-    right; from frame 50 to 100 in ``pose`` (reached and left over 4 frames)."""
-    shift = np.clip(min(f - 50, 100 - f) / 4.0, 0.0, 1.0)  # 0 standing .. 1 in the pose
+def dancer(f: int, pose: str, until: int) -> np.ndarray:
+    """A dancer on frame f, painted: standing 300 px tall (aspect 0.4), feet at y 440, drifting
+    right; from frame 50 to ``until`` in ``pose`` (reached and left over 4 frames). Torso over
+    legs while upright; lying, torso on the left and legs on the right of the box (they cross the
+    embedding's torso and legs regions)."""
+    shift = float(np.clip(min(f - 50, until - f) / 4.0, 0.0, 1.0))  # 0 standing .. 1 posed
     height, aspect = 300.0, 0.4
     if pose == "crouch":
         height = 300.0 - 130.0 * shift
@@ -216,17 +218,46 @@ def posed_box(f: int, pose: str) -> np.ndarray:
         aspect = 0.4 + 0.5 * shift
     elif pose == "lying":
         height, aspect = 300.0 - 180.0 * shift, 0.4 + 2.1 * shift
-    return box(200 + f, 440, height, aspect)
+    b = box(200 + f, 440, height, aspect)
+    image = np.full((H, W, 3), 110, np.uint8)
+    x0, y0, x1, y1 = (round(float(v)) for v in b)
+    torso, legs = (200, 30, 30), (30, 30, 200)
+    if pose == "lying" and shift >= 0.5:
+        mid = (x0 + x1) // 2
+        image[y0:y1, x0:mid], image[y0:y1, mid:x1] = torso, legs
+    else:
+        mid = (y0 + y1) // 2
+        image[y0:mid, x0:x1], image[mid:y1, x0:x1] = torso, legs
+    return b, image
 
 
-@pytest.mark.parametrize("pose", ["crouch", "arms out", "lying"])
-def test_a_dancer_who_changes_pose_stays_one_person_seen_on_every_frame(pose):
+@pytest.mark.parametrize(
+    ("pose", "until"),
+    [("crouch", 100), ("arms out", 70), ("lying", 100), ("lying", 200)],
+)
+def test_a_dancer_who_changes_pose_stays_one_person_seen_on_every_frame(pose, until):
     """A change of box shape in the same clothes on the same foot line is a change of pose: no
-    cut, no dropped rows (pedestrian shape limits alone split the dancer into two people)."""
-    boxes = [[posed_box(f, pose)] for f in range(150)]
-    images = [paint([(b[0], (200, 30, 30), (30, 30, 200))]) for b in boxes]
-    tracks = track_all(boxes, images)
+    cut, no dropped rows (pedestrian shape limits alone split the dancer into two people), also
+    when lying down moves the torso and legs across the box, for a while or to the end."""
+    frames = [dancer(f, pose, until) for f in range(150)]
+    tracks = track_all([[b] for b, _ in frames], [image for _, image in frames])
     assert len(tracks) == 1
     (t,) = tracks
     assert t.frames.tolist() == list(range(150))
     assert t.observed.all()
+
+
+def test_pose_free_look_is_the_same_standing_and_lying_and_tells_clothes_apart():
+    """Lying, the torso and legs cross the embedding's regions: the region look changes, the
+    pose-free look does not; other clothes still differ."""
+    b_stand, standing = dancer(0, "lying", 100)
+    b_lying, lying = dancer(75, "lying", 100)
+    e_stand = appearance.embed(standing, b_stand[None])
+    e_lying = appearance.embed(lying, b_lying[None])
+    other = paint([(b_stand, (30, 200, 30), (30, 200, 30))])
+    e_other = appearance.embed(other, b_stand[None])
+    assert appearance.cosine_distance(e_stand[0], e_lying[0]) > 0.2
+    free = [appearance.pose_free(e)[0] for e in (e_stand, e_lying, e_other)]
+    assert appearance.cosine_distance(free[0], free[1]) < 0.01
+    assert appearance.cosine_distance(free[0], free[2]) > 0.5
+    assert np.isnan(appearance.pose_free(np.full((1, appearance.DIM), np.nan))).all()
