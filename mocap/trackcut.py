@@ -162,18 +162,22 @@ def _peaks(
     (:func:`_motion_split`: a change spread over a few rows), starting from where the looks
     split best (:func:`_look_split`), else where the score is highest. (K,) score, step and
     frames, (K, 4) xyxy boxes, (K, D) embeddings (NaN rows unknown)."""
-    over = score > 1.0
     cuts = []
-    for run in np.split(np.arange(len(score)), np.flatnonzero(np.diff(over.astype(int))) + 1):
-        if len(run) and over[run[0]]:
-            if step[run].max() > 1.0:
-                cuts.append(int(run[np.argmax(step[run])]))
-                continue
-            peak = int(run[np.argmax(score[run])])
-            if embeddings is not None:
-                peak = _look_split(int(run[0]), int(run[-1]), embeddings, context, peak)
-            cuts.append(_motion_split(int(run[0]), int(run[-1]), peak, frames, boxes))
+    for run in _runs(score > 1.0):
+        if step[run].max() > 1.0:
+            cuts.append(int(run[np.argmax(step[run])]))
+            continue
+        peak = int(run[np.argmax(score[run])])
+        if embeddings is not None:
+            peak = _look_split(int(run[0]), int(run[-1]), embeddings, context, peak)
+        cuts.append(_motion_split(int(run[0]), int(run[-1]), peak, frames, boxes))
     return cuts
+
+
+def _runs(over: np.ndarray) -> list[np.ndarray]:
+    """Row indices of each run of consecutive True in the (K,) bool ``over``."""
+    runs = np.split(np.arange(len(over)), np.flatnonzero(np.diff(over.astype(int))) + 1)
+    return [run for run in runs if len(run) and over[run[0]]]
 
 
 def _look_split(first: int, last: int, embeddings: FloatArray, context: int, peak: int) -> int:
@@ -247,10 +251,23 @@ def _shape_steps(shape: FloatArray, half: int) -> FloatArray:
     return np.nan_to_num(score, nan=0.0)
 
 
-def _feet_kept(bottom: float, height: float, reference: float) -> bool:
-    """True when a box bottom (px) lies within ``POSE_BOTTOM_SHIFT`` of ``height`` (px) of the
-    ``reference`` bottom."""
-    return abs(bottom - reference) <= POSE_BOTTOM_SHIFT * height
+def _keeps_pose(
+    boxes: FloatArray, embeddings: FloatArray, known: np.ndarray, ref: np.ndarray, new: np.ndarray
+) -> bool:
+    """True when rows ``new`` show the person of rows ``ref`` in another pose: the mean look of
+    their known rows within ``POSE_LOOK_LIMIT`` of that of ``ref``'s (at least
+    ``POSE_KNOWN_ROWS`` of them, and one of ``new``'s), and their median bottom edge within
+    ``POSE_BOTTOM_SHIFT`` of ``ref``'s median height of ``ref``'s median bottom. (K, 4) xyxy
+    boxes, (K, D) embeddings, (K,) bool known, index arrays ``ref`` and ``new``."""
+    look_r, look_n = ref[known[ref]], new[known[new]]
+    if len(look_r) < POSE_KNOWN_ROWS or not len(look_n):
+        return False
+    mean_r, mean_n = embeddings[look_r].mean(axis=0), embeddings[look_n].mean(axis=0)
+    if cosine_distance(mean_r, mean_n) > POSE_LOOK_LIMIT:
+        return False
+    bottom = boxes[:, 3].astype(np.float64)
+    height = float(np.median(bottom[ref] - boxes[ref, 1].astype(np.float64)))
+    return abs(float(np.median(bottom[new]) - np.median(bottom[ref]))) <= POSE_BOTTOM_SHIFT * height
 
 
 def _pose_changes(
@@ -261,22 +278,11 @@ def _pose_changes(
     (K, 4) xyxy boxes, (K, D) embeddings (NaN rows unknown), (K,) bool candidates."""
     out = np.zeros(len(boxes), bool)
     known = np.all(np.isfinite(embeddings), axis=1)
-    bottom, height = boxes[:, 3].astype(np.float64), (boxes[:, 3] - boxes[:, 1]).astype(np.float64)
     for i in np.flatnonzero(candidates).tolist():
         before = np.arange(max(0, i - half), i)
         after = np.arange(i, min(len(boxes), i + half))
-        look_b, look_a = before[known[before]], after[known[after]]
-        if min(len(look_b), len(look_a)) < POSE_KNOWN_ROWS:
-            continue
-        same_look = (
-            cosine_distance(embeddings[look_b].mean(axis=0), embeddings[look_a].mean(axis=0))
-            <= POSE_LOOK_LIMIT
-        )
-        out[i] = same_look and _feet_kept(
-            float(np.median(bottom[after])),
-            float(np.median(height[before])),
-            float(np.median(bottom[before])),
-        )
+        if np.count_nonzero(known[after]) >= POSE_KNOWN_ROWS:
+            out[i] = _keeps_pose(boxes, embeddings, known, before, after)
     return out
 
 
@@ -286,11 +292,10 @@ def _spare_poses(look: FloatArray, posed: np.ndarray, half: int) -> FloatArray:
     region look changes with the pose while their colours and foot line stay. (K,) bool posed."""
     if not posed.any():
         return look
-    over = look > 1.0
     near = np.convolve(posed.astype(float), np.ones(2 * half + 1), mode="same") > 0
     out = look.copy()
-    for run in np.split(np.arange(len(look)), np.flatnonzero(np.diff(over.astype(int))) + 1):
-        if len(run) and over[run[0]] and near[run].any():
+    for run in _runs(look > 1.0):
+        if near[run].any():
             out[run] = 0.0
     return out
 
@@ -299,23 +304,14 @@ def _posed_rows(
     boxes: FloatArray, embeddings: FloatArray, outlier: np.ndarray, half: int
 ) -> np.ndarray:
     """(K,) True at the ``outlier`` rows (shape off the rows around) whose own look is known and
-    within ``POSE_LOOK_LIMIT`` of the mean look of the other known rows within ``half`` of them,
-    and whose bottom edge keeps their foot line: a quick change of pose (an arm flung out), not
-    a box around someone else. (K, 4) xyxy boxes, (K, D) embeddings, (K,) bool outlier."""
+    keeps the look and the foot line of the other rows within ``half`` of them: a quick change
+    of pose (an arm flung out), not a box around someone else. (K, 4) xyxy boxes, (K, D)
+    embeddings, (K,) bool outlier."""
     out = np.zeros(len(boxes), bool)
     known = np.all(np.isfinite(embeddings), axis=1)
-    bottom, height = boxes[:, 3].astype(np.float64), (boxes[:, 3] - boxes[:, 1]).astype(np.float64)
     for i in np.flatnonzero(outlier & known).tolist():
         around = np.arange(max(0, i - half), min(len(boxes), i + half + 1))
-        around = around[~outlier[around]]
-        seen = around[known[around]]
-        if len(seen) < POSE_KNOWN_ROWS:
-            continue
-        out[i] = cosine_distance(
-            embeddings[i], embeddings[seen].mean(axis=0)
-        ) <= POSE_LOOK_LIMIT and _feet_kept(
-            float(bottom[i]), float(np.median(height[around])), float(np.median(bottom[around]))
-        )
+        out[i] = _keeps_pose(boxes, embeddings, known, around[~outlier[around]], np.array([i]))
     return out
 
 
